@@ -1,0 +1,68 @@
+import type Redis from 'ioredis';
+import { ErrorCode } from '../errors/error-code';
+
+/**
+ * Tokens are cut off before they expire when the subscriber's access status changes (terms 3.3, 2.8, 2.12)
+ * or a session ends (4.1): identity records the revocation here and every service checks it on each request.
+ * Entries live as long as an access token can, after which expiry does the job.
+ */
+export interface Revocation {
+  /** tokens issued at or before this instant (ms) are void */
+  since: number;
+  code: ErrorCode;
+}
+
+export interface RevocationStore {
+  revokeSubject(subjectId: string, revocation: Revocation): Promise<void>;
+  revokeSession(sessionId: string, revocation: Revocation): Promise<void>;
+  /** The revocation that voids a token of this subject and session issued at `issuedAtMs`, if any. */
+  find(subjectId: string, sessionId: string, issuedAtMs: number): Promise<Revocation | null>;
+  close(): Promise<void>;
+}
+
+function voids(revocation: Revocation | null | undefined, issuedAtMs: number): revocation is Revocation {
+  return !!revocation && issuedAtMs <= revocation.since;
+}
+
+export class MemoryRevocationStore implements RevocationStore {
+  private readonly subjects = new Map<string, Revocation & { expires: number }>();
+  private readonly sessions = new Map<string, Revocation & { expires: number }>();
+  constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+
+  async revokeSubject(subjectId: string, revocation: Revocation): Promise<void> {
+    this.subjects.set(subjectId, { ...revocation, expires: this.now() + this.ttlMs });
+  }
+  async revokeSession(sessionId: string, revocation: Revocation): Promise<void> {
+    this.sessions.set(sessionId, { ...revocation, expires: this.now() + this.ttlMs });
+  }
+  async find(subjectId: string, sessionId: string, issuedAtMs: number): Promise<Revocation | null> {
+    for (const [map, key] of [[this.subjects, subjectId], [this.sessions, sessionId]] as const) {
+      const entry = map.get(key);
+      if (entry && entry.expires < this.now()) map.delete(key);
+      else if (voids(entry, issuedAtMs)) return { since: entry.since, code: entry.code };
+    }
+    return null;
+  }
+  async close(): Promise<void> {}
+}
+
+export class RedisRevocationStore implements RevocationStore {
+  constructor(private readonly redis: Redis, private readonly ttlMs: number, private readonly prefix = 'selfcare:revoked') {}
+
+  async revokeSubject(subjectId: string, revocation: Revocation): Promise<void> {
+    await this.redis.set(`${this.prefix}:subject:${subjectId}`, JSON.stringify(revocation), 'PX', this.ttlMs);
+  }
+  async revokeSession(sessionId: string, revocation: Revocation): Promise<void> {
+    await this.redis.set(`${this.prefix}:session:${sessionId}`, JSON.stringify(revocation), 'PX', this.ttlMs);
+  }
+  async find(subjectId: string, sessionId: string, issuedAtMs: number): Promise<Revocation | null> {
+    const [subject, session] = await this.redis.mget(`${this.prefix}:subject:${subjectId}`, `${this.prefix}:session:${sessionId}`);
+    for (const raw of [subject, session]) {
+      if (!raw) continue;
+      const revocation = JSON.parse(raw) as Revocation;
+      if (voids(revocation, issuedAtMs)) return revocation;
+    }
+    return null;
+  }
+  async close(): Promise<void> {}
+}

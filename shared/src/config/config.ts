@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * Environment validated once at start-up. A bad or missing value stops the process with one line
+ * that names the variable, e.g. `Configuration error: IDENTITY_DATABASE_URL: must be a sqlite:, mysql: or mariadb: URL`.
+ */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, readonly problem: string) {
+    super(`Configuration error: ${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
+  const result = z.object(shape).safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    const problem = issue.code === 'invalid_type' && issue.received === 'undefined' ? 'is required' : issue.message;
+    throw new ConfigError(variable, problem);
+  }
+  return result.data;
+}
+
+/** Runs a start-up function; a ConfigError ends the process with its single line and exit code 78 (EX_CONFIG). */
+export async function startOrExit(main: () => Promise<unknown>): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`Start-up failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+export const env = {
+  port: (fallback?: number) => {
+    const schema = z.coerce.number().int().min(0, 'must be a TCP port (0-65535)').max(65535, 'must be a TCP port (0-65535)');
+    return fallback === undefined ? schema : schema.default(fallback);
+  },
+  url: (fallback?: string) => {
+    const schema = z.string().url('must be an absolute URL');
+    return fallback === undefined ? schema : schema.default(fallback);
+  },
+  databaseUrl: (fallback?: string) => {
+    const schema = z
+      .string()
+      .regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must be a sqlite:, mysql:// or mariadb:// URL');
+    return fallback === undefined ? schema : schema.default(fallback);
+  },
+  secret: (minLength = 16, fallback?: string) => {
+    const schema = z.string().min(minLength, `must be at least ${minLength} characters`);
+    return fallback === undefined ? schema : schema.default(fallback);
+  },
+  nodeEnv: () => z.enum(['development', 'production', 'test']).default('development'),
+  boolean: (fallback: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .default(fallback ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+  int: (fallback: number, min = 0) => z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).default(fallback),
+  string: (fallback?: string) => (fallback === undefined ? z.string().min(1, 'is required') : z.string().default(fallback)),
+  optionalUrl: () => z.string().url('must be an absolute URL').optional(),
+  optionalString: () => z.string().optional(),
+};

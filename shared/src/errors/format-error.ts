@@ -1,0 +1,67 @@
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { DomainError } from './domain-error';
+import { ErrorCode } from './error-code';
+import { Language } from '../i18n/language';
+import { messageFor } from './messages';
+import type { Logger } from '../logging/logger';
+
+const validCodes = new Set<string>(Object.values(ErrorCode));
+
+/** Apollo's own codes mapped onto the contract's. */
+const apolloCodes: Record<string, ErrorCode> = {
+  GRAPHQL_PARSE_FAILED: ErrorCode.BAD_USER_INPUT,
+  GRAPHQL_VALIDATION_FAILED: ErrorCode.BAD_USER_INPUT,
+  BAD_USER_INPUT: ErrorCode.BAD_USER_INPUT,
+  BAD_REQUEST: ErrorCode.BAD_USER_INPUT,
+  OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_USER_INPUT,
+  PERSISTED_QUERY_NOT_FOUND: ErrorCode.BAD_USER_INPUT,
+  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_USER_INPUT,
+  UNAUTHENTICATED: ErrorCode.UNAUTHENTICATED,
+  FORBIDDEN: ErrorCode.FORBIDDEN,
+};
+
+/**
+ * One error format for every subgraph and the gateway: a contract ErrorCode, the caller's language,
+ * `extensions.field` where an argument is at fault, and never a stack trace or an internal message.
+ */
+export function createErrorFormatter(logger: Logger, languageOf: () => Language = () => Language.RU) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const base = { ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+    if (original instanceof DomainError) {
+      const gql = original.toGraphQLError(languageOf());
+      return { message: gql.message, ...base, extensions: gql.extensions };
+    }
+    const code = String(formatted.extensions?.code ?? '');
+    if (validCodes.has(code) && code !== ErrorCode.INTERNAL && code !== 'BAD_USER_INPUT') {
+      // Already in the contract's form (e.g. forwarded by a subgraph through the gateway).
+      const { stacktrace: _s, exception: _e, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
+      return { message: formatted.message, ...base, extensions };
+    }
+    const mapped = apolloCodes[code];
+    if (mapped) {
+      const field = (formatted.extensions?.field as string | undefined) ?? fieldFromMessage(formatted.message);
+      return {
+        message: formatted.message,
+        ...base,
+        extensions: { code: mapped, ...(field ? { field } : {}) },
+      };
+    }
+    if (original instanceof GraphQLError && !original.originalError && formatted.extensions?.code === undefined) {
+      // A validation-style error raised by graphql-js itself (no code): the request was at fault.
+      return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
+    return { message: messageFor(ErrorCode.INTERNAL, languageOf()), ...base, extensions: { code: ErrorCode.INTERNAL } };
+  };
+}
+
+/** Pulls the argument or variable name out of graphql-js messages such as `Variable "$msisdn" got invalid value`. */
+export function fieldFromMessage(message: string): string | undefined {
+  const variable = /Variable "\$(\w+)"/.exec(message);
+  if (variable) return variable[1];
+  const argument = /Argument "(\w+)"/.exec(message) ?? /argument "(\w+)"/.exec(message);
+  if (argument) return argument[1];
+  return undefined;
+}

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { GraphQLSchema, parse, specifiedDirectives } from 'graphql';
+import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
+import { DateTimeScalar } from './scalars';
+
+export const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])';
+
+export type ReferenceResolvers = Record<string, { __resolveReference: (reference: any, context: any, info: any) => unknown }>;
+
+export interface SubgraphSchemaOptions {
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  resolvers: NonEmptyArray<Function>;
+  /** Entity types reached only through field resolvers; without them they silently vanish from composition. */
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  orphanedTypes?: Function[];
+  /** `__resolveReference` per entity type name. */
+  referenceResolvers?: ReferenceResolvers;
+}
+
+/**
+ * type-graphql classes → printed SDL with directives → Federation 2 subgraph schema.
+ * The resolvers come from type-graphql's resolver map, plus the entities' `__resolveReference`.
+ */
+export async function buildFederatedSchema(options: SubgraphSchemaOptions): Promise<GraphQLSchema> {
+  const typeGraphQLSchema = await buildSchema({
+    resolvers: options.resolvers,
+    orphanedTypes: options.orphanedTypes ?? [],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    directives: [...specifiedDirectives],
+    validate: false,
+    skipCheck: true,
+  });
+  const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphQLSchema)}`);
+  const resolverMap = createResolversMap(typeGraphQLSchema) as Record<string, Record<string, unknown>>;
+  for (const [typeName, reference] of Object.entries(options.referenceResolvers ?? {})) {
+    resolverMap[typeName] = { ...(resolverMap[typeName] ?? {}), __resolveReference: reference.__resolveReference };
+  }
+  return buildSubgraphSchema({ typeDefs, resolvers: resolverMap as never });
+}
+
+/** The subgraph's SDL as composition reads it (what `npm run compose` writes to schema/<name>.graphql). */
+export function subgraphSdl(schema: GraphQLSchema): string {
+  return printSubgraphSchema(schema);
+}

@@ -1,0 +1,87 @@
+import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { normalizeMsisdn } from '../domain/msisdn';
+import { ErrorCode } from '../errors/error-code';
+
+function inputError(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+}
+
+/** Contract `PhoneNumber`: returned as E.164, input accepted in the forms listed on `normalizeMsisdn`. */
+export const PhoneNumberScalar = new GraphQLScalarType<string, string>({
+  name: 'PhoneNumber',
+  description: 'A Kazakhstan number, returned as E.164 "+77051234567"; input also accepts "87051234567", "+7 (705) 123-45-67", "8 705 123 45 67"',
+  serialize(value) {
+    if (typeof value !== 'string') throw new GraphQLError('PhoneNumber must be a string');
+    return value;
+  },
+  parseValue(value) {
+    const normalized = typeof value === 'string' ? normalizeMsisdn(value) : null;
+    if (!normalized) throw inputError('Not a Kazakhstan phone number');
+    return normalized;
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw inputError('PhoneNumber must be a string');
+    const normalized = normalizeMsisdn(ast.value);
+    if (!normalized) throw inputError('Not a Kazakhstan phone number');
+    return normalized;
+  },
+});
+
+const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+function parseDateTime(text: string): Date {
+  if (!rfc3339.test(text)) throw inputError('DateTime must be RFC 3339, e.g. 2026-01-31T12:00:00Z');
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw inputError('DateTime is not a valid instant');
+  return date;
+}
+
+/** Contract `DateTime`: RFC 3339, stored and returned in UTC. */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  name: 'DateTime',
+  description: 'RFC 3339 instant, returned in UTC',
+  serialize(value) {
+    const date = value instanceof Date ? value : new Date(value as string);
+    if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime cannot represent an invalid date');
+    return date.toISOString();
+  },
+  parseValue(value) {
+    if (typeof value !== 'string') throw inputError('DateTime must be a string');
+    return parseDateTime(value);
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw inputError('DateTime must be a string');
+    return parseDateTime(ast.value);
+  },
+});
+
+const emailPattern = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+export function normalizeEmail(value: string): string | null {
+  const trimmed = value.trim();
+  if (trimmed.length > 254 || !emailPattern.test(trimmed)) return null;
+  const [local, domain] = trimmed.split('@') as [string, string];
+  if (local.length > 64) return null;
+  return `${local}@${domain.toLowerCase()}`;
+}
+
+/** Contract `EmailAddress`; the domain part is lower-cased. */
+export const EmailAddressScalar = new GraphQLScalarType<string, string>({
+  name: 'EmailAddress',
+  description: 'An e-mail address',
+  serialize(value) {
+    if (typeof value !== 'string') throw new GraphQLError('EmailAddress must be a string');
+    return value;
+  },
+  parseValue(value) {
+    const normalized = typeof value === 'string' ? normalizeEmail(value) : null;
+    if (!normalized) throw inputError('Not an e-mail address');
+    return normalized;
+  },
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw inputError('EmailAddress must be a string');
+    const normalized = normalizeEmail(ast.value);
+    if (!normalized) throw inputError('Not an e-mail address');
+    return normalized;
+  },
+});

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { Express, NextFunction, Request, Response } from 'express';
+import { ApolloServer, ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import { createErrorFormatter } from '../errors/format-error';
+import { currentLanguage, currentRequest, runInRequest } from './request-store';
+import { languageFromHeader } from '../i18n/language';
+import type { Logger } from '../logging/logger';
+import { ServiceMetrics } from '../metrics/metrics';
+
+export interface HealthCheck {
+  name: string;
+  check: () => Promise<void>;
+}
+
+export interface GraphQLServiceOptions<TContext extends BaseContext> {
+  name: string;
+  port: number;
+  host?: string;
+  schema?: GraphQLSchema;
+  /** For the gateway, which brings its own ApolloServer configuration. */
+  apolloConfig?: Omit<ConstructorParameters<typeof ApolloServer<TContext>>[0], 'plugins' | 'formatError'> & { plugins?: ApolloServerPlugin<TContext>[] };
+  logger: Logger;
+  metrics: ServiceMetrics;
+  buildContext: (req: Request) => Promise<TContext>;
+  readiness?: HealthCheck[];
+  /** Extra HTTP routes mounted before /graphql (JWKS, internal APIs, dev sinks…). */
+  routes?: (app: Express) => void;
+  /** Run on shutdown after the HTTP server stopped taking requests (relay, DB…), in order. */
+  onShutdown?: (() => Promise<void>)[];
+  production?: boolean;
+  introspection?: boolean;
+  landingPage?: ApolloServerPlugin<TContext>;
+  /** Largest JSON body accepted, e.g. '100kb'. */
+  bodyLimit?: string;
+}
+
+export interface RunningService {
+  name: string;
+  port: number;
+  url: string;
+  graphqlUrl: string;
+  httpServer: http.Server;
+  stop: () => Promise<void>;
+}
+
+/** Request id (X-Request-Id, or a new one), language, and the request scope for logs and error texts. */
+export function requestScopeMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.header('x-request-id');
+  const requestId = incoming && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+  res.setHeader('x-request-id', requestId);
+  runInRequest({ requestId, language: languageFromHeader(req.header('accept-language')) }, next);
+}
+
+function metricsPlugin<T extends BaseContext>(metrics: ServiceMetrics): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      const started = process.hrtime.bigint();
+      return {
+        async willSendResponse(requestContext) {
+          const operation = requestContext.operationName ?? requestContext.operation?.name?.value ?? 'anonymous';
+          const type = requestContext.operation?.operation ?? 'unknown';
+          const outcome = requestContext.errors?.length ? 'error' : 'ok';
+          metrics.operations.inc({ operation, type, outcome });
+          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * An HTTP service with GraphQL at /graphql, /healthz (alive), /readyz (dependencies answer), /metrics
+ * (Prometheus) and graceful shutdown: stop taking requests, drain the open ones, then close what it owns.
+ */
+export async function startGraphQLService<TContext extends BaseContext>(options: GraphQLServiceOptions<TContext>): Promise<RunningService> {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const httpServer = http.createServer(app);
+  let shuttingDown = false;
+
+  app.use(requestScopeMiddleware);
+  app.use((req, res, next) => {
+    res.on('finish', () => {
+      const route = req.route?.path ?? (req.path.startsWith('/graphql') ? '/graphql' : 'other');
+      options.metrics.httpRequests.inc({ method: req.method, route: String(route), status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.status(shuttingDown ? 503 : 200).json({ status: shuttingDown ? 'stopping' : 'ok', service: options.name });
+  });
+  app.get('/readyz', async (_req, res) => {
+    if (shuttingDown) {
+      res.status(503).json({ status: 'stopping', service: options.name });
+      return;
+    }
+    const results: Record<string, string> = {};
+    let ready = true;
+    for (const check of options.readiness ?? []) {
+      try {
+        await check.check();
+        results[check.name] = 'ok';
+      } catch (error) {
+        ready = false;
+        results[check.name] = error instanceof Error ? error.message : 'failed';
+      }
+    }
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: options.name, checks: results });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', options.metrics.registry.contentType);
+    res.send(await options.metrics.registry.metrics());
+  });
+
+  options.routes?.(app);
+
+  const plugins: ApolloServerPlugin<TContext>[] = [
+    ApolloServerPluginDrainHttpServer({ httpServer }),
+    metricsPlugin<TContext>(options.metrics),
+    options.landingPage ?? ApolloServerPluginLandingPageDisabled(),
+    ...(options.apolloConfig?.plugins ?? []),
+  ];
+  const production = options.production ?? false;
+  const apolloBase = {
+    ...(options.apolloConfig ?? {}),
+    plugins,
+    csrfPrevention: true,
+    introspection: options.introspection ?? !production,
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: production,
+    formatError: createErrorFormatter(options.logger, currentLanguage),
+  };
+  const apollo = options.schema
+    ? new ApolloServer<TContext>({ ...apolloBase, schema: options.schema } as ConstructorParameters<typeof ApolloServer<TContext>>[0])
+    : new ApolloServer<TContext>(apolloBase as ConstructorParameters<typeof ApolloServer<TContext>>[0]);
+  await apollo.start();
+
+  app.use(
+    '/graphql',
+    express.json({ limit: options.bodyLimit ?? '100kb' }),
+    expressMiddleware(apollo, { context: async ({ req }) => options.buildContext(req) }),
+  );
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  // Malformed JSON and other request errors answer 400 with a contract code, never a stack trace.
+  app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    if (status === 500) options.logger.error({ err: error }, 'unhandled HTTP error');
+    res.status(status).json({
+      errors: [
+        {
+          message: status === 500 ? 'Internal error' : error.type === 'entity.too.large' ? 'Request body too large' : 'Malformed request',
+          extensions: { code: status === 500 ? 'INTERNAL' : 'BAD_USER_INPUT', requestId: currentRequest()?.requestId },
+        },
+      ],
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  options.logger.info({ port }, `${options.name} listening`);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    name: options.name,
+    port,
+    url,
+    graphqlUrl: `${url}/graphql`,
+    httpServer,
+    stop: () =>
+      (stopping ??= (async () => {
+        shuttingDown = true;
+        await apollo.stop();
+        for (const hook of options.onShutdown ?? []) {
+          try {
+            await hook();
+          } catch (error) {
+            options.logger.error({ err: error }, 'shutdown step failed');
+          }
+        }
+        options.logger.info(`${options.name} stopped`);
+      })()),
+  };
+}

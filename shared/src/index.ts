@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+export * from './config';
+export * from './errors';
+export * from './i18n/language';
+export * from './domain';
+export * from './db';
+export * from './graphql';
+export * from './graphql/context-factory';
+export * from './auth/caller';
+export * from './auth/jwt';
+export * from './auth/revocation';
+export * from './auth/verifier';
+export * from './http/request-store';
+export * from './http/graphql-server';
+export * from './logging/logger';
+export * from './metrics/metrics';
