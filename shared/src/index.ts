@@ -14,3 +14,6 @@ export * from './http/request-store';
 export * from './http/graphql-server';
 export * from './logging/logger';
 export * from './metrics/metrics';
+export * from './events';
+export * from './notifications';
+export * from './service';

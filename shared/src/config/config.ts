@@ -36,33 +36,30 @@ export async function startOrExit(main: () => Promise<unknown>): Promise<void> {
   }
 }
 
+type Out<T> = z.ZodType<T, z.ZodTypeDef, unknown>;
+
+function withDefault<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, fallback: T | undefined): Out<T> {
+  return fallback === undefined ? schema : (schema.default(fallback as never) as unknown as Out<T>);
+}
+
 export const env = {
-  port: (fallback?: number) => {
-    const schema = z.coerce.number().int().min(0, 'must be a TCP port (0-65535)').max(65535, 'must be a TCP port (0-65535)');
-    return fallback === undefined ? schema : schema.default(fallback);
-  },
-  url: (fallback?: string) => {
-    const schema = z.string().url('must be an absolute URL');
-    return fallback === undefined ? schema : schema.default(fallback);
-  },
-  databaseUrl: (fallback?: string) => {
-    const schema = z
-      .string()
-      .regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must be a sqlite:, mysql:// or mariadb:// URL');
-    return fallback === undefined ? schema : schema.default(fallback);
-  },
-  secret: (minLength = 16, fallback?: string) => {
-    const schema = z.string().min(minLength, `must be at least ${minLength} characters`);
-    return fallback === undefined ? schema : schema.default(fallback);
-  },
-  nodeEnv: () => z.enum(['development', 'production', 'test']).default('development'),
-  boolean: (fallback: boolean) =>
+  port: (fallback?: number): Out<number> =>
+    withDefault(z.coerce.number({ message: 'must be a TCP port (0-65535)' }).int('must be a TCP port (0-65535)').min(0, 'must be a TCP port (0-65535)').max(65535, 'must be a TCP port (0-65535)'), fallback),
+  url: (fallback?: string): Out<string> => withDefault(z.string().url('must be an absolute URL'), fallback),
+  databaseUrl: (fallback?: string): Out<string> =>
+    withDefault(z.string().regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must be a sqlite:, mysql:// or mariadb:// URL'), fallback),
+  secret: (minLength = 16, fallback?: string): Out<string> => withDefault(z.string().min(minLength, `must be at least ${minLength} characters`), fallback),
+  nodeEnv: (): Out<'development' | 'production' | 'test'> => z.enum(['development', 'production', 'test']).default('development'),
+  boolean: (fallback: boolean): Out<boolean> =>
     z
       .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
-  int: (fallback: number, min = 0) => z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).default(fallback),
-  string: (fallback?: string) => (fallback === undefined ? z.string().min(1, 'is required') : z.string().default(fallback)),
-  optionalUrl: () => z.string().url('must be an absolute URL').optional(),
-  optionalString: () => z.string().optional(),
+  int: (fallback: number, min = 0): Out<number> =>
+    z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).default(fallback),
+  string: (fallback?: string): Out<string> => withDefault(z.string().min(1, 'is required'), fallback),
+  /** A string matching `pattern`, e.g. redis:// URLs. */
+  matching: (pattern: RegExp, message: string, fallback?: string): Out<string> => withDefault(z.string().regex(pattern, message), fallback),
+  optionalUrl: (): Out<string | undefined> => z.string().url('must be an absolute URL').optional(),
+  optionalString: (): Out<string | undefined> => z.string().optional(),
 };

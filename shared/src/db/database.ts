@@ -104,6 +104,8 @@ export class Database {
   readonly counter: StatementCounter;
   readonly dataSource: DataSource;
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Migrations applied by `open()` (migrateOnOpen). */
+  appliedOnOpen: string[] = [];
 
   constructor(readonly options: DatabaseOptions) {
     this.dialect = dialectOf(options.url);
@@ -119,7 +121,7 @@ export class Database {
     if (this.dialect === 'mariadb') await ensureMariaDbDatabase(this.options.url);
     await this.dataSource.initialize();
     if (this.options.migrateOnOpen) {
-      await this.dataSource.runMigrations({ transaction: 'each' });
+      this.appliedOnOpen = (await this.dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
     } else if (await this.dataSource.showMigrations()) {
       throw new Error(`${this.options.service}: the database has pending migrations; run \`npm run migrate\` first`);
     }

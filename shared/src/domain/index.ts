@@ -1,2 +1,3 @@
 export * from './msisdn';
 export * from './money';
+export * from './demo';

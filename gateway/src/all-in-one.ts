@@ -1,0 +1,41 @@
+import { startOrExit } from '@selfcare/shared';
+import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
+import { startSystem } from './system';
+import { z } from 'zod';
+import { env, parseEnv } from '@selfcare/shared';
+
+/** `npm start`: the whole system on its embedded default. */
+void startOrExit(async () => {
+  const config = parseEnv({
+    GATEWAY_PORT: env.port(4000),
+    HOST: z.string().default('0.0.0.0'),
+    DATA_DIR: env.string('./data'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  });
+  const system = await startSystem({ gatewayPort: config.GATEWAY_PORT, host: config.HOST, dataDir: config.DATA_DIR, logLevel: config.LOG_LEVEL });
+  const url = `http://localhost:${system.gateway!.port}`;
+  const logins = demoSubscribers
+    .map((s) => `    ${s.login.padEnd(14)} ${s.kind.padEnd(13)} ${s.partyType.padEnd(12)} ${s.password ? `password ${DEMO_PASSWORD}` : 'not registered: requestPassword, then read /dev/sms'}`)
+    .join('\n');
+  process.stdout.write(
+    [
+      '',
+      `Beeline self-service API (all-in-one, embedded SQLite in ${config.DATA_DIR})`,
+      `  GraphQL + Apollo Sandbox: ${url}/graphql`,
+      `  SMS sent:                 ${url}/dev/sms?to=+77051234567`,
+      `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
+      `  Demo logins:`,
+      logins,
+      `  Staff: see STAFF_ACCOUNTS in README (demo: operator / ${DEMO_PASSWORD}, admin / ${DEMO_PASSWORD})`,
+      '',
+    ].join('\n') + '\n',
+  );
+  const shutdown = async () => {
+    const timer = setTimeout(() => process.exit(1), 25_000);
+    timer.unref();
+    await system.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown());
+  process.once('SIGTERM', () => void shutdown());
+});

@@ -1,0 +1,154 @@
+import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import express, { Express, Request } from 'express';
+import {
+  AccessTokenVerifier,
+  Caller,
+  DomainError,
+  Logger,
+  RunningService,
+  ServiceMetrics,
+  bearerToken,
+  currentRequest,
+  startGraphQLService,
+} from '@selfcare/shared';
+
+export type SubgraphName = 'identity' | 'catalog' | 'billing' | 'detailing' | 'delegation';
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  supergraphSdl: string;
+  /** GraphQL endpoint of each subgraph (…/graphql); overrides the URLs written in the supergraph. */
+  subgraphUrls: Record<SubgraphName, string>;
+  production: boolean;
+  logger: Logger;
+  verifier: AccessTokenVerifier;
+  /** Extra routes (dev sinks in the embedded default). */
+  routes?: (app: Express) => void;
+  onShutdown?: (() => Promise<void>)[];
+}
+
+export interface GatewayContext {
+  requestId: string;
+  authorization: string | null;
+  acceptLanguage: string | null;
+  clientAddress: string;
+  userAgent: string | null;
+  /** Verified here too, for logs and metrics; the owning subgraph decides what the caller may do. */
+  caller: Caller | null;
+}
+
+/** Carries the caller's token, language, address and the request id to every subgraph call. */
+class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const headers = request.http?.headers;
+    if (!headers || !context) return;
+    const requestId = (context as Partial<GatewayContext>).requestId ?? currentRequest()?.requestId;
+    if (requestId) headers.set('x-request-id', requestId);
+    if (context.authorization) headers.set('authorization', context.authorization);
+    if (context.acceptLanguage) headers.set('accept-language', context.acceptLanguage);
+    if (context.clientAddress) headers.set('x-client-address', context.clientAddress);
+    if (context.userAgent) headers.set('user-agent', context.userAgent);
+  }
+}
+
+/** Forwards a public HTTP path (links in e-mails, the SMS centre's webhook) to the service that owns it. */
+export function forwardTo(targetBase: () => string, logger: Logger) {
+  return async (req: Request, res: express.Response): Promise<void> => {
+    const target = `${targetBase()}${req.originalUrl}`;
+    try {
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : (req.body as Buffer | undefined);
+      const response = await fetch(target, {
+        method: req.method,
+        headers: {
+          ...(req.header('content-type') ? { 'content-type': req.header('content-type')! } : {}),
+          ...(req.header('x-signature') ? { 'x-signature': req.header('x-signature')! } : {}),
+          ...(req.header('accept') ? { accept: req.header('accept')! } : {}),
+          ...(req.header('accept-language') ? { 'accept-language': req.header('accept-language')! } : {}),
+          'x-request-id': currentRequest()?.requestId ?? '',
+          'x-client-address': req.ip ?? '',
+        },
+        ...(body && body.length ? { body } : {}),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(10_000),
+      });
+      res.status(response.status);
+      for (const header of ['content-type', 'location', 'cache-control']) {
+        const value = response.headers.get(header);
+        if (value) res.setHeader(header, value);
+      }
+      res.send(Buffer.from(await response.arrayBuffer()));
+    } catch (error) {
+      logger.warn({ err: error, target }, 'forwarding failed');
+      res.status(503).json({ error: 'service unavailable', code: 'SERVICE_UNAVAILABLE' });
+    }
+  };
+}
+
+/**
+ * The public entry: Apollo Server + Apollo Gateway over the checked-in supergraph. Sandbox outside production,
+ * no landing page, introspection or field suggestions in production; CSRF prevention on.
+ */
+export async function startGateway(options: GatewayOptions): Promise<RunningService> {
+  const metrics = new ServiceMetrics('gateway');
+  const gateway = new ApolloGateway({
+    supergraphSdl: options.supergraphSdl,
+    buildService: ({ name }) => {
+      const url = options.subgraphUrls[name as SubgraphName];
+      if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
+      return new SubgraphDataSource({ url });
+    },
+  });
+
+  const raw = express.raw({ type: () => true, limit: '100kb' });
+  return startGraphQLService<GatewayContext>({
+    name: 'gateway',
+    port: options.port,
+    ...(options.host ? { host: options.host } : {}),
+    apolloConfig: { gateway },
+    logger: options.logger,
+    metrics,
+    production: options.production,
+    introspection: !options.production,
+    landingPage: options.production
+      ? undefined
+      : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+    readiness: Object.entries(options.subgraphUrls).map(([name, url]) => ({
+      name,
+      check: async () => {
+        const response = await fetch(url.replace(/\/graphql$/, '/readyz'), { signal: AbortSignal.timeout(2000) });
+        if (!response.ok) throw new Error(`answered ${response.status}`);
+      },
+    })),
+    routes: (app) => {
+      const base = (name: SubgraphName) => () => options.subgraphUrls[name].replace(/\/graphql$/, '');
+      // terms 6.4 unsubscribe and e-mail verification links point at the public host; identity owns them.
+      app.all('/links/{*rest}', raw, forwardTo(base('identity'), options.logger));
+      // terms 5.6.4: the SMS centre delivers the owner's inbound SMS to 4259 here; delegation checks the signature.
+      app.post('/sms/inbound', raw, forwardTo(base('delegation'), options.logger));
+      options.routes?.(app);
+    },
+    onShutdown: options.onShutdown ?? [],
+    buildContext: async (req) => {
+      let caller: Caller | null = null;
+      const token = bearerToken(req.header('authorization'));
+      if (token) {
+        try {
+          caller = (await options.verifier.verify(token)).caller;
+        } catch (error) {
+          // Not refused here: the owning subgraph answers with the right code (e.g. refreshSession works with a stale token).
+          if (!(error instanceof DomainError)) throw error;
+        }
+      }
+      return {
+        requestId: currentRequest()?.requestId ?? 'unknown',
+        authorization: req.header('authorization') ?? null,
+        acceptLanguage: req.header('accept-language') ?? null,
+        clientAddress: req.ip ?? 'unknown',
+        userAgent: req.header('user-agent') ?? null,
+        caller,
+      };
+    },
+  });
+}

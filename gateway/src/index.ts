@@ -1,0 +1,5 @@
+export * from './gateway-server';
+export * from './system';
+export * from './compose';
+export * from './dev/sms-centre';
+export * from './dev/mail-sink';

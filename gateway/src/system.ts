@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import {
+  AccessTokenVerifier,
+  Clock,
+  HttpSmsCentreTransport,
+  InProcessEventBus,
+  Logger,
+  MemoryRevocationStore,
+  PlatformServices,
+  RunningService,
+  RunningSubgraph,
+  ServiceDirectory,
+  SmtpEmailTransport,
+  SubgraphDefinition,
+  createLogger,
+  httpJwksSource,
+  loadOrCreateSigningKey,
+  runSubgraph,
+  systemClock,
+} from '@selfcare/shared';
+import { createIdentitySubgraph } from '@selfcare/identity';
+import { createCatalogSubgraph } from '@selfcare/catalog';
+import { createBillingSubgraph } from '@selfcare/billing';
+import { createDetailingSubgraph } from '@selfcare/detailing';
+import { createDelegationSubgraph } from '@selfcare/delegation';
+import { DevMailSink } from './dev/mail-sink';
+import { DevSmsCentre } from './dev/sms-centre';
+import { SubgraphName, startGateway } from './gateway-server';
+
+export const SUBGRAPH_NAMES: SubgraphName[] = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
+
+export const DEFAULT_PORTS: Record<SubgraphName | 'gateway', number> = {
+  gateway: 4000,
+  identity: 4001,
+  catalog: 4002,
+  billing: 4003,
+  detailing: 4004,
+  delegation: 4005,
+};
+
+export function repositoryRoot(): string {
+  return resolve(__dirname, '..', '..');
+}
+
+export function readSupergraph(path = join(repositoryRoot(), 'schema', 'supergraph.graphql')): string {
+  return readFileSync(path, 'utf8');
+}
+
+export interface SystemOptions {
+  /** 0 picks a free port (tests). */
+  gatewayPort?: number;
+  subgraphPorts?: Partial<Record<SubgraphName, number>>;
+  host?: string;
+  /** Where the SQLite files and the signing key live; default ./data. */
+  dataDir?: string;
+  /** Per-subgraph database URLs, e.g. MariaDB in tests; default sqlite:<dataDir>/<name>.sqlite. */
+  databaseUrls?: Partial<Record<SubgraphName, string>>;
+  seedDemoData?: boolean;
+  clock?: Clock;
+  supergraphSdl?: string;
+  logLevel?: string;
+  relayPollMs?: number;
+  accessTokenTtlSeconds?: number;
+  /** Extra options for identity (rate limits, KDF cost…), mostly for tests. */
+  identity?: Record<string, unknown>;
+  /** Start only the subgraphs (used by `npm run compose`). */
+  withoutGateway?: boolean;
+}
+
+export interface RunningSystem {
+  gatewayUrl: string;
+  graphqlUrl: string;
+  gateway: RunningService | null;
+  subgraphs: Record<SubgraphName, RunningSubgraph>;
+  platform: PlatformServices;
+  smsCentre: DevSmsCentre;
+  mail: DevMailSink;
+  stop(): Promise<void>;
+}
+
+export function subgraphDefinitions(platformDataDir: string, identityOptions: Record<string, unknown> = {}): Record<SubgraphName, SubgraphDefinition> {
+  return {
+    identity: createIdentitySubgraph({
+      signingKey: loadOrCreateSigningKey(join(platformDataDir, 'identity-jwt.pem')),
+      ...identityOptions,
+    }),
+    catalog: createCatalogSubgraph(),
+    billing: createBillingSubgraph(),
+    detailing: createDetailingSubgraph(),
+    delegation: createDelegationSubgraph(),
+  };
+}
+
+/**
+ * The embedded default: the gateway and all five subgraphs in one process, each subgraph with its own
+ * SQLite file, an in-process event bus, the development SMS centre and mail server. Needs only Node and npm.
+ */
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const dataDir = resolve(options.dataDir ?? join(process.cwd(), 'data'));
+  const logger: Logger = createLogger('system', options.logLevel);
+  const loggerFor = (name: string) => createLogger(name, options.logLevel);
+  const smsSecret = randomBytes(24).toString('hex');
+  const directory = new ServiceDirectory();
+  const accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 900;
+  const smsCentre = new DevSmsCentre(smsSecret, () => `${directory.url('gateway')}/sms/inbound`);
+  const mail = new DevMailSink();
+  const mailPort = await mail.start(0);
+
+  const platform: PlatformServices = {
+    mode: 'all-in-one',
+    production: false,
+    bus: new InProcessEventBus(),
+    revocations: new MemoryRevocationStore(accessTokenTtlSeconds * 1000),
+    // The gateway may come up after the first SMS is queued: the address is looked up per message, and the relay retries.
+    sms: { send: (message) => new HttpSmsCentreTransport(`${directory.url('gateway')}/dev/sms-centre`, smsSecret).send(message) },
+    email: new SmtpEmailTransport(`smtp://127.0.0.1:${mailPort}`, 'Beeline <no-reply@beeline.kz>'),
+    directory,
+    internalToken: randomBytes(24).toString('hex'),
+    clock: options.clock ?? systemClock,
+    tokenIssuer: 'selfcare-identity',
+    accessTokenTtlSeconds,
+    publicUrl: 'http://127.0.0.1:4000',
+    relayPollMs: options.relayPollMs ?? 200,
+  };
+
+  const definitions = subgraphDefinitions(dataDir, options.identity);
+  const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
+  const started: RunningService[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) await service.stop();
+    await platform.bus.close();
+    await platform.revocations.close();
+    await platform.email.close?.();
+    await mail.stop();
+  };
+  try {
+    for (const name of SUBGRAPH_NAMES) {
+      const running = await runSubgraph(definitions[name], platform, {
+        port: options.subgraphPorts?.[name] ?? DEFAULT_PORTS[name],
+        ...(options.host ? { host: options.host } : {}),
+        databaseUrl: options.databaseUrls?.[name] ?? `sqlite:${join(dataDir, `${name}.sqlite`)}`,
+        migrateOnOpen: true,
+        seedDemoData: options.seedDemoData ?? true,
+        logger: loggerFor(name),
+      });
+      subgraphs[name] = running;
+      started.push(running);
+    }
+
+    let gateway: RunningService | null = null;
+    if (!options.withoutGateway) {
+      gateway = await startGateway({
+        port: options.gatewayPort ?? DEFAULT_PORTS.gateway,
+        ...(options.host ? { host: options.host } : {}),
+        supergraphSdl: options.supergraphSdl ?? readSupergraph(),
+        subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].graphqlUrl])) as Record<SubgraphName, string>,
+        production: false,
+        logger: loggerFor('gateway'),
+        verifier: new AccessTokenVerifier(httpJwksSource(`${subgraphs.identity.url}/.well-known/jwks.json`), platform.revocations, platform.tokenIssuer),
+        routes: (app) => {
+          smsCentre.mount(app);
+          mail.mount(app);
+        },
+      });
+      started.push(gateway);
+      directory.set('gateway', gateway.url);
+      platform.publicUrl = gateway.url;
+    }
+    logger.debug('system started');
+    return {
+      gatewayUrl: gateway?.url ?? '',
+      graphqlUrl: gateway?.graphqlUrl ?? '',
+      gateway,
+      subgraphs,
+      platform,
+      smsCentre,
+      mail,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,6 @@
+export * from './types';
+export * from './outbox';
+export * from './relay';
+export * from './consumer';
+export * from './in-process-bus';
+export * from './redis-bus';

@@ -1,0 +1,253 @@
+import { hostname } from 'node:os';
+import Redis from 'ioredis';
+import type { Logger } from '../logging/logger';
+import type { BusSubscription, DomainEvent, EventBus, EventHandler } from './types';
+
+export interface RedisStreamsEventBusOptions {
+  /** Prepended to every key (tests isolate themselves with a unique prefix). */
+  keyPrefix?: string;
+  /** Consumer name inside a group; stable across restarts so a restarted consumer re-reads its own pending entries. */
+  consumerName?: string;
+  /** How long one XREADGROUP blocks waiting for new entries. */
+  blockMs?: number;
+  /** Entries read per XREADGROUP. */
+  readCount?: number;
+  /** Approximate cap of entries kept per stream (XADD MAXLEN ~); 0 keeps everything. */
+  maxLength?: number;
+  /** First delay after a failed handler or read; doubles up to 30 s. */
+  retryBaseMs?: number;
+  /** Entries another consumer of the group left pending this long are taken over (XAUTOCLAIM). */
+  claimIdleMs?: number;
+  logger?: Logger;
+}
+
+const ID_TOO_SMALL = /equal or smaller than the target stream top item/i;
+
+/**
+ * Distributed mode's bus on Redis Streams. Each stream is `selfcare:events:<stream>`; an event's entry id is
+ * `<event id>-0`, so a republish of an id Redis already holds is rejected by Redis itself and counts as done.
+ * Each consumer group reads with its own blocking connection and acknowledges an entry only after its handler
+ * succeeded; unacknowledged entries are re-read on restart (at least once; the consumers' inbox makes it once).
+ */
+export class RedisStreamsEventBus implements EventBus {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly consumerName: string;
+  private readonly blockMs: number;
+  private readonly readCount: number;
+  private readonly maxLength: number;
+  private readonly retryBaseMs: number;
+  private readonly claimIdleMs: number;
+  private readonly subscriptions = new Set<RedisSubscription>();
+  readonly logger?: Logger;
+
+  constructor(
+    private readonly url: string,
+    options: string | RedisStreamsEventBusOptions = {},
+  ) {
+    const o = typeof options === 'string' ? { keyPrefix: options } : options;
+    this.prefix = o.keyPrefix ?? '';
+    this.consumerName = o.consumerName ?? hostname();
+    this.blockMs = o.blockMs ?? 5_000;
+    this.readCount = o.readCount ?? 100;
+    this.maxLength = o.maxLength ?? 1_000_000;
+    this.retryBaseMs = o.retryBaseMs ?? 500;
+    this.claimIdleMs = o.claimIdleMs ?? 60_000;
+    this.logger = o.logger;
+    this.redis = this.connect('commands');
+  }
+
+  /** The Redis key of a stream. */
+  key(stream: string): string {
+    return `${this.prefix}selfcare:events:${stream}`;
+  }
+
+  async publish(stream: string, events: DomainEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const key = this.key(stream);
+    const pipeline = this.redis.pipeline();
+    for (const event of [...events].sort((a, b) => a.id - b.id)) {
+      if (!Number.isSafeInteger(event.id) || event.id <= 0) throw new Error(`event id ${event.id} is not a positive integer`);
+      const trim = this.maxLength > 0 ? ['MAXLEN', '~', String(this.maxLength)] : [];
+      pipeline.xadd(key, ...trim, `${event.id}-0`, 'type', event.type, 'event', JSON.stringify({ ...event, stream }));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    for (const [error] of results) {
+      // Redis keeps ids increasing: "equal or smaller" means this id (or a later one) is already there.
+      if (error && !ID_TOO_SMALL.test(error.message)) throw error;
+    }
+  }
+
+  async subscribe(stream: string, group: string, handler: EventHandler): Promise<BusSubscription> {
+    const key = this.key(stream);
+    try {
+      // From '0': a group created after events were published still gets them (its inbox skips what it had).
+      await this.redis.xgroup('CREATE', key, group, '0', 'MKSTREAM');
+    } catch (error) {
+      if (!/BUSYGROUP/.test((error as Error).message)) throw error;
+    }
+    const subscription = new RedisSubscription(this, key, group, handler, this.connect(`${group}:${key}`));
+    this.subscriptions.add(subscription);
+    subscription.start();
+    return {
+      stop: async () => {
+        this.subscriptions.delete(subscription);
+        await subscription.stop();
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.redis.ping(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Redis did not answer PING within 2 s')), 2_000);
+        }),
+      ]);
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.stop()));
+    this.subscriptions.clear();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  /** Settings the subscriptions read. */
+  get settings() {
+    return {
+      consumerName: this.consumerName,
+      blockMs: this.blockMs,
+      readCount: this.readCount,
+      retryBaseMs: this.retryBaseMs,
+      claimIdleMs: this.claimIdleMs,
+    };
+  }
+
+  get commands(): Redis {
+    return this.redis;
+  }
+
+  private connect(role: string): Redis {
+    const client = new Redis(this.url, { lazyConnect: false, maxRetriesPerRequest: null, enableReadyCheck: true });
+    let lastLog = 0;
+    client.on('error', (error: Error) => {
+      // ioredis reconnects by itself; log at most every 10 s instead of on every retry.
+      const now = Date.now();
+      if (now - lastLog < 10_000) return;
+      lastLog = now;
+      this.logger?.warn({ err: error, role }, 'Redis connection error');
+    });
+    return client;
+  }
+}
+
+type StreamEntry = [id: string, fields: string[] | null];
+
+class RedisSubscription {
+  private stopped = false;
+  private loop?: Promise<void>;
+  private wake?: () => void;
+  private lastClaim = 0;
+
+  constructor(
+    private readonly bus: RedisStreamsEventBus,
+    private readonly key: string,
+    private readonly group: string,
+    private readonly handler: EventHandler,
+    /** Dedicated connection: XREADGROUP BLOCK holds it; disconnecting it ends the block at once on stop. */
+    private readonly blocking: Redis,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return this.loop;
+    this.stopped = true;
+    this.wake?.();
+    this.blocking.disconnect();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { consumerName, blockMs, readCount, retryBaseMs } = this.bus.settings;
+    // First this consumer's own pending entries (delivered before a crash or stop, never acknowledged), then new ones.
+    let cursor: '0' | '>' = '0';
+    let delay = retryBaseMs;
+    while (!this.stopped) {
+      try {
+        if (cursor === '>') await this.claimAbandoned();
+        // Without BLOCK when re-reading pending entries: that read answers at once.
+        const reply = (await (cursor === '>'
+          ? this.blocking.xreadgroup('GROUP', this.group, consumerName, 'COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', this.key, '>')
+          : this.blocking.xreadgroup('GROUP', this.group, consumerName, 'COUNT', readCount, 'STREAMS', this.key, '0'))) as [string, StreamEntry[]][] | null;
+        const entries = reply?.[0]?.[1] ?? [];
+        if (cursor === '0' && entries.length === 0) {
+          cursor = '>';
+          continue;
+        }
+        for (const entry of entries) {
+          if (this.stopped) break;
+          await this.handle(entry);
+        }
+        delay = retryBaseMs;
+      } catch (error) {
+        if (this.stopped) break;
+        this.bus.logger?.warn({ err: error, stream: this.key, group: this.group }, 'event delivery failed; retrying');
+        // Re-read from the pending list so the failed entry comes back first (order within the group).
+        cursor = '0';
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  private async handle([entryId, fields]: StreamEntry): Promise<void> {
+    // A pending entry trimmed away by MAXLEN comes back without fields: nothing left to apply.
+    const raw = fields ? fieldValue(fields, 'event') : undefined;
+    if (raw !== undefined) {
+      const event = JSON.parse(raw) as DomainEvent;
+      event.id = Number(entryId.split('-')[0]);
+      await this.handler(event);
+    }
+    await this.bus.commands.xack(this.key, this.group, entryId);
+  }
+
+  /** Takes over entries a vanished consumer of the group left pending (at most every claimIdleMs / 2). */
+  private async claimAbandoned(): Promise<void> {
+    const { consumerName, claimIdleMs, readCount } = this.bus.settings;
+    const now = Date.now();
+    if (now - this.lastClaim < claimIdleMs / 2) return;
+    this.lastClaim = now;
+    const reply = (await this.bus.commands.call('XAUTOCLAIM', this.key, this.group, consumerName, claimIdleMs, '0-0', 'COUNT', readCount)) as [
+      string,
+      StreamEntry[],
+      string[]?,
+    ];
+    for (const entry of reply[1] ?? []) {
+      if (this.stopped) return;
+      await this.handle(entry);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
+
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}

@@ -1,0 +1,43 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * A domain event as it travels on the bus. `id` is the producer's outbox id: monotonic per stream,
+ * so consumers can resume from the last id they applied and recognise a redelivery.
+ */
+export interface DomainEvent<T = Record<string, unknown>> {
+  stream: string;
+  id: number;
+  type: string;
+  payload: T;
+  occurredAt: string;
+}
+
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+export interface BusSubscription {
+  stop(): Promise<void>;
+}
+
+/**
+ * Redis Streams in distributed mode, in-process in the embedded default. Delivery is at least once;
+ * consumers are idempotent (see `IdempotentConsumer`).
+ */
+export interface EventBus {
+  /** Publishes events of one stream in id order; publishing an id again is a no-op. */
+  publish(stream: string, events: DomainEvent[]): Promise<void>;
+  /**
+   * Delivers every event of `stream` to the consumer group `group` (one delivery per group, in order),
+   * starting after the last event the group acknowledged.
+   */
+  subscribe(stream: string, group: string, handler: EventHandler): Promise<BusSubscription>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Writes events in the same transaction as the change they report (transactional outbox). */
+export interface OutboxWriter {
+  add(manager: EntityManager, type: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** Handler of a consumed event, run in one transaction with the inbox record that makes it idempotent. */
+export type ConsumerHandler = (event: DomainEvent, manager: EntityManager) => Promise<void>;

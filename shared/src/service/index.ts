@@ -1,0 +1,7 @@
+export * from './clock';
+export * from './directory';
+export * from './internal-http';
+export * from './access-policy';
+export * from './run-subgraph';
+export * from './platform-config';
+export * from './process';

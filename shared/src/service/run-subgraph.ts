@@ -1,0 +1,214 @@
+import type { Express } from 'express';
+import type { GraphQLSchema } from 'graphql';
+import type { EntityManager } from 'typeorm';
+import { AccessPolicy, ManagementGrantSource } from './access-policy';
+import type { Clock } from './clock';
+import type { ServiceDirectory, ServiceName } from './directory';
+import { InternalClient } from './internal-http';
+import { Database } from '../db/database';
+import { AccessTokenVerifier, KeySource, httpJwksSource } from '../auth/verifier';
+import type { RevocationStore } from '../auth/revocation';
+import type { ConsumerHandler, EventBus, OutboxWriter } from '../events/types';
+import { EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
+import { OutboxRelay } from '../events/relay';
+import { IdempotentConsumer } from '../events/consumer';
+import type { EmailTransport, Notifications, SmsTransport } from '../notifications/types';
+import { NotificationDispatcher, OutboxNotifications } from '../notifications/notifications';
+import { createContextFactory } from '../graphql/context-factory';
+import { HealthCheck, RunningService, startGraphQLService } from '../http/graphql-server';
+import { createLogger, Logger } from '../logging/logger';
+import { ServiceMetrics } from '../metrics/metrics';
+
+/** What the whole platform shares, built once per process by the launcher (all-in-one or one service). */
+export interface PlatformServices {
+  mode: 'all-in-one' | 'distributed';
+  production: boolean;
+  bus: EventBus;
+  revocations: RevocationStore;
+  sms: SmsTransport;
+  email: EmailTransport;
+  directory: ServiceDirectory;
+  /** Shared secret of the services' internal HTTP APIs. */
+  internalToken: string;
+  clock: Clock;
+  tokenIssuer: string;
+  accessTokenTtlSeconds: number;
+  /** Public base URL subscribers reach (links in e-mails: unsubscribe, e-mail verification). */
+  publicUrl: string;
+  /** How often each outbox relay polls when not poked. */
+  relayPollMs: number;
+}
+
+export interface SubgraphRuntime {
+  name: ServiceName;
+  database: Database;
+  outbox: OutboxWriter;
+  notifications: Notifications;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  clock: Clock;
+  platform: PlatformServices;
+  verifier: AccessTokenVerifier;
+  accessPolicy: AccessPolicy;
+  internal: InternalClient;
+  /** Registers an idempotent consumer of another service's event stream; started with the service. */
+  consume(stream: ServiceName, handler: ConsumerHandler): void;
+  /** Runs on shutdown, before the database closes. */
+  onStop(hook: () => Promise<void>): void;
+  addReadinessCheck(check: HealthCheck): void;
+}
+
+export interface SubgraphSetup {
+  schema: GraphQLSchema;
+  routes?: (app: Express) => void;
+  /** Demo data for the embedded default; must be idempotent (runs on every start, inserts only what is missing). */
+  seed?: () => Promise<void>;
+  /** Background jobs, started once the service listens. */
+  start?: () => Promise<void>;
+}
+
+export interface SubgraphDefinition {
+  name: Exclude<ServiceName, 'gateway'>;
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  entities: Function[];
+  // eslint-disable-next-line @typescript-eslint/ban-types
+  migrations: Function[];
+  /** Where token keys come from; identity serves them from memory, everyone else over HTTP. */
+  keySource?: (runtime: Pick<SubgraphRuntime, 'platform'>) => KeySource;
+  /** delegation answers management questions locally; the others ask it over HTTP. */
+  grantSource?: (runtime: Omit<SubgraphRuntime, 'accessPolicy'>) => ManagementGrantSource;
+  setup(runtime: SubgraphRuntime): Promise<SubgraphSetup>;
+}
+
+export interface RunSubgraphOptions {
+  port: number;
+  host?: string;
+  databaseUrl: string;
+  /** Embedded default: migrate on open. Distributed: `npm run migrate` does it, start refuses pending migrations. */
+  migrateOnOpen: boolean;
+  seedDemoData: boolean;
+  logger?: Logger;
+}
+
+export interface RunningSubgraph extends RunningService {
+  runtime: SubgraphRuntime;
+}
+
+/** Asks delegation's internal API which of these numbers the manager may manage now. */
+export function httpGrantSource(internal: InternalClient): ManagementGrantSource {
+  return {
+    async managedBy(managerId, subscriberIds) {
+      const answer = await internal.post<{ managed: boolean[] }>('delegation', '/internal/management/check', {
+        managerId,
+        subscriberIds,
+      });
+      return answer.managed;
+    },
+  };
+}
+
+/**
+ * Runs one subgraph the same way in every mode: its own database (migrated or checked), its outbox relay,
+ * its consumers, and the GraphQL HTTP service with health, readiness, metrics and graceful shutdown.
+ */
+export async function runSubgraph(
+  definition: SubgraphDefinition,
+  platform: PlatformServices,
+  options: RunSubgraphOptions,
+): Promise<RunningSubgraph> {
+  const logger = options.logger ?? createLogger(definition.name);
+  const metrics = new ServiceMetrics(definition.name);
+  const database = new Database({
+    service: definition.name,
+    url: options.databaseUrl,
+    entities: [OutboxEventEntity, InboxEventEntity, ...definition.entities],
+    migrations: [EventTablesMigration, ...definition.migrations],
+    migrateOnOpen: options.migrateOnOpen,
+    logger,
+  });
+  await database.open();
+
+  const outbox = new TransactionalOutbox(definition.name, platform.clock);
+  const stopHooks: (() => Promise<void>)[] = [];
+  const readiness: HealthCheck[] = [
+    { name: 'database', check: () => database.ping() },
+    { name: 'bus', check: () => platform.bus.ping() },
+  ];
+  const consumerHandlers: { stream: ServiceName; handler: ConsumerHandler }[] = [];
+  const internal = new InternalClient(platform.directory, platform.internalToken);
+  const keySource = definition.keySource?.({ platform }) ?? (() => httpJwksSource(`${platform.directory.url('identity')}/.well-known/jwks.json`)());
+  const verifier = new AccessTokenVerifier(keySource, platform.revocations, platform.tokenIssuer);
+
+  const partial: Omit<SubgraphRuntime, 'accessPolicy'> = {
+    name: definition.name,
+    database,
+    outbox,
+    notifications: new OutboxNotifications(outbox, platform.clock),
+    logger,
+    metrics,
+    clock: platform.clock,
+    platform,
+    verifier,
+    internal,
+    consume: (stream, handler) => {
+      consumerHandlers.push({ stream, handler });
+    },
+    onStop: (hook) => {
+      stopHooks.push(hook);
+    },
+    addReadinessCheck: (check) => {
+      readiness.push(check);
+    },
+  };
+  const grants = definition.grantSource?.(partial) ?? httpGrantSource(internal);
+  const runtime: SubgraphRuntime = { ...partial, accessPolicy: new AccessPolicy(grants) };
+
+  const setup = await definition.setup(runtime);
+  if (options.seedDemoData && setup.seed) await setup.seed();
+
+  const relay = new OutboxRelay({
+    database,
+    bus: platform.bus,
+    stream: definition.name,
+    dispatcher: new NotificationDispatcher(platform.sms, platform.email, logger),
+    logger,
+    metrics,
+    pollIntervalMs: platform.relayPollMs,
+  });
+  outbox.onWrite(() => relay.poke());
+  const consumers = consumerHandlers.map(
+    ({ stream, handler }) => new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger }),
+  );
+
+  const service = await startGraphQLService({
+    name: definition.name,
+    port: options.port,
+    ...(options.host ? { host: options.host } : {}),
+    schema: setup.schema,
+    logger,
+    metrics,
+    production: platform.production,
+    buildContext: createContextFactory(verifier, logger),
+    readiness,
+    routes: setup.routes,
+    onShutdown: [
+      async () => {
+        for (const consumer of consumers) await consumer.stop();
+      },
+      async () => {
+        for (const hook of stopHooks) await hook();
+      },
+      // The relay finishes the batch it is publishing before it stops.
+      () => relay.stop(),
+      () => database.close(),
+    ],
+  });
+  platform.directory.set(definition.name, service.url);
+
+  for (const consumer of consumers) await consumer.start();
+  relay.start();
+  await setup.start?.();
+  return { ...service, runtime };
+}
+
+export type { EntityManager };

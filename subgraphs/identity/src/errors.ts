@@ -1,0 +1,19 @@
+import { DomainError, DomainErrorOptions, ErrorCode, Texts } from '@selfcare/shared';
+
+/** Refusals of the identity core (login, sessions, access status, staff operations); logs name the module. */
+export class IdentityError extends DomainError {
+  override readonly module = 'identity';
+}
+
+export function identityError(code: ErrorCode, options: DomainErrorOptions = {}): IdentityError {
+  return new IdentityError(code, options);
+}
+
+export function identityBadInput(field: string, texts: Texts, params?: Record<string, string | number>): IdentityError {
+  return new IdentityError(ErrorCode.BAD_USER_INPUT, { field, texts, ...(params ? { params } : {}) });
+}
+
+/** RATE_LIMITED with the seconds the caller should wait, as the contract's clients read it. */
+export function rateLimited(retryAfterSeconds: number): IdentityError {
+  return new IdentityError(ErrorCode.RATE_LIMITED, { extensions: { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) } });
+}

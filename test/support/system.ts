@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem } from '@selfcare/gateway';
+import { createTestDatabase, TestDatabase } from '@selfcare/shared/testing/databases';
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
+}
+
+export interface RequestOptions {
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The end-to-end kit: the all-in-one system on free ports, on SQLite files of its own, or on MariaDB
+ * databases of its own when TEST_DATABASE_URL is set; driven as a client would, over real HTTP.
+ */
+export class TestSystem {
+  private constructor(readonly system: RunningSystem, private readonly cleanup: () => Promise<void>) {}
+
+  static async start(options: Omit<SystemOptions, 'gatewayPort' | 'subgraphPorts' | 'dataDir' | 'databaseUrls'> = {}): Promise<TestSystem> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-e2e-'));
+    const databases: Partial<Record<SubgraphName, TestDatabase>> = {};
+    if (process.env.TEST_DATABASE_URL) {
+      for (const name of SUBGRAPH_NAMES) databases[name] = await createTestDatabase(name);
+    }
+    const cleanup = async () => {
+      for (const db of Object.values(databases)) await db?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    };
+    try {
+      const system = await startSystem({
+        gatewayPort: 0,
+        subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])),
+        host: '127.0.0.1',
+        dataDir,
+        databaseUrls: Object.fromEntries(Object.entries(databases).map(([n, db]) => [n, db!.url])),
+        logLevel: process.env.LOG_LEVEL ?? 'warn',
+        ...options,
+      });
+      return new TestSystem(system, cleanup);
+    } catch (error) {
+      await cleanup();
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return this.system.gatewayUrl;
+  }
+
+  async stop(): Promise<void> {
+    await this.system.stop();
+    await this.cleanup();
+  }
+
+  async graphql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<GraphQLResponse<T>> {
+    const response = await fetch(`${this.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.headers ?? {}),
+      },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as GraphQLResponse<T>;
+    return { ...body, status: response.status };
+  }
+
+  /** The first error's contract code, or undefined. */
+  static code(response: GraphQLResponse): string | undefined {
+    return response.errors?.[0]?.extensions?.code;
+  }
+
+  async sms(to: string): Promise<{ id: string; from: string; to: string; text: string }[]> {
+    const response = await fetch(`${this.url}/dev/sms?to=${encodeURIComponent(to)}`);
+    return (await response.json()) as { id: string; from: string; to: string; text: string }[];
+  }
+
+  /** Waits until an SMS to `to` matching `pattern` arrives (the outbox relay delivers asynchronously). */
+  async waitForSms(to: string, pattern: RegExp, timeoutMs = 10_000, after = 0): Promise<{ text: string; match: RegExpMatchArray }> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const messages = (await this.sms(to)).slice(after);
+      for (const message of messages.reverse()) {
+        const match = message.text.match(pattern);
+        if (match) return { text: message.text, match };
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no SMS to ${to} matching ${pattern} within ${timeoutMs} ms`);
+  }
+
+  async mail(to: string): Promise<{ subject: string; text: string; html: string | null; headers: Record<string, string> }[]> {
+    const response = await fetch(`${this.url}/dev/mail?to=${encodeURIComponent(to)}`);
+    return (await response.json()) as { subject: string; text: string; html: string | null; headers: Record<string, string> }[];
+  }
+
+  async waitForMail(to: string, predicate: (mail: { subject: string; text: string; headers: Record<string, string> }) => boolean, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const found = (await this.mail(to)).reverse().find(predicate);
+      if (found) return found;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no matching e-mail to ${to} within ${timeoutMs} ms`);
+  }
+
+  /** Logs in through the gateway and returns the tokens. */
+  async login(login: string, password: string, channel: 'WEB' | 'MOBILE_APP' = 'WEB'): Promise<{ accessToken: string; refreshToken: string; subscriberId: string }> {
+    const result = await this.graphql<{ login: { accessToken: string; refreshToken: string; subscriber: { id: string } } }>(
+      `mutation ($login: String!, $password: String!, $channel: Channel!) {
+        login(login: $login, password: $password, channel: $channel) { accessToken refreshToken subscriber { id } }
+      }`,
+      { login, password, channel },
+    );
+    if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
+    return { accessToken: result.data.login.accessToken, refreshToken: result.data.login.refreshToken, subscriberId: result.data.login.subscriber.id };
+  }
+
+  /** A real graphql-ws client on the gateway's websocket endpoint. */
+  wsClient(token?: string): Client {
+    return createClient({
+      url: `${this.url.replace(/^http/, 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+    });
+  }
+}
