@@ -195,8 +195,9 @@ class RedisSubscription {
         for (const entry of entries) {
           if (this.stopped) break;
           await this.handle(entry);
+          // Back-off resets on progress, not per batch: a batch with a failure in it still made progress.
+          delay = retryBaseMs;
         }
-        delay = retryBaseMs;
       } catch (error) {
         if (this.stopped) break;
         this.bus.logger?.warn({ err: error, stream: this.key, group: this.group }, 'event delivery failed; retrying');

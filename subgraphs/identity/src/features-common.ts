@@ -15,13 +15,3 @@ export function sameText(text: string): Texts {
 
 export type ActorKind = 'SUBSCRIBER' | 'STAFF' | 'SYSTEM';
 export type ChannelName = 'WEB' | 'MOBILE_APP';
-
-/** Keyset condition for "newest first" pages ordered by (timestamp, id). */
-export function beforePosition(alias: string, column: string, position: { k: string | number; id: string } | null): { sql: string; params: Record<string, unknown> } {
-  if (!position) return { sql: '1 = 1', params: {} };
-  const at = new Date(Number(position.k));
-  return {
-    sql: `(${alias}.${column} < :cursorAt OR (${alias}.${column} = :cursorAt AND ${alias}.id < :cursorId))`,
-    params: { cursorAt: at, cursorId: position.id },
-  };
-}

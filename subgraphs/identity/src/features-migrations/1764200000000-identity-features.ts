@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import { columns, createTable } from '@selfcare/shared';
 
 /** The version of the terms of use installed with the system, so `currentTerms` (6.6) always has an answer. */
-export const INITIAL_TERMS = { version: '2024.1', url: 'https://beeline.kz/ru/customers/beeline-app/terms', publishedAt: new Date('2024-01-01T00:00:00.000Z') };
+export const INITIAL_TERMS = { version: '2024.1', url: 'https://beeline.kz/ru/customers/beeline-app/terms', publishedAt: '2024-01-01T00:00:00.000Z' };
 
 /**
  * Tables of the identity features: consents and their history (2.11–2.14, 6.4), Ashyq data (2.13/2.14),
@@ -147,19 +147,10 @@ export class IdentityFeatures1764200000000 implements MigrationInterface {
       columns.string('secret', 128),
       columns.dateTime('created_at'),
     ]);
-    await queryRunner.manager
-      .createQueryBuilder()
-      .insert()
-      .into('terms_versions')
-      .values({
-        id: '00000000-7e57-4000-8000-000000000001',
-        version: INITIAL_TERMS.version,
-        ordinal: 1,
-        url: INITIAL_TERMS.url,
-        published_at: INITIAL_TERMS.publishedAt,
-        published_by: null,
-      })
-      .execute();
+    // A constant row, written as the same literal both dialects read as UTC ('YYYY-MM-DD HH:MM:SS.mmm').
+    await queryRunner.query(
+      `INSERT INTO terms_versions (id, version, ordinal, url, published_at, published_by) VALUES ('00000000-7e57-4000-8000-000000000001', '${INITIAL_TERMS.version}', 1, '${INITIAL_TERMS.url}', '2024-01-01 00:00:00.000', NULL)`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

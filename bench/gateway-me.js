@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * Benchmark: `me { msisdn tariff { name } }` with a valid token through the gateway (identity + catalog).
+ * The five subgraphs run in this process on a seeded SQLite database (or MariaDB with BENCH_DATABASE_URL
+ * = mysql://root@127.0.0.1:3306); each gateway runs alone in a child process, first ours (Apollo Gateway),
+ * then Hive Gateway (@graphql-hive/gateway) on the same supergraph and subgraphs, under the same HTTP load
+ * (autocannon). Prints requests/s, p50, p99, SQL statements per request, and the ratio.
+ *   npm run bench              (BENCH_SECONDS=10 BENCH_CONNECTIONS=20 by default)
+ */
+const { fork } = require('node:child_process');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+const { startSystem, SUBGRAPH_NAMES } = require('../gateway/dist/system');
+const { DEMO_PASSWORD } = require('../shared/dist');
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
+const QUERY = '{ me { msisdn tariff { name } } }';
+
+function startChild(script, env) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'support', script), [], { env: { ...process.env, ...env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => resolve({ child, port: m.ready }));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+function stopChild(child) {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', resolve);
+    child.send('stop');
+  });
+}
+
+function load(url, token, duration) {
+  return autocannon({
+    url,
+    method: 'POST',
+    connections,
+    duration,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: QUERY }),
+  });
+}
+
+async function measure(label, script, env, system, token) {
+  const { child, port } = await startChild(script, env);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) }).then((r) => r.json());
+  if (!check.data?.me?.tariff?.name) throw new Error(`${label} did not answer the query: ${JSON.stringify(check)}`);
+  await load(url, token, 2); // warm-up
+  const statementsBefore = SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
+  const result = await load(url, token, seconds);
+  const statementsAfter = SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
+  await stopChild(child);
+  const ok = result.requests.total - result.non2xx - result.errors;
+  return {
+    label,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result.requests.total,
+    failed: result.non2xx + result.errors,
+    statementsPerRequest: ok > 0 ? (statementsAfter - statementsBefore) / ok : NaN,
+  };
+}
+
+(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-bench-'));
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const system = await startSystem({
+    withoutGateway: true,
+    dataDir,
+    host: '127.0.0.1',
+    subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])),
+    ...(databaseUrl ? { databaseUrls: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `${databaseUrl.replace(/\/$/, '')}/bench_${n}`])) } : {}),
+    logLevel: 'error',
+  });
+  try {
+    const login = await fetch(system.subgraphs.identity.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `mutation { login(login: "+77051234567", password: "${DEMO_PASSWORD}", channel: WEB) { accessToken } }` }),
+    }).then((r) => r.json());
+    const token = login.data?.login?.accessToken;
+    if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
+    const env = {
+      SUBGRAPH_URLS: JSON.stringify(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, system.subgraphs[n].graphqlUrl]))),
+      JWKS_URL: `${system.subgraphs.identity.url}/.well-known/jwks.json`,
+    };
+    const ours = await measure('Apollo Gateway (ours)', 'apollo-gateway-server.js', env, system, token);
+    const hive = await measure('Hive Gateway', 'hive-gateway-server.js', env, system, token);
+    console.log(`\nme { msisdn tariff { name } } — ${connections} connections, ${seconds} s each, ${databaseUrl ? 'MariaDB' : 'SQLite'}`);
+    console.table([ours, hive].map((r) => ({
+      gateway: r.label,
+      'req/s': r.requestsPerSecond.toFixed(0),
+      'p50 ms': r.p50,
+      'p99 ms': r.p99,
+      requests: r.requests,
+      failed: r.failed,
+      'SQL/request': r.statementsPerRequest.toFixed(2),
+    })));
+    console.log(`ratio (ours / Hive): throughput ${(ours.requestsPerSecond / hive.requestsPerSecond).toFixed(2)}, p99 ${(ours.p99 / hive.p99).toFixed(2)}`);
+  } finally {
+    await system.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+})().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

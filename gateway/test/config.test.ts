@@ -1,0 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ConfigError, env, parseEnv, readPlatformEnv } from '@selfcare/shared';
+
+describe('configuration validated once at start-up', () => {
+  it('names the variable and the problem in one line', () => {
+    expect(() => parseEnv({ GATEWAY_PORT: env.port(4000) }, { GATEWAY_PORT: 'eighty' })).toThrow(
+      new ConfigError('GATEWAY_PORT', 'must be a TCP port (0-65535)'),
+    );
+    expect(() => parseEnv({ REDIS_URL: env.matching(/^redis:\/\//, 'must be a redis:// URL') }, {})).toThrow('Configuration error: REDIS_URL: is required');
+    expect(() => readPlatformEnv({ REDIS_URL: 'redis://r:6379', SMS_CENTRE_URL: 'not a url' })).toThrow(/SMS_CENTRE_URL: must be an absolute URL/);
+  });
+
+  it('applies defaults where a variable may be left out', () => {
+    expect(parseEnv({ GATEWAY_PORT: env.port(4000), FLAG: env.boolean(false) }, {})).toEqual({ GATEWAY_PORT: 4000, FLAG: false });
+  });
+
+  it('stops the process with that single line and exit code 78', () => {
+    const entry = join(__dirname, '..', 'dist', 'main.js');
+    const result = spawnSync(process.execPath, [entry], {
+      env: { PATH: process.env.PATH, GATEWAY_PORT: '4000', REDIS_URL: 'http://not-redis' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr.trim()).toBe('Configuration error: REDIS_URL: must be a redis:// URL');
+  });
+});

@@ -1,0 +1,6 @@
+import { runSubgraphProcess } from '@selfcare/shared';
+import { loadBillingConfig } from './config';
+import { createBillingSubgraph } from './index';
+
+// Distributed mode: the billing subgraph as its own process (configuration is validated before anything starts).
+runSubgraphProcess(() => createBillingSubgraph(), loadBillingConfig);

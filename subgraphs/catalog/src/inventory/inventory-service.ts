@@ -1,0 +1,186 @@
+import DataLoader from 'dataloader';
+import { In, IsNull } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { z } from 'zod';
+import { AccessPolicy, Clock, Database, GraphQLContext, Logger, byKeys, groupByKeys, requireSubscriber } from '@selfcare/shared';
+import { AllowanceSpecValue, SubscriberKindValue, TariffPlanEntity } from '../offers/entities';
+import { OfferService, availableFor } from '../offers/offer-service';
+import { Service, TariffPlan, toService, toTariffPlan } from '../offers/types';
+import { ConnectedServiceEntity, SubscriberLineEntity } from './entities';
+import { ConnectedService } from './types';
+
+/** identity's event when a line (mobile number or home-internet contract) comes into being. */
+export const subscriberProvisionedSchema = z.object({
+  subscriberId: z.string().min(1).max(36),
+  kind: z.enum(['MOBILE', 'HOME_INTERNET']),
+  partyType: z.enum(['INDIVIDUAL', 'LEGAL_ENTITY']),
+  msisdn: z.string().nullable().optional(),
+  login: z.string().optional(),
+  language: z.string().optional(),
+  tariffCode: z.string().nullable().optional(),
+});
+export type SubscriberProvisioned = z.infer<typeof subscriberProvisionedSchema>;
+
+/** What detailing (allowances) and other services ask about a line's plan over the internal API. */
+export interface LinePlan {
+  subscriberId: string;
+  kind: SubscriberKindValue;
+  tariffCode: string;
+  tariffSince: string;
+  allowances: AllowanceSpecValue[];
+}
+
+/**
+ * Each line's products: its tariff and connected services, and what it may still connect (2.1).
+ * Every read is authorized per number (2.5): own number or one whose management was handed over (4.3).
+ */
+export class InventoryService {
+  constructor(
+    private readonly database: Database,
+    private readonly accessPolicy: AccessPolicy,
+    private readonly offers: OfferService,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async tariffOf(ctx: GraphQLContext, subscriberId: string): Promise<TariffPlan | null> {
+    const row = await this.authorized(ctx, subscriberId, async () => {
+      const line = await this.lineLoader(ctx).load(subscriberId);
+      return line ? this.offers.tariffLoader(ctx).load(line.tariffPlanId) : null;
+    });
+    return row?.currentVersion ? toTariffPlan(row, ctx.language) : null;
+  }
+
+  async connectedServicesOf(ctx: GraphQLContext, subscriberId: string): Promise<ConnectedService[]> {
+    const rows = await this.authorized(ctx, subscriberId, async () => {
+      const connected = await this.connectedLoader(ctx).load(subscriberId);
+      const [services, versions] = await Promise.all([
+        this.offers.serviceLoader(ctx).loadMany(connected.map((c) => c.serviceId)),
+        this.offers.serviceVersionLoader(ctx).loadMany(connected.map((c) => c.serviceVersionId)),
+      ]);
+      return connected.map((c, i) => ({ connected: c, service: services[i], version: versions[i] }));
+    });
+    const result: { sortOrder: number; item: ConnectedService }[] = [];
+    for (const { connected, service, version } of rows) {
+      if (!service || service instanceof Error || !service.currentVersion) continue;
+      if (!version || version instanceof Error) continue;
+      result.push({
+        sortOrder: service.sortOrder,
+        item: Object.assign(new ConnectedService(), {
+          service: toService(service, ctx.language),
+          connectedAt: connected.connectedAt,
+          acceptedTermsVersion: version.termsVersion,
+        }),
+      });
+    }
+    // Oldest first; services connected together show in catalog order.
+    result.sort((a, b) => a.item.connectedAt.getTime() - b.item.connectedAt.getTime() || a.sortOrder - b.sortOrder);
+    return result.map((r) => r.item);
+  }
+
+  async availableServicesOf(ctx: GraphQLContext, subscriberId: string): Promise<Service[]> {
+    const { line, connected, snapshot } = await this.authorized(ctx, subscriberId, async () => {
+      const [line, connected, snapshot] = await Promise.all([
+        this.lineLoader(ctx).load(subscriberId),
+        this.connectedLoader(ctx).load(subscriberId),
+        this.offers.snapshot(ctx),
+      ]);
+      return { line, connected, snapshot };
+    });
+    // A line the catalog has not heard of yet (provisioning still in flight) can connect nothing.
+    if (!line) return [];
+    return availableFor(snapshot, line, new Set(connected.map((c) => c.serviceId))).map((s) => toService(s, ctx.language));
+  }
+
+  /** Plans of several lines at once, for the internal API (detailing's allowances). */
+  async plansOf(subscriberIds: readonly string[]): Promise<(LinePlan | null)[]> {
+    if (subscriberIds.length === 0) return [];
+    const lines = await this.database.manager.find(SubscriberLineEntity, { where: { subscriberId: In([...subscriberIds]) } });
+    const tariffs = lines.length
+      ? await this.database.manager.find(TariffPlanEntity, { where: { id: In([...new Set(lines.map((l) => l.tariffPlanId))]) }, relations: { currentVersion: true } })
+      : [];
+    const tariffById = new Map(tariffs.map((t) => [t.id, t]));
+    return byKeys(subscriberIds, lines, (l) => l.subscriberId).map((line) => {
+      const tariff = line ? tariffById.get(line.tariffPlanId) : undefined;
+      if (!line || !tariff?.currentVersion) return null;
+      return {
+        subscriberId: line.subscriberId,
+        kind: line.kind,
+        tariffCode: tariff.code,
+        tariffSince: line.tariffSince.toISOString(),
+        allowances: tariff.currentVersion.allowances,
+      };
+    });
+  }
+
+  /**
+   * A new line gets its tariff (SubscriberProvisioned from identity). The tariff named in the event, or the
+   * first one on sale for the line's kind when that code is unknown. A line already known is left alone.
+   */
+  async provision(manager: EntityManager, event: SubscriberProvisioned): Promise<SubscriberLineEntity | null> {
+    const existing = await manager.findOne(SubscriberLineEntity, { where: { subscriberId: event.subscriberId } });
+    if (existing) return existing;
+    let tariff = event.tariffCode
+      ? await manager.findOne(TariffPlanEntity, { where: { code: event.tariffCode, kind: event.kind }, relations: { currentVersion: true } })
+      : null;
+    if (!tariff?.currentVersion) {
+      if (event.tariffCode) this.logger.warn({ tariffCode: event.tariffCode, kind: event.kind }, 'unknown tariff in SubscriberProvisioned; the default tariff is given');
+      tariff = await manager.findOne(TariffPlanEntity, {
+        where: { kind: event.kind, active: true },
+        relations: { currentVersion: true },
+        order: { sortOrder: 'ASC', code: 'ASC' },
+      });
+    }
+    if (!tariff?.currentVersion) {
+      // Nothing on sale for this kind: a configuration problem, retried until the catalog has a tariff.
+      throw new Error(`no tariff on sale for ${event.kind} lines`);
+    }
+    const now = this.clock.now();
+    const line = manager.create(SubscriberLineEntity, {
+      subscriberId: event.subscriberId,
+      kind: event.kind,
+      partyType: event.partyType,
+      tariffPlanId: tariff.id,
+      tariffVersionId: tariff.currentVersion.id,
+      tariffSince: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await manager.insert(SubscriberLineEntity, line);
+    return line;
+  }
+
+  private lineLoader(ctx: GraphQLContext): DataLoader<string, SubscriberLineEntity | null> {
+    return ctx.loaders.get('catalog.lineBySubscriber', () =>
+      new DataLoader<string, SubscriberLineEntity | null>(async (ids) => {
+        const rows = await this.database.manager.find(SubscriberLineEntity, { where: { subscriberId: In([...ids]) } });
+        return byKeys(ids, rows, (row) => row.subscriberId);
+      }),
+    );
+  }
+
+  private connectedLoader(ctx: GraphQLContext): DataLoader<string, ConnectedServiceEntity[]> {
+    return ctx.loaders.get('catalog.connectedBySubscriber', () =>
+      new DataLoader<string, ConnectedServiceEntity[]>(async (ids) => {
+        const rows = await this.database.manager.find(ConnectedServiceEntity, {
+          where: { subscriberId: In([...ids]), disconnectedAt: IsNull() },
+          order: { connectedAt: 'ASC', id: 'ASC' },
+        });
+        return groupByKeys(ids, rows, (row) => row.subscriberId);
+      }),
+    );
+  }
+
+  /**
+   * Runs the fetch alongside the access check (2.5), so every line of a request lands in the same DataLoader
+   * batch whichever way its check goes (own number at once, a managed one after asking delegation).
+   * Nothing is returned unless the check passes.
+   */
+  private async authorized<T>(ctx: GraphQLContext, subscriberId: string, fetch: () => Promise<T>): Promise<T> {
+    requireSubscriber(ctx);
+    const data = fetch();
+    data.catch(() => undefined);
+    await this.accessPolicy.assertMayManage(ctx, subscriberId);
+    return data;
+  }
+}

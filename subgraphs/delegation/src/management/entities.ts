@@ -1,0 +1,141 @@
+import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { DateTimeColumn } from '@selfcare/shared';
+
+/** Contract ManagementStatus: the life of a request to manage another number (terms section 5, 4.4). */
+export enum ManagementStatus {
+  /** 5.6.3 confirmation code sent to the owner by SMS */
+  AWAITING_CONFIRMATION = 'AWAITING_CONFIRMATION',
+  /** 5.6.5 owner confirmed; activation code sent to the owner */
+  CONFIRMED = 'CONFIRMED',
+  /** 5.6.7 requester entered the activation code: management is handed over */
+  ACTIVE = 'ACTIVE',
+  REJECTED = 'REJECTED',
+  EXPIRED = 'EXPIRED',
+  /** 5.6: three wrong activation codes in a row */
+  VOIDED = 'VOIDED',
+  /** 4.4: the owner (or the requester) ended management */
+  REVOKED = 'REVOKED',
+  CANCELLED = 'CANCELLED',
+}
+
+/** A request stays "open" while it may still become, or is, a grant; one open request per requester and number. */
+export const OPEN_STATUSES: readonly ManagementStatus[] = [ManagementStatus.AWAITING_CONFIRMATION, ManagementStatus.CONFIRMED, ManagementStatus.ACTIVE];
+
+export function openKey(requesterId: string, ownerMsisdn: string): string {
+  return `${requesterId}:${ownerMsisdn}`;
+}
+
+/**
+ * One request to manage another number, designed for the whole procedure of section 5: the offer (5.4),
+ * the owner's confirmation by code or in the cabinet (5.1, 5.5), the activation code (24 hours, 3 tries,
+ * one per request — 5.6), and the end of management (4.4). Codes are stored only as hashes.
+ */
+@Entity({ name: 'management_requests' })
+@Index('ix_management_requests_owner_id_status', ['ownerId', 'status'])
+@Index('ix_management_requests_requester_id_status', ['requesterId', 'status'])
+@Index('ix_management_requests_owner_msisdn_status', ['ownerMsisdn', 'status'])
+export class ManagementRequestEntity {
+  @PrimaryColumn('varchar', { length: 36 })
+  id: string;
+
+  @Column('varchar', { length: 24 })
+  status: ManagementStatus;
+
+  /** Subscriber 1 (5.6.1): the one who asks to manage. */
+  @Column('varchar', { name: 'requester_id', length: 36 })
+  requesterId: string;
+
+  /** shown to the owner in the confirmation SMS; null for a requester without a number (home internet) */
+  @Column('varchar', { name: 'requester_msisdn', length: 16, nullable: true })
+  requesterMsisdn: string | null;
+
+  /** Subscriber 2's number (5.6.2), E.164. */
+  @Column('varchar', { name: 'owner_msisdn', length: 16 })
+  ownerMsisdn: string;
+
+  /** null while the number belongs to nobody known to identity (5.1: the request then goes by SMS). */
+  @Column('varchar', { name: 'owner_id', length: 36, nullable: true })
+  ownerId: string | null;
+
+  /** The requester's channel (2.3, 2.4). */
+  @Column('varchar', { length: 16, nullable: true })
+  channel: string | null;
+
+  /** Set while the request is open (requester:ownerMsisdn) and cleared when it ends: its unique index forbids duplicates. */
+  @Column('varchar', { name: 'open_key', length: 64, nullable: true, unique: true })
+  openKey: string | null;
+
+  @Column('varchar', { name: 'confirmation_code_hash', length: 128, nullable: true })
+  confirmationCodeHash: string | null;
+
+  @DateTimeColumn({ name: 'confirmation_expires_at', nullable: true })
+  confirmationExpiresAt: Date | null;
+
+  /** Wrong confirmation codes received by SMS to 4259 (5.6.4-5.6.5). */
+  @Column('int', { name: 'confirmation_failures', default: 0 })
+  confirmationFailures: number;
+
+  /** 5.5: the owner's acceptance of the offer, and how it was given (CABINET or SMS). */
+  @DateTimeColumn({ name: 'confirmed_at', nullable: true })
+  confirmedAt: Date | null;
+
+  @Column('varchar', { name: 'confirmed_via', length: 16, nullable: true })
+  confirmedVia: string | null;
+
+  @Column('varchar', { name: 'activation_code_hash', length: 128, nullable: true })
+  activationCodeHash: string | null;
+
+  /** 5.6: the activation code is valid 24 hours. */
+  @DateTimeColumn({ name: 'activation_expires_at', nullable: true })
+  activationExpiresAt: Date | null;
+
+  /** 5.6: three wrong entries in a row void the code. */
+  @Column('int', { name: 'activation_attempts_left', nullable: true })
+  activationAttemptsLeft: number | null;
+
+  @DateTimeColumn({ name: 'activated_at', nullable: true })
+  activatedAt: Date | null;
+
+  @DateTimeColumn({ name: 'ended_at', nullable: true })
+  endedAt: Date | null;
+
+  /** Who ended it (owner or requester for REVOKED/CANCELLED/REJECTED); null when the system did (EXPIRED, VOIDED). */
+  @Column('varchar', { name: 'ended_by', length: 36, nullable: true })
+  endedBy: string | null;
+
+  @DateTimeColumn({ name: 'created_at' })
+  createdAt: Date;
+
+  @DateTimeColumn({ name: 'updated_at' })
+  updatedAt: Date;
+}
+
+/**
+ * Append-only history of each request: the offer and its acceptance (5.4, 5.5), codes sent, wrong
+ * entries, activation, revocation — who, when, through which channel.
+ */
+@Entity({ name: 'management_request_events' })
+@Index('ix_management_request_events_request_id', ['requestId'])
+export class ManagementRequestEventEntity {
+  /** BIGINT: mysql2 returns it as a string. */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string | number;
+
+  @Column('varchar', { name: 'request_id', length: 36 })
+  requestId: string;
+
+  @Column('varchar', { length: 40 })
+  type: string;
+
+  @Column('varchar', { name: 'actor_id', length: 36, nullable: true })
+  actorId: string | null;
+
+  @Column('varchar', { length: 16, nullable: true })
+  channel: string | null;
+
+  @Column('text', { nullable: true })
+  details: string | null;
+
+  @DateTimeColumn()
+  at: Date;
+}

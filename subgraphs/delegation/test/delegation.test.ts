@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AccessPolicy,
+  GraphQLContext,
+  INTERNAL_TOKEN_HEADER,
+  InternalClient,
+  Language,
+  LoaderRegistry,
+  RunningSubgraph,
+  createLogger,
+  httpGrantSource,
+} from '@selfcare/shared';
+import { ManagementRequestEntity, ManagementStatus, OPEN_STATUSES, createDelegationSubgraph, openKey } from '../src';
+import { TestPlatform, createTestPlatform, entitiesQuery, errorCodes, grantManagement, graphql, publishEvent, subscriberRepresentations } from './support/harness';
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** A GraphQL context as the kit builds it for a verified subscriber caller. */
+function subscriberContext(subscriberId: string): GraphQLContext {
+  return {
+    requestId: randomUUID(),
+    language: Language.RU,
+    caller: { kind: 'subscriber', subscriberId, sessionId: randomUUID(), channel: 'WEB' },
+    authError: null,
+    authorization: null,
+    clientAddress: '127.0.0.1',
+    userAgent: null,
+    logger: createLogger('test', 'silent'),
+    loaders: new LoaderRegistry(),
+  };
+}
+
+describe('delegation subgraph', () => {
+  let t: TestPlatform;
+  let delegation: RunningSubgraph;
+
+  beforeAll(async () => {
+    t = await createTestPlatform();
+    delegation = await t.start(createDelegationSubgraph());
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  /** A request in any state of the procedure, as the later mutations will leave it. */
+  const insertRequest = async (fields: Partial<ManagementRequestEntity> & { requesterId: string; ownerMsisdn: string; status: ManagementStatus }) => {
+    const now = t.clock.now();
+    const row = delegation.runtime.database.manager.create(ManagementRequestEntity, {
+      id: randomUUID(),
+      requesterMsisdn: null,
+      ownerId: null,
+      channel: 'WEB',
+      openKey: OPEN_STATUSES.includes(fields.status) ? openKey(fields.requesterId, fields.ownerMsisdn) : null,
+      confirmationCodeHash: null,
+      confirmationExpiresAt: null,
+      confirmationFailures: 0,
+      confirmedAt: null,
+      confirmedVia: null,
+      activationCodeHash: null,
+      activationExpiresAt: null,
+      activationAttemptsLeft: null,
+      activatedAt: null,
+      endedAt: null,
+      endedBy: null,
+      createdAt: now,
+      updatedAt: now,
+      ...fields,
+    });
+    await delegation.runtime.database.manager.insert(ManagementRequestEntity, row);
+    return row;
+  };
+
+  const check = async (body: unknown, token: string | null = t.platform.internalToken) =>
+    fetch(`${delegation.url}/internal/management/check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { [INTERNAL_TOKEN_HEADER]: token } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  describe('who may manage a number (terms 4.2, 4.3)', () => {
+    it('answers POST /internal/management/check from ACTIVE grants only', async () => {
+      const manager = randomUUID();
+      const owner = randomUUID();
+      const pending = randomUUID();
+      const revoked = randomUUID();
+      await grantManagement(delegation, manager, owner, '+77051110001');
+      await insertRequest({ requesterId: manager, ownerId: pending, ownerMsisdn: '+77051110002', status: ManagementStatus.CONFIRMED, activationExpiresAt: new Date(t.clock.now().getTime() + HOUR_MS), activationAttemptsLeft: 3 });
+      await insertRequest({ requesterId: manager, ownerId: revoked, ownerMsisdn: '+77051110003', status: ManagementStatus.REVOKED, endedAt: t.clock.now(), endedBy: revoked });
+
+      const response = await check({ managerId: manager, subscriberIds: [owner, pending, revoked, randomUUID(), owner] });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ managed: [true, false, false, false, true] });
+      // The grant is the manager's, not the other way round.
+      expect(await (await check({ managerId: owner, subscriberIds: [manager] })).json()).toEqual({ managed: [false] });
+      expect(await (await check({ managerId: manager, subscriberIds: [] })).json()).toEqual({ managed: [] });
+    });
+
+    it('refuses callers without the internal token, and malformed bodies', async () => {
+      expect((await check({ managerId: randomUUID(), subscriberIds: [] }, null)).status).toBe(401);
+      expect((await check({ managerId: randomUUID(), subscriberIds: [] }, 'x'.repeat(48))).status).toBe(401);
+      expect((await check({ managerId: randomUUID() })).status).toBe(400);
+      expect((await check({ managerId: randomUUID(), subscriberIds: Array.from({ length: 501 }, () => 'x') })).status).toBe(400);
+    });
+
+    it("drives every other subgraph's AccessPolicy over HTTP, and delegation's own from its tables", async () => {
+      const manager = randomUUID();
+      const owner = randomUUID();
+      const stranger = randomUUID();
+      await grantManagement(delegation, manager, owner, '+77051110010');
+      const remote = new AccessPolicy(httpGrantSource(new InternalClient(t.platform.directory, t.platform.internalToken)));
+      for (const policy of [remote, delegation.runtime.accessPolicy]) {
+        const ctx = subscriberContext(manager);
+        await expect(policy.assertMayManage(ctx, owner)).resolves.toEqual({ subscriberId: owner, viaManagement: true, actorId: manager });
+        await expect(policy.assertMayManage(ctx, manager)).resolves.toEqual({ subscriberId: manager, viaManagement: false, actorId: manager });
+        await expect(policy.assertMayManage(ctx, stranger)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+        await expect(policy.assertMayManage(subscriberContext(owner), manager)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      }
+      // Revoking (4.4) ends it at once: the next request asks again.
+      await delegation.runtime.database.manager.update(ManagementRequestEntity, { requesterId: manager, ownerId: owner }, { status: ManagementStatus.REVOKED, openKey: null });
+      await expect(remote.assertMayManage(subscriberContext(manager), owner)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    });
+
+    it('answers SERVICE_UNAVAILABLE when delegation cannot be reached', async () => {
+      const { ServiceDirectory } = await import('@selfcare/shared');
+      const nowhere = new ServiceDirectory({ delegation: 'http://127.0.0.1:9' });
+      const policy = new AccessPolicy(httpGrantSource(new InternalClient(nowhere, t.platform.internalToken, 1000)));
+      await expect(policy.assertMayManage(subscriberContext(randomUUID()), randomUUID())).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    });
+  });
+
+  describe('read side (terms 5.1, 4.4)', () => {
+    const owner = randomUUID();
+    const ownerMsisdn = '+77071230000';
+    const requesterA = randomUUID();
+    const requesterB = randomUUID();
+    const requesterC = randomUUID();
+    const REQUEST_FIELDS = 'id status requester { id } ownerMsisdn owner { id } createdAt activationExpiresAt attemptsLeft';
+
+    beforeAll(async () => {
+      const start = t.clock.now().getTime();
+      await insertRequest({ requesterId: requesterA, ownerId: owner, ownerMsisdn, status: ManagementStatus.ACTIVE, activatedAt: new Date(start), createdAt: new Date(start - 3 * HOUR_MS) });
+      await insertRequest({ requesterId: requesterB, ownerId: owner, ownerMsisdn, status: ManagementStatus.CONFIRMED, activationExpiresAt: new Date(start + 20 * HOUR_MS), activationAttemptsLeft: 2, createdAt: new Date(start - 2 * HOUR_MS) });
+      // Confirmed long ago: its activation code ran out (5.6: valid 24 hours).
+      await insertRequest({ requesterId: requesterC, ownerId: owner, ownerMsisdn, status: ManagementStatus.CONFIRMED, activationExpiresAt: new Date(start - HOUR_MS), activationAttemptsLeft: 3, createdAt: new Date(start - 30 * HOUR_MS) });
+    });
+
+    it("shows the owner the requests for their number, newest first, with code expiry and attempts left", async () => {
+      const response = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { ${REQUEST_FIELDS} } }`, {}, { token: t.tokenFor(owner) });
+      expect(response.errors).toBeUndefined();
+      const requests = response.data!.incomingManagementRequests as any[];
+      expect(requests.map((r) => [r.requester.id, r.status, r.attemptsLeft])).toEqual([
+        [requesterB, 'CONFIRMED', 2],
+        [requesterA, 'ACTIVE', null],
+        [requesterC, 'EXPIRED', null],
+      ]);
+      expect(requests[0]).toMatchObject({ ownerMsisdn, owner: { id: owner }, activationExpiresAt: new Date(t.clock.now().getTime() + 20 * HOUR_MS).toISOString() });
+    });
+
+    it('shows the requester what they asked for, and nobody else', async () => {
+      const mine = await graphql(delegation.graphqlUrl, `{ outgoingManagementRequests { status ownerMsisdn } }`, {}, { token: t.tokenFor(requesterB) });
+      expect(mine.data!.outgoingManagementRequests).toEqual([{ status: 'CONFIRMED', ownerMsisdn }]);
+      const nothing = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id } outgoingManagementRequests { id } }`, {}, { token: t.tokenFor(randomUUID()) });
+      expect(nothing.data).toEqual({ incomingManagementRequests: [], outgoingManagementRequests: [] });
+      const anonymous = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id } }`);
+      expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
+    });
+
+    it("lists the number's managers to its owner and the manager's numbers to the manager — the owner alone", async () => {
+      const own = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { status requester { id } }'), { representations: subscriberRepresentations([owner]) }, { token: t.tokenFor(owner) });
+      expect(own.data!._entities[0].managers).toEqual([{ status: 'ACTIVE', requester: { id: requesterA } }]);
+      const managed = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managedNumbers { id }'), { representations: subscriberRepresentations([requesterA]) }, { token: t.tokenFor(requesterA) });
+      expect(managed.data!._entities[0].managedNumbers).toEqual([{ id: owner }]);
+      // Management is not transitive and the list of managers is the owner's (4.4): the manager is refused.
+      const asManager = await graphql(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { id }'), { representations: subscriberRepresentations([owner]) }, { token: t.tokenFor(requesterA) });
+      expect(errorCodes(asManager)).toEqual(['FORBIDDEN']);
+    });
+
+    it('resolves a request as an entity for its requester and owner only', async () => {
+      const [request] = await delegation.runtime.database.manager.find(ManagementRequestEntity, { where: { requesterId: requesterB } });
+      const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ManagementRequest { status requester { id } } } }`;
+      const variables = { r: [{ __typename: 'ManagementRequest', id: request!.id }] };
+      for (const viewer of [owner, requesterB]) {
+        const response = await graphql(delegation.graphqlUrl, query, variables, { token: t.tokenFor(viewer) });
+        expect(response.data!._entities).toEqual([{ status: 'CONFIRMED', requester: { id: requesterB } }]);
+      }
+      expect(errorCodes(await graphql(delegation.graphqlUrl, query, variables, { token: t.tokenFor(requesterA) }))).toEqual(['FORBIDDEN']);
+    });
+  });
+
+  describe('the table fits the procedure', () => {
+    it('holds one open request per requester and number, and any number of ended ones', async () => {
+      const requesterId = randomUUID();
+      const ownerMsisdn = '+77012340000';
+      await insertRequest({ requesterId, ownerMsisdn, status: ManagementStatus.REJECTED });
+      await insertRequest({ requesterId, ownerMsisdn, status: ManagementStatus.CANCELLED });
+      await insertRequest({ requesterId, ownerMsisdn, status: ManagementStatus.AWAITING_CONFIRMATION, confirmationExpiresAt: new Date(t.clock.now().getTime() + HOUR_MS) });
+      const duplicate = await insertRequest({ requesterId, ownerMsisdn, status: ManagementStatus.AWAITING_CONFIRMATION }).catch((error: unknown) => error);
+      expect(delegation.runtime.database.isDuplicateKey(duplicate)).toBe(true);
+    });
+
+    it("gives a request its owner when identity provisions the number (5.1: then it shows in the owner's cabinet)", async () => {
+      const requesterId = randomUUID();
+      const ownerMsisdn = '+77712345678';
+      const request = await insertRequest({ requesterId, ownerMsisdn, status: ManagementStatus.AWAITING_CONFIRMATION, confirmationExpiresAt: new Date(t.clock.now().getTime() + HOUR_MS) });
+      const ownerId = randomUUID();
+      await publishEvent(t.bus, 'identity', 1, 'SubscriberProvisioned', { subscriberId: ownerId, kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '8 771 234 56 78', login: '+77712345678', language: 'KK', tariffCode: 'BEELINE_S' });
+      const stored = await delegation.runtime.database.manager.findOneByOrFail(ManagementRequestEntity, { id: request.id });
+      expect(stored.ownerId).toBe(ownerId);
+      const incoming = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id status } }`, {}, { token: t.tokenFor(ownerId) });
+      expect(incoming.data!.incomingManagementRequests).toEqual([{ id: request.id, status: 'AWAITING_CONFIRMATION' }]);
+    });
+
+    it('shows an unconfirmed request whose confirmation code ran out as EXPIRED', async () => {
+      const requesterId = randomUUID();
+      await insertRequest({ requesterId, ownerMsisdn: '+77012349999', status: ManagementStatus.AWAITING_CONFIRMATION, confirmationExpiresAt: new Date(t.clock.now().getTime() - 1) });
+      const mine = await graphql(delegation.graphqlUrl, `{ outgoingManagementRequests { status ownerMsisdn owner { id } } }`, {}, { token: t.tokenFor(requesterId) });
+      expect(mine.data!.outgoingManagementRequests).toEqual([{ status: 'EXPIRED', ownerMsisdn: '+77012349999', owner: null }]);
+    });
+  });
+});

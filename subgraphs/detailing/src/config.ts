@@ -1,0 +1,17 @@
+import { env, parseEnv } from '@selfcare/shared';
+
+/** Detailing's own settings (distributed mode); the platform-wide ones are read by the shared process runner. */
+export const detailingEnvShape = {
+  DETAILING_PORT: env.port(4004),
+  DETAILING_DATABASE_URL: env.databaseUrl('sqlite:./data/detailing.sqlite'),
+};
+
+export interface DetailingConfig {
+  port: number;
+  databaseUrl: string;
+}
+
+export function loadDetailingConfig(source: NodeJS.ProcessEnv = process.env): DetailingConfig {
+  const parsed = parseEnv(detailingEnvShape, source);
+  return { port: parsed.DETAILING_PORT, databaseUrl: parsed.DETAILING_DATABASE_URL };
+}

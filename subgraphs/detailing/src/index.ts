@@ -1,0 +1,41 @@
+import { SubgraphDefinition, buildFederatedSchema } from '@selfcare/shared';
+import { UsageRecordEntity } from './usage/entities';
+import { UsageService } from './usage/usage-service';
+import { Subscriber } from './usage/types';
+import { detailingResolvers } from './resolvers';
+import { DetailingInitial1764300000000 } from './migrations/1764300000000-detailing-initial';
+import { seedDetailingDemo } from './seed/demo-seed';
+
+export * from './config';
+export * from './usage/entities';
+export { UsageService } from './usage/usage-service';
+export { MAX_PERIOD_DAYS, allowancePeriodOf, validatePeriod } from './usage/period';
+
+export const detailingEntities = [UsageRecordEntity];
+export const detailingMigrations = [DetailingInitial1764300000000];
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface DetailingSubgraphOptions {}
+
+/**
+ * The detailing subgraph: itemized usage, summaries and allowances per line (terms 2.1, 2.10).
+ * Allowances ask the catalog (POST /internal/subscribers/plans) what the line's tariff includes.
+ */
+export function createDetailingSubgraph(_options: DetailingSubgraphOptions = {}): SubgraphDefinition {
+  return {
+    name: 'detailing',
+    entities: detailingEntities,
+    migrations: detailingMigrations,
+    async setup(runtime) {
+      const usage = new UsageService(runtime.database, runtime.accessPolicy, runtime.internal, runtime.clock);
+      const schema = await buildFederatedSchema({
+        resolvers: [...detailingResolvers(usage)],
+        orphanedTypes: [Subscriber],
+        referenceResolvers: {
+          Subscriber: { __resolveReference: (reference: { id: string }) => Object.assign(new Subscriber(), { id: reference.id }) },
+        },
+      });
+      return { schema, seed: () => seedDetailingDemo(runtime.database, runtime.clock) };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { type ChannelEnum, type GraphQLContext, RequireSubscriber, type SubgraphRuntime } from '@selfcare/shared';
+import { loadSubscriber } from '../subscribers/subscriber.loader';
+import { Subscriber, toSubscriber } from '../subscribers/subscriber.type';
+import type { ActivityEntryEntity } from './activity.entities';
+import type { ActivityService } from './activity.service';
+import { ActivityConnection, ActivityEntry, type ActorKind } from './activity.types';
+
+function toEntry(row: ActivityEntryEntity): ActivityEntry {
+  const entry = new ActivityEntry();
+  entry.id = row.id;
+  entry.at = row.at;
+  entry.action = row.action;
+  entry.viaManagement = row.viaManagement;
+  entry.channel = row.channel as ChannelEnum | null;
+  entry.details = row.details;
+  entry.actorKind = row.actorKind as ActorKind;
+  entry.actorId = row.actorKind === 'SUBSCRIBER' ? row.actorId : null;
+  return entry;
+}
+
+/** Subscriber.activity and ActivityEntry.actor (terms 2.4, 3.5, 4.3). */
+export function activityResolvers(runtime: SubgraphRuntime, activity: ActivityService) {
+  @Resolver(() => Subscriber)
+  class SubscriberActivityResolver {
+    @FieldResolver(() => ActivityConnection, { description: 'terms 2.4, 3.5, 4.3: every action on this number, newest first; owner or a manager' })
+    @RequireSubscriber()
+    async activity(
+      @Root() subscriber: Subscriber,
+      @Arg('first', () => Int, { nullable: true }) first: number | null,
+      @Arg('after', () => String, { nullable: true }) after: string | null,
+      @Ctx() ctx: GraphQLContext,
+    ): Promise<ActivityConnection> {
+      await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
+      const page = await activity.page(ctx, subscriber.id, first, after);
+      return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toEntry(edge.node) })), pageInfo: page.pageInfo };
+    }
+  }
+
+  @Resolver(() => ActivityEntry)
+  class ActivityEntryResolver {
+    @FieldResolver(() => Subscriber, { nullable: true, description: 'the subscriber who acted (the owner, or a manager: 4.3); null for staff and the system' })
+    @RequireSubscriber()
+    async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GraphQLContext): Promise<Subscriber | null> {
+      if (!entry.actorId) return null;
+      const entity = await loadSubscriber(ctx, runtime.database, entry.actorId);
+      return entity ? toSubscriber(entity) : null;
+    }
+  }
+
+  return [SubscriberActivityResolver, ActivityEntryResolver];
+}

@@ -1,0 +1,96 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { DomainError, ErrorCode, type GraphQLContext, RequireStaff, RequireSubscriber, type SubgraphRuntime, SubscriberKind, requireStaff } from '@selfcare/shared';
+import { featureError } from '../features-common';
+import { Subscriber } from '../subscribers/subscriber.type';
+import type { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
+import type { NoticeService } from './notice.service';
+import { type BroadcastStatus, NoticeBroadcast, Notification, NotificationConnection } from './notice.types';
+
+export function toNotification(row: CabinetNotificationEntity): Notification {
+  const notification = new Notification();
+  notification.id = row.id;
+  notification.title = row.title;
+  notification.body = row.body;
+  notification.createdAt = row.createdAt;
+  notification.read = row.readAt !== null;
+  return notification;
+}
+
+function toBroadcast(row: NoticeBroadcastEntity): NoticeBroadcast {
+  const broadcast = new NoticeBroadcast();
+  broadcast.id = row.id;
+  broadcast.title = row.title;
+  broadcast.kind = (row.kindFilter as SubscriberKind | null) ?? null;
+  broadcast.status = row.status as BroadcastStatus;
+  broadcast.delivered = row.delivered;
+  broadcast.emailed = row.emailed;
+  broadcast.texted = row.texted;
+  broadcast.createdAt = row.createdAt;
+  broadcast.finishedAt = row.finishedAt;
+  return broadcast;
+}
+
+/** In-cabinet notifications and the operator's broadcast (terms 2.8). */
+export function noticeResolvers(runtime: SubgraphRuntime, notices: NoticeService) {
+  @Resolver(() => Subscriber)
+  class SubscriberNotificationsResolver {
+    @FieldResolver(() => NotificationConnection, { description: 'terms 2.8: in-cabinet notices, newest first; owner or a manager (4.3)' })
+    @RequireSubscriber()
+    async notifications(
+      @Root() subscriber: Subscriber,
+      @Arg('first', () => Int, { nullable: true }) first: number | null,
+      @Arg('after', () => String, { nullable: true }) after: string | null,
+      @Ctx() ctx: GraphQLContext,
+    ): Promise<NotificationConnection> {
+      await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
+      const page = await notices.page(ctx, subscriber.id, first, after);
+      return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toNotification(edge.node) })), pageInfo: page.pageInfo };
+    }
+  }
+
+  @Resolver()
+  class NoticeResolver {
+    @Mutation(() => Notification, { description: 'Marks a notification of the caller (or of a number they manage) read' })
+    @RequireSubscriber()
+    async markNotificationRead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Notification> {
+      const notification = await notices.find(id);
+      if (!notification) throw featureError(ErrorCode.NOT_FOUND, undefined, 'id');
+      try {
+        await runtime.accessPolicy.assertMayManage(ctx, notification.subscriberId);
+      } catch (error) {
+        // Somebody else's notification: answer as if it did not exist (2.5: nothing about other numbers leaks).
+        if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) throw featureError(ErrorCode.NOT_FOUND, undefined, 'id');
+        throw error;
+      }
+      return toNotification(await notices.markRead(notification));
+    }
+
+    @Mutation(() => NoticeBroadcast, {
+      description:
+        'Staff, terms 2.8: a notice to every subscriber or to one kind, delivered in the cabinet in the background; byEmail / bySms also send it to those who consented to marketing e-mail / SMS (6.4; e-mails carry an unsubscribe link)',
+    })
+    @RequireStaff()
+    async broadcastNotice(
+      @Arg('title', () => String) title: string,
+      @Arg('body', () => String) body: string,
+      @Arg('kind', () => SubscriberKind, { nullable: true }) kind: SubscriberKind | null,
+      @Arg('byEmail', () => Boolean, { nullable: true }) byEmail: boolean | null,
+      @Arg('bySms', () => Boolean, { nullable: true }) bySms: boolean | null,
+      @Ctx() ctx: GraphQLContext,
+    ): Promise<NoticeBroadcast> {
+      const staff = requireStaff(ctx);
+      const job = await notices.broadcast(staff.staffId, { title, body, kind: kind ?? null, byEmail: byEmail ?? false, bySms: bySms ?? false });
+      ctx.logger.info({ staffId: staff.staffId, broadcastId: job.id, kind: job.kindFilter }, 'notice broadcast queued');
+      return toBroadcast(job);
+    }
+
+    @Query(() => NoticeBroadcast, { nullable: true, description: 'Staff: progress of a broadcast' })
+    @RequireStaff()
+    async noticeBroadcast(@Arg('id', () => ID) id: string): Promise<NoticeBroadcast | null> {
+      const job = await notices.broadcastById(id);
+      return job ? toBroadcast(job) : null;
+    }
+  }
+
+  return [SubscriberNotificationsResolver, NoticeResolver];
+}

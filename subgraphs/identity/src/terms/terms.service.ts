@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { In, type EntityManager } from 'typeorm';
+import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
+import { ActivityRecorder } from '../activity/activity-recorder';
+import { ConsentService } from '../consents/consent.service';
+import { featureError, type ChannelName } from '../features-common';
+import { enqueueBroadcast, wakeBroadcastWorker } from '../notices/broadcast.store';
+import { type AcceptanceMethod, TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
+import { currentTerms } from './terms.store';
+
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
+
+/**
+ * Terms of use versions (6.1, 6.2, 6.6): the operator publishes a version, subscribers are told per their
+ * notification settings (a broadcast job), and acceptance — explicit, at registration, or by continued use at
+ * the next login (3.5, 6.6) — is recorded once per version with its time and channel.
+ */
+export class TermsService {
+  private readonly activity: ActivityRecorder;
+  private readonly consents: ConsentService;
+
+  constructor(private readonly runtime: SubgraphRuntime) {
+    this.activity = new ActivityRecorder(runtime);
+    this.consents = new ConsentService(runtime);
+  }
+
+  async currentVersion(manager: EntityManager = this.runtime.database.manager): Promise<string | null> {
+    return (await currentTerms(manager))?.version ?? null;
+  }
+
+  async current(manager: EntityManager = this.runtime.database.manager): Promise<TermsVersionEntity> {
+    const terms = await currentTerms(manager);
+    if (!terms) throw featureError(ErrorCode.NOT_FOUND);
+    return terms;
+  }
+
+  /**
+   * Every successful login (the core calls this): continued use after a change is acceptance of the version in
+   * force (3.5, 6.6); the very first one is the acceptance at registration (6.2). Logging in is also consent to
+   * personal-data processing (2.11), recorded again here if it had been withdrawn.
+   */
+  async acceptOnLogin(manager: EntityManager, subscriberId: string, channel: ChannelName): Promise<void> {
+    const terms = await currentTerms(manager);
+    await this.consents.consentByLogin(manager, subscriberId, channel, terms?.version ?? null);
+    if (!terms) return;
+    const accepted = await manager.find(TermsAcceptanceEntity, { where: { subscriberId }, select: { id: true, version: true } });
+    if (accepted.some((a) => a.version === terms.version)) return;
+    await this.record(manager, subscriberId, terms.version, channel, accepted.length === 0 ? 'REGISTRATION' : 'CONTINUED_USE');
+  }
+
+  /** acceptTerms (6.1, 6.6): only the version in force can be accepted; accepting it again changes nothing. */
+  async accept(subscriberId: string, version: string, channel: ChannelName): Promise<TermsVersionEntity> {
+    return this.runtime.database.transaction(async (manager) => {
+      const terms = await currentTerms(manager);
+      if (!terms || terms.version !== version) {
+        const known = await manager.findOne(TermsVersionEntity, { where: { version } });
+        if (!known) {
+          throw featureError(ErrorCode.NOT_FOUND, { KK: 'Мұндай шарттар нұсқасы жоқ', RU: 'Такой версии условий нет', EN: 'No such terms version' }, 'version');
+        }
+        throw featureError(
+          ErrorCode.BAD_USER_INPUT,
+          {
+            KK: 'Тек қолданыстағы {current} нұсқасын қабылдауға болады',
+            RU: 'Принять можно только действующую версию {current}',
+            EN: 'Only the version in force, {current}, can be accepted',
+          },
+          'version',
+          { current: terms?.version ?? '-' },
+        );
+      }
+      const existing = await manager.findOne(TermsAcceptanceEntity, { where: { subscriberId, version } });
+      if (!existing) await this.record(manager, subscriberId, version, channel, 'EXPLICIT');
+      return terms;
+    });
+  }
+
+  /** publishTerms (6.6): a new version in force from now; subscribers are told in a background job. */
+  async publish(staffId: string, version: string, url: string): Promise<TermsVersionEntity> {
+    const trimmedVersion = version.trim();
+    if (!VERSION_PATTERN.test(trimmedVersion)) {
+      throw featureError(
+        ErrorCode.BAD_USER_INPUT,
+        { KK: 'Нұсқа: 1-32 әріп, сан, нүкте, сызықша', RU: 'Версия: 1-32 букв, цифр, точек, дефисов', EN: 'Version: 1-32 letters, digits, dots, dashes' },
+        'version',
+      );
+    }
+    const parsedUrl = parseHttpUrl(url);
+    if (!parsedUrl) {
+      throw featureError(ErrorCode.BAD_USER_INPUT, { KK: 'Сілтеме http(s) болуы керек', RU: 'Ссылка должна быть http(s)-адресом', EN: 'The URL must be an http(s) address' }, 'url');
+    }
+    try {
+      const published = await this.runtime.database.transaction(async (manager) => {
+        const latest = await manager.findOne(TermsVersionEntity, { where: {}, order: { ordinal: 'DESC' }, lock: this.runtime.database.lockMode });
+        if (await manager.findOne(TermsVersionEntity, { where: { version: trimmedVersion } })) throw duplicateVersion();
+        const terms: TermsVersionEntity = {
+          id: randomUUID(),
+          version: trimmedVersion,
+          ordinal: (latest?.ordinal ?? 0) + 1,
+          url: parsedUrl,
+          publishedAt: this.runtime.clock.now(),
+          publishedBy: staffId,
+        };
+        await manager.insert(TermsVersionEntity, terms);
+        await enqueueBroadcast(manager, this.runtime, {
+          purpose: 'TERMS',
+          title: `Terms of use ${terms.version}`,
+          body: terms.url,
+          kindFilter: null,
+          byEmail: false,
+          bySms: false,
+          termsVersion: terms.version,
+          createdBy: staffId,
+        });
+        await this.runtime.outbox.add(manager, 'TermsPublished', {
+          version: terms.version,
+          url: terms.url,
+          publishedAt: terms.publishedAt.toISOString(),
+          publishedBy: staffId,
+        });
+        return terms;
+      });
+      wakeBroadcastWorker(this.runtime);
+      return published;
+    } catch (error) {
+      if (this.runtime.database.isDuplicateKey(error)) throw duplicateVersion();
+      throw error;
+    }
+  }
+
+  async acceptancesFor(subscriberIds: readonly string[]): Promise<TermsAcceptanceEntity[]> {
+    if (subscriberIds.length === 0) return [];
+    return this.runtime.database.manager.find(TermsAcceptanceEntity, {
+      where: { subscriberId: In([...subscriberIds]) },
+      order: { acceptedAt: 'DESC' },
+    });
+  }
+
+  private async record(manager: EntityManager, subscriberId: string, version: string, channel: ChannelName | null, method: AcceptanceMethod): Promise<void> {
+    // A concurrent login may have recorded it a moment ago: the unique key keeps one row, the later insert is a no-op.
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(TermsAcceptanceEntity)
+      .values({ id: randomUUID(), subscriberId, version, acceptedAt: this.runtime.clock.now(), channel, method })
+      .orIgnore()
+      .execute();
+    void result;
+    await this.activity.record(manager, {
+      subscriberId,
+      actorId: subscriberId,
+      actorKind: 'SUBSCRIBER',
+      viaManagement: false,
+      channel,
+      action: 'TERMS_ACCEPTED',
+      details: `version ${version} (${method === 'EXPLICIT' ? 'accepted explicitly' : method === 'REGISTRATION' ? 'at registration, terms 6.2' : 'by continued use, terms 3.5/6.6'})`,
+    });
+  }
+}
+
+function duplicateVersion() {
+  return featureError(ErrorCode.CONFLICT, { KK: 'Бұл нұсқа жарияланған', RU: 'Эта версия уже опубликована', EN: 'This version is already published' }, 'version');
+}
+
+function parseHttpUrl(value: string): string | null {
+  if (typeof value !== 'string' || value.length > 500) return null;
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.toString() : null;
+  } catch {
+    return null;
+  }
+}

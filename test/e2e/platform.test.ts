@@ -1,0 +1,153 @@
+import { AccessTokenVerifier, MemoryRevocationStore, createLogger, httpJwksSource } from '@selfcare/shared';
+import { readSupergraph, startGateway } from '@selfcare/gateway';
+import { TestSystem } from '../support/system';
+
+/**
+ * The platform issue's "done when", driven through the gateway over real HTTP: a subscriber gets a
+ * password by SMS (terms 3.1.1), logs in, and reads `me` composed from identity and catalog.
+ */
+describe('platform: SMS password, login and a cross-subgraph query through the gateway', () => {
+  let t: TestSystem;
+  beforeAll(async () => {
+    t = await TestSystem.start();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const ME = `query { me { id msisdn login kind tariff { code name monthlyFee { amount currency } } } }`;
+
+  it('requestPassword puts an SMS with a password in /dev/sms; login with it returns tokens; me answers from two subgraphs', async () => {
+    const msisdn = '+77475556677'; // demo subscriber who has never registered
+    const requested = await t.graphql(`mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }`, { m: '8 747 555 66 77' });
+    expect(requested.errors).toBeUndefined();
+    expect(requested.data).toEqual({ requestPassword: true });
+
+    const { text } = await t.waitForSms(msisdn, /\S/);
+    const password = passwordIn(text);
+    const tokens = await t.login(msisdn, password, 'MOBILE_APP');
+    expect(tokens.accessToken.split('.')).toHaveLength(3);
+    expect(tokens.refreshToken.length).toBeGreaterThan(20);
+
+    const me = await t.graphql(ME, {}, { token: tokens.accessToken });
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me).toMatchObject({
+      msisdn,
+      login: msisdn,
+      kind: 'MOBILE',
+      tariff: { code: 'BEELINE_S', monthlyFee: { currency: 'KZT' } },
+    });
+    expect(me.data!.me.tariff.monthlyFee.amount).toMatch(/^\d+\.\d{2}$/);
+  });
+
+  it('refuses a wrong password with INVALID_CREDENTIALS', async () => {
+    const result = await t.graphql(`mutation { login(login: "+77051234567", password: "not-the-password", channel: WEB) { accessToken } }`);
+    expect(TestSystem.code(result)).toBe('INVALID_CREDENTIALS');
+    expect(result.data).toBeNull();
+  });
+
+  it.each([
+    ['a variable', `mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }`, { m: '+7 (905) 123-45-67x' }],
+    ['a Russian number', `mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }`, { m: '+79051234567' }],
+    ['an inline literal', `mutation { requestPassword(msisdn: "12345") }`, {}],
+  ])('refuses a malformed number given as %s with BAD_USER_INPUT', async (_label, query, variables) => {
+    const result = await t.graphql(query, variables);
+    expect(TestSystem.code(result)).toBe('BAD_USER_INPUT');
+    expect(JSON.stringify(result.errors)).not.toMatch(/at \w+ \(|\.ts:\d+/); // no stack trace
+  });
+
+  it('answers me with null when no token is sent', async () => {
+    const result = await t.graphql(ME);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ me: null });
+  });
+
+  it('answers in the caller language (Accept-Language)', async () => {
+    const query = `mutation { login(login: "+77051234567", password: "wrong-password", channel: WEB) { accessToken } }`;
+    const kk = await t.graphql(query, {}, { headers: { 'accept-language': 'kk' } });
+    const en = await t.graphql(query, {}, { headers: { 'accept-language': 'en-US,en;q=0.9' } });
+    expect(TestSystem.code(kk)).toBe('INVALID_CREDENTIALS');
+    expect(kk.errors![0]!.message).not.toEqual(en.errors![0]!.message);
+    expect(en.errors![0]!.message).toMatch(/[A-Za-z]/);
+  });
+
+  it('gives a malformed request body a contract error, never a 500', async () => {
+    const response = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": ' });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps CSRF prevention on: a simple GET query without a preflight header is refused', async () => {
+    const response = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(response.status).toBe(400);
+    const allowed = await fetch(`${t.url}/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect(allowed.status).toBe(200);
+  });
+
+  it('serves Apollo Sandbox outside production', async () => {
+    const response = await fetch(`${t.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/sandbox/i);
+  });
+
+  it('echoes the request id and carries it to the subgraphs', async () => {
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-e2e-42' },
+      body: JSON.stringify({ query: '{ tariffs { code } }' }),
+    });
+    expect(response.headers.get('x-request-id')).toBe('req-e2e-42');
+    const metrics = await (await fetch(`${t.system.subgraphs.catalog.url}/metrics`)).text();
+    expect(metrics).toMatch(/graphql_operations_total\{[^}]*service="catalog"/);
+  });
+
+  it('exposes /healthz, /readyz and Prometheus /metrics on the gateway and every subgraph', async () => {
+    const bases = [t.url, ...Object.values(t.system.subgraphs).map((s) => s.url)];
+    for (const base of bases) {
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready' });
+      const metrics = await fetch(`${base}/metrics`);
+      expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
+      expect(await metrics.text()).toMatch(/process_cpu_user_seconds_total/);
+    }
+  });
+
+  it('in production: no landing page, no introspection, no field suggestions', async () => {
+    const subgraphUrls = Object.fromEntries(Object.entries(t.system.subgraphs).map(([name, s]) => [name, s.graphqlUrl])) as never;
+    const production = await startGateway({
+      port: 0,
+      host: '127.0.0.1',
+      supergraphSdl: readSupergraph(),
+      subgraphUrls,
+      production: true,
+      logger: createLogger('gateway-production', 'warn'),
+      verifier: new AccessTokenVerifier(httpJwksSource(`${t.system.subgraphs.identity.url}/.well-known/jwks.json`), new MemoryRevocationStore(60_000), 'selfcare-identity'),
+    });
+    try {
+      const page = await fetch(production.graphqlUrl, { headers: { accept: 'text/html' } });
+      expect(await page.text()).not.toMatch(/sandbox/i);
+      const post = (query: string) =>
+        fetch(production.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) }).then(
+          (r) => r.json() as Promise<{ data?: unknown; errors?: { message: string; extensions: { code: string } }[] }>,
+        );
+      const introspection = await post('{ __schema { types { name } } }');
+      expect(introspection.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      const misspelled = await post('{ tarifs { code } }');
+      expect(misspelled.errors?.[0]?.message).not.toMatch(/Did you mean/);
+      const fine = await post('{ tariffs { code } }');
+      expect(fine.errors).toBeUndefined();
+    } finally {
+      await production.stop();
+    }
+  });
+});
+
+/** The password is the SMS's last alphanumeric word of 6+ characters (the text is localized). */
+export function passwordIn(text: string): string {
+  const words = text.match(/[A-Za-z0-9]{6,}/g);
+  if (!words?.length) throw new Error(`no password in SMS: ${text}`);
+  return words[words.length - 1]!;
+}
