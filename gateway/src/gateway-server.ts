@@ -1,6 +1,7 @@
 import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
+import { GraphQLError } from 'graphql';
 import {
   AccessTokenVerifier,
   Caller,
@@ -41,6 +42,23 @@ export interface GatewayContext {
 
 /** Carries the caller's token, language, address and the request id to every subgraph call. */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  /**
+   * A subgraph answers request errors (e.g. a PhoneNumber that fails to parse) with HTTP 400 and a GraphQL
+   * body carrying the contract code; pass that body on instead of turning it into an opaque HTTP error.
+   */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+    try {
+      const body = (await response.clone().json()) as { errors?: { message?: string; extensions?: Record<string, unknown> }[] };
+      const first = body.errors?.[0];
+      if (first?.message && typeof first.extensions?.code === 'string') {
+        return new GraphQLError(first.message, { extensions: first.extensions });
+      }
+    } catch {
+      // not a GraphQL body: fall through to the generic error
+    }
+    return super.errorFromResponse(response);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers || !context) return;

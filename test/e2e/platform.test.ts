@@ -1,6 +1,6 @@
 import { AccessTokenVerifier, MemoryRevocationStore, createLogger, httpJwksSource } from '@selfcare/shared';
 import { readSupergraph, startGateway } from '@selfcare/gateway';
-import { TestSystem } from '../support/system';
+import { TestSystem, passwordIn } from '../support/system';
 
 /**
  * The platform issue's "done when", driven through the gateway over real HTTP: a subscriber gets a
@@ -53,6 +53,7 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
   ])('refuses a malformed number given as %s with BAD_USER_INPUT', async (_label, query, variables) => {
     const result = await t.graphql(query, variables);
     expect(TestSystem.code(result)).toBe('BAD_USER_INPUT');
+    expect(result.errors![0]!.extensions!.field).toBe('msisdn');
     expect(JSON.stringify(result.errors)).not.toMatch(/at \w+ \(|\.ts:\d+/); // no stack trace
   });
 
@@ -145,9 +146,3 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
   });
 });
 
-/** The password is the SMS's last alphanumeric word of 6+ characters (the text is localized). */
-export function passwordIn(text: string): string {
-  const words = text.match(/[A-Za-z0-9]{6,}/g);
-  if (!words?.length) throw new Error(`no password in SMS: ${text}`);
-  return words[words.length - 1]!;
-}

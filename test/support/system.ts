@@ -136,3 +136,10 @@ export class TestSystem {
     });
   }
 }
+
+/** The password in identity's password SMS ("…: <password>. …" in kk, ru and en). */
+export function passwordIn(text: string): string {
+  const match = /:\s*([A-Za-z0-9]{6,})/.exec(text);
+  if (!match) throw new Error(`no password in SMS: ${text}`);
+  return match[1]!;
+}

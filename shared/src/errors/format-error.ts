@@ -41,12 +41,20 @@ export function createErrorFormatter(logger: Logger, languageOf: () => Language 
     }
     const mapped = apolloCodes[code];
     if (mapped) {
-      const field = (formatted.extensions?.field as string | undefined) ?? fieldFromMessage(formatted.message);
-      return {
-        message: formatted.message,
-        ...base,
-        extensions: { code: mapped, ...(field ? { field } : {}) },
-      };
+      const field =
+        (formatted.extensions?.field as string | undefined) ??
+        (original instanceof GraphQLError ? argumentNameOf(original) : undefined) ??
+        fieldFromMessage(formatted.message);
+      if (mapped === ErrorCode.BAD_USER_INPUT) {
+        // graphql-js texts are English and technical: a localized message, the original kept as `detail`.
+        const message = messageFor(ErrorCode.BAD_USER_INPUT, languageOf());
+        return {
+          message: field ? `${message}: ${field}` : message,
+          ...base,
+          extensions: { code: mapped, ...(field ? { field } : {}), detail: formatted.message },
+        };
+      }
+      return { message: formatted.message, ...base, extensions: { code: mapped } };
     }
     if (original instanceof GraphQLError && !original.originalError && formatted.extensions?.code === undefined) {
       // A validation-style error raised by graphql-js itself (no code): the request was at fault.
@@ -64,4 +72,20 @@ export function fieldFromMessage(message: string): string | undefined {
   const argument = /Argument "(\w+)"/.exec(message) ?? /argument "(\w+)"/.exec(message);
   if (argument) return argument[1];
   return undefined;
+}
+
+/**
+ * The argument a bad value was given for (contract: `extensions.field`): for an inline literal, the name before
+ * the value's position; for a variable, the argument the variable is passed to.
+ */
+export function argumentNameOf(error: GraphQLError): string | undefined {
+  const body = error.source?.body;
+  if (!body) return undefined;
+  const variable = /Variable "\$(\w+)"/.exec(error.message)?.[1];
+  if (variable) {
+    return new RegExp(`(\\w+)\\s*:\\s*\\$${variable}\\b`).exec(body)?.[1] ?? variable;
+  }
+  const position = error.positions?.[0];
+  if (position === undefined) return undefined;
+  return /(\w+)\s*:\s*$/.exec(body.slice(0, position))?.[1];
 }

@@ -54,7 +54,7 @@ export class RedisStreamsEventBus implements EventBus {
     this.retryBaseMs = o.retryBaseMs ?? 500;
     this.claimIdleMs = o.claimIdleMs ?? 60_000;
     this.logger = o.logger;
-    this.redis = this.connect('commands');
+    this.redis = this.connect('commands', false);
   }
 
   /** The Redis key of a stream. */
@@ -114,7 +114,7 @@ export class RedisStreamsEventBus implements EventBus {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.stop()));
     this.subscriptions.clear();
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeClient(this.redis);
   }
 
   /** Settings the subscriptions read. */
@@ -132,8 +132,17 @@ export class RedisStreamsEventBus implements EventBus {
     return this.redis;
   }
 
-  private connect(role: string): Redis {
-    const client = new Redis(this.url, { lazyConnect: false, maxRetriesPerRequest: null, enableReadyCheck: true });
+  /**
+   * `blocking` connections wait through outages (stop() disconnects them); the command connection fails a
+   * command after a few reconnect attempts, so a relay round during an outage fails and backs off instead of hanging.
+   */
+  private connect(role: string, blocking = true): Redis {
+    const client = new Redis(this.url, {
+      maxRetriesPerRequest: blocking ? null : 2,
+      enableReadyCheck: true,
+      // ioredis keeps a timer this long after disconnecting a socket that never connected; don't hold shutdown for it.
+      disconnectTimeout: 300,
+    });
     let lastLog = 0;
     client.on('error', (error: Error) => {
       // ioredis reconnects by itself; log at most every 10 s instead of on every retry.
@@ -251,4 +260,16 @@ class RedisSubscription {
 function fieldValue(fields: string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
+}
+
+/** QUIT when connected (flushes replies), otherwise just drop the socket: a queued QUIT would wait for a reconnect. */
+async function closeClient(client: Redis): Promise<void> {
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([client.quit().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2_000)))]);
+  if (timer) clearTimeout(timer);
+  client.disconnect();
 }

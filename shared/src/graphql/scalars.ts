@@ -1,9 +1,12 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 import { normalizeMsisdn } from '../domain/msisdn';
-import { ErrorCode } from '../errors/error-code';
 
-function inputError(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
+/**
+ * A plain error, not a GraphQLError: graphql-js then reports it with the offending value's location, so the
+ * error formatter can name the argument (`extensions.field`); Apollo marks it BAD_USER_INPUT or validation-failed.
+ */
+function inputError(message: string): TypeError {
+  return new TypeError(message);
 }
 
 /** Contract `PhoneNumber`: returned as E.164, input accepted in the forms listed on `normalizeMsisdn`. */

@@ -5,7 +5,7 @@ import express, { Express, NextFunction, Request, Response } from 'express';
 import { ApolloServer, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from '../errors/format-error';
 import { currentLanguage, currentRequest, runInRequest } from './request-store';
@@ -126,6 +126,8 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
     ApolloServerPluginDrainHttpServer({ httpServer }),
     metricsPlugin<TContext>(options.metrics),
     options.landingPage ?? ApolloServerPluginLandingPageDisabled(),
+    // Subgraphs: no federated trace payload in every response (the gateway reports no usage to Apollo).
+    ...(options.schema ? [ApolloServerPluginInlineTraceDisabled()] : []),
     ...(options.apolloConfig?.plugins ?? []),
   ];
   const production = options.production ?? false;

@@ -176,9 +176,15 @@ export async function runSubgraph(
     pollIntervalMs: platform.relayPollMs,
   });
   outbox.onWrite(() => relay.poke());
-  const consumers = consumerHandlers.map(
-    ({ stream, handler }) => new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger }),
-  );
+  // One consumer per stream: every handler registered for it runs in the same transaction as the inbox record.
+  const streams = [...new Set(consumerHandlers.map((c) => c.stream))];
+  const consumers = streams.map((stream) => {
+    const handlers = consumerHandlers.filter((c) => c.stream === stream).map((c) => c.handler);
+    const handler: ConsumerHandler = async (event, manager) => {
+      for (const handle of handlers) await handle(event, manager);
+    };
+    return new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger });
+  });
 
   const service = await startGraphQLService({
     name: definition.name,

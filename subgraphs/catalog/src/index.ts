@@ -1,4 +1,4 @@
-import { SubgraphDefinition, buildFederatedSchema } from '@selfcare/shared';
+import { GraphQLContext, SubgraphDefinition, buildFederatedSchema } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from './offers/entities';
 import { ConnectedServiceEntity, SubscriberLineEntity } from './inventory/entities';
 import { OfferService } from './offers/offer-service';
@@ -9,7 +9,6 @@ import { ConnectedService, Subscriber } from './inventory/types';
 import { catalogResolvers } from './resolvers';
 import { CatalogInitial1764100000000 } from './migrations/1764100000000-catalog-initial';
 import { seedCatalogDemo } from './seed/demo-seed';
-import type { GraphQLContext } from '@selfcare/shared';
 
 export * from './config';
 export * from './offers/entities';
@@ -18,6 +17,7 @@ export { OfferService } from './offers/offer-service';
 export { InventoryService } from './inventory/inventory-service';
 export type { LinePlan, SubscriberProvisioned } from './inventory/inventory-service';
 export { demoTariffs, demoServices } from './seed/demo-offers';
+export { seedCatalogDemo } from './seed/demo-seed';
 
 export const catalogEntities = [
   TariffPlanEntity,

@@ -41,11 +41,12 @@ describe('detailing subgraph', () => {
   let t: TestPlatform;
   let delegation: RunningSubgraph;
   let detailing: RunningSubgraph;
+  let catalog: RunningSubgraph;
 
   beforeAll(async () => {
     t = await createTestPlatform({ now: NOW });
     delegation = await t.start(createDelegationSubgraph());
-    await t.start(createCatalogSubgraph()); // allowances: what the tariff includes
+    catalog = await t.start(createCatalogSubgraph()); // allowances: what the tariff includes
     detailing = await t.start(createDetailingSubgraph());
   });
 
@@ -222,6 +223,19 @@ describe('detailing subgraph', () => {
       const five = await measure(ids);
       expect(five).toBe(one);
       expect(five).toBeLessThanOrEqual(3); // one ranked page, one summary, one allowance use
+    });
+  });
+
+  describe('degrading gracefully (terms 4.6, 4.7)', () => {
+    it('answers allowances with SERVICE_UNAVAILABLE while the catalog is down, and usage as usual', async () => {
+      await catalog.stop();
+      const token = t.tokenFor(aigerim.id);
+      const response = await ask([aigerim.id], `allowances { unit } usageSummary(from: $from, to: $to) { total { amount } }`, {}, token);
+      expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
+      expect(response.errors![0]!.path).toEqual(['_entities', 0, 'allowances']);
+      expect(response.errors![0]!.message).not.toMatch(/ECONNREFUSED|fetch|stack/i);
+      const usage = await ask([aigerim.id], 'usageSummary(from: $from, to: $to) { total { amount } }', {}, token);
+      expect(usage.errors).toBeUndefined();
     });
   });
 

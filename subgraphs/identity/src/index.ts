@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { buildFederatedSchema, DomainEvent, GraphQLContext, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
+import { buildFederatedSchema, ConsumerHandler, DomainEvent, GraphQLContext, ServiceName, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
 import type { EntityManager } from 'typeorm';
 import { authResolvers } from './auth/auth.resolver';
 import { RateLimitEntity } from './auth/rate-limit.entity';
@@ -70,9 +70,25 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
       const features = identityFeatureModules(runtime) as ReturnType<typeof identityFeatureModules> & { consumers?: () => void };
       await services.staffAuth.syncFromConfiguration();
 
-      runtime.consume('billing', (event, manager) => handleBillingEvent(services, event, manager));
-      features.registerConsumers?.();
-      features.consumers?.();
+      // The bus takes one consumer group per service and stream; the core and the features module may both want
+      // the same stream (billing: debt events here, ActivityRecorded there), so their handlers share one consumer
+      // and run in the same transaction, each ignoring the event types it does not know.
+      const handlers = new Map<ServiceName, ConsumerHandler[]>();
+      const register = (stream: ServiceName, handler: ConsumerHandler) => handlers.set(stream, [...(handlers.get(stream) ?? []), handler]);
+      const consume = runtime.consume;
+      register('billing', (event, manager) => handleBillingEvent(services, event, manager));
+      runtime.consume = register;
+      try {
+        features.registerConsumers?.();
+        features.consumers?.();
+      } finally {
+        runtime.consume = consume;
+      }
+      for (const [stream, list] of handlers) {
+        consume(stream, async (event, manager) => {
+          for (const handler of list) await handler(event, manager);
+        });
+      }
 
       const resolvers = [
         ...subscriberResolvers(services),

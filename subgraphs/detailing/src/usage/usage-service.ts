@@ -271,7 +271,7 @@ export class UsageService {
       new DataLoader<string, LinePlan | null>(async (ids) => {
         const answer = await this.internal.post<{ plans: (LinePlan | null)[] }>('catalog', '/internal/subscribers/plans', { subscriberIds: ids });
         return ids.map((_, i) => answer.plans[i] ?? null);
-      }),
+      }, { maxBatchSize: 500 }), // the catalog's internal API takes at most 500 ids per call
     );
   }
 }

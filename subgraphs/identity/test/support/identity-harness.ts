@@ -50,7 +50,7 @@ export class IdentityHarness {
     readonly smsCentre: DevSmsCentre,
     readonly mail: DevMailSink,
     private readonly edge: http.Server,
-    private readonly database: TestDatabase,
+    private readonly testDatabase: TestDatabase,
     grants: Set<string>,
   ) {
     this.grants = grants;
@@ -136,7 +136,7 @@ export class IdentityHarness {
     await this.platform.email.close?.();
     await this.mail.stop();
     await new Promise<void>((resolve) => this.edge.close(() => resolve()));
-    await this.database.drop();
+    await this.testDatabase.drop();
   }
 
   async gql<T = any>(query: string, variables: Record<string, unknown> = {}, options: { token?: string | null; headers?: Record<string, string> } = {}): Promise<GqlResponse<T>> {
@@ -161,12 +161,13 @@ export class IdentityHarness {
   }
 
   /** Waits for the outbox relay to deliver an SMS to `to` matching `pattern` (after the first `after` messages). */
-  async waitForSms(to: string, pattern: RegExp, after = 0, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  /** Returns [the whole text, ...the pattern's groups]. */
+  async waitForSms(to: string, pattern: RegExp, after = 0, timeoutMs = 10_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       for (const message of this.sms(to).slice(after).reverse()) {
         const match = message.text.match(pattern);
-        if (match) return match;
+        if (match) return [message.text, ...match.slice(1)];
       }
       await new Promise((r) => setTimeout(r, 25));
     }
