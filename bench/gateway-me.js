@@ -35,25 +35,31 @@ function stopChild(child) {
   });
 }
 
-function load(url, token, duration) {
+/** Each connection carries its own session's token, as real clients do (no two share one). */
+function load(url, tokens, duration) {
+  let next = 0;
   return autocannon({
     url,
     method: 'POST',
     connections,
     duration,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ query: QUERY }),
+    setupClient: (client) => {
+      client.setHeaders({ 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` });
+    },
   });
 }
 
-async function measure(label, script, env, system, token) {
+async function measure(label, script, env, system, tokens) {
+  const token = tokens[0];
   const { child, port } = await startChild(script, env);
   const url = `http://127.0.0.1:${port}/graphql`;
   const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) }).then((r) => r.json());
   if (!check.data?.me?.tariff?.name) throw new Error(`${label} did not answer the query: ${JSON.stringify(check)}`);
-  await load(url, token, 2); // warm-up
+  await load(url, tokens, 2); // warm-up
   const statementsBefore = SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
-  const result = await load(url, token, seconds);
+  const result = await load(url, tokens, seconds);
   const statementsAfter = SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
   await stopChild(child);
   const ok = result.requests.total - result.non2xx - result.errors;
@@ -80,19 +86,25 @@ async function measure(label, script, env, system, token) {
     logLevel: 'error',
   });
   try {
-    const login = await fetch(system.subgraphs.identity.graphqlUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: `mutation { login(login: "+77051234567", password: "${DEMO_PASSWORD}", channel: WEB) { accessToken } }` }),
-    }).then((r) => r.json());
-    const token = login.data?.login?.accessToken;
-    if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
+    // One session per connection, spread over the registered demo subscribers.
+    const logins = ['+77051234567', '+77071112233', '+77772223344', '1000245678'];
+    const tokens = [];
+    for (let i = 0; i < connections; i++) {
+      const login = await fetch(system.subgraphs.identity.graphqlUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-client-address': `10.0.0.${i + 1}` },
+        body: JSON.stringify({ query: `mutation { login(login: "${logins[i % logins.length]}", password: "${DEMO_PASSWORD}", channel: WEB) { accessToken } }` }),
+      }).then((r) => r.json());
+      const token = login.data?.login?.accessToken;
+      if (!token) throw new Error(`login failed: ${JSON.stringify(login)}`);
+      tokens.push(token);
+    }
     const env = {
       SUBGRAPH_URLS: JSON.stringify(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, system.subgraphs[n].graphqlUrl]))),
       JWKS_URL: `${system.subgraphs.identity.url}/.well-known/jwks.json`,
     };
-    const ours = await measure('Apollo Gateway (ours)', 'apollo-gateway-server.js', env, system, token);
-    const hive = await measure('Hive Gateway', 'hive-gateway-server.js', env, system, token);
+    const ours = await measure('Apollo Gateway (ours)', 'apollo-gateway-server.js', env, system, tokens);
+    const hive = await measure('Hive Gateway', 'hive-gateway-server.js', env, system, tokens);
     console.log(`\nme { msisdn tariff { name } } — ${connections} connections, ${seconds} s each, ${databaseUrl ? 'MariaDB' : 'SQLite'}`);
     console.table([ours, hive].map((r) => ({
       gateway: r.label,

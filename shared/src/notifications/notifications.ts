@@ -36,7 +36,8 @@ export interface EmailNotificationPayload {
 
 /** Picks the text in `language` (falling back to Russian, the default language) and fills its placeholders. */
 export function render(texts: Texts, language: Language, params: Record<string, string | number> = {}): string {
-  const template = texts[language] ?? texts[Language.RU];
+  // An empty or missing translation falls back to Russian rather than sending an empty message.
+  const template = texts[language] || texts[Language.RU];
   if (typeof template !== 'string') throw new Error(`no text for language ${language}`);
   return interpolate(template, params);
 }

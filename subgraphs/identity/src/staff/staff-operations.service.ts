@@ -74,8 +74,15 @@ export class StaffOperationsService {
     }
     const email = request.email ? normalizeEmail(request.email) : null;
     if (request.email && !email) throw identityBadInput('email', { KK: 'E-mail қате', RU: 'Неверный e-mail', EN: 'Invalid e-mail' });
+    const taken = () =>
+      identityError(ErrorCode.CONFLICT, {
+        field: request.kind === 'MOBILE' ? 'msisdn' : 'accountNumber',
+        texts: { KK: 'Бұл нөмір бос емес', RU: 'Этот номер уже занят', EN: 'This number is already taken' },
+      });
     try {
       return await this.runtime.database.transaction(async (manager) => {
+        // Checked first for a clean answer; the unique indexes still decide between two concurrent requests.
+        if (await manager.findOne(SubscriberEntity, { where: [{ login }, ...(msisdn ? [{ msisdn }] : [])] })) throw taken();
         const now = this.runtime.clock.now();
         const subscriber = manager.create(SubscriberEntity, {
           id: randomUUID(),
@@ -118,12 +125,7 @@ export class StaffOperationsService {
         return subscriber;
       });
     } catch (error) {
-      if (this.runtime.database.isDuplicateKey(error)) {
-        throw identityError(ErrorCode.CONFLICT, {
-          field: request.kind === 'MOBILE' ? 'msisdn' : 'accountNumber',
-          texts: { KK: 'Бұл нөмір бос емес', RU: 'Этот номер уже занят', EN: 'This number is already taken' },
-        });
-      }
+      if (this.runtime.database.isDuplicateKey(error)) throw taken();
       throw error;
     }
   }

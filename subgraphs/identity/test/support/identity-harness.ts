@@ -20,6 +20,23 @@ import { DevSmsCentre, StoredSms } from '@selfcare/gateway/dev/sms-centre';
 import { DevMailSink, StoredMail } from '@selfcare/gateway/dev/mail-sink';
 import { createIdentitySubgraph, IdentityOptions } from '../../src';
 
+/**
+ * Real time plus an offset tests move by hand: lock-outs and expiries are reached by `advance`, while time still
+ * passes between two requests as it does in production (a revocation and a later login never share an instant).
+ */
+export class SteerableClock extends ManualClock {
+  private offset = 0;
+  override now(): Date {
+    return new Date(Date.now() + this.offset);
+  }
+  override set(date: Date): void {
+    this.offset = date.getTime() - Date.now();
+  }
+  override advance(ms: number): void {
+    this.offset += ms;
+  }
+}
+
 export interface GqlResponse<T = any> {
   status: number;
   data?: T | null;
@@ -46,7 +63,7 @@ export class IdentityHarness {
   private constructor(
     readonly running: RunningSubgraph,
     readonly platform: PlatformServices,
-    readonly clock: ManualClock,
+    readonly clock: SteerableClock,
     readonly smsCentre: DevSmsCentre,
     readonly mail: DevMailSink,
     private readonly edge: http.Server,
@@ -58,7 +75,7 @@ export class IdentityHarness {
 
   static async start(options: HarnessOptions = {}): Promise<IdentityHarness> {
     const database = await createTestDatabase('identity');
-    const clock = new ManualClock(new Date());
+    const clock = new SteerableClock();
     const smsSecret = randomBytes(24).toString('hex');
     const smsCentre = new DevSmsCentre(smsSecret, () => 'http://127.0.0.1:9/unused');
     const mail = new DevMailSink();

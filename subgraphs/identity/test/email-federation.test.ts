@@ -1,0 +1,116 @@
+import { DEMO_PASSWORD } from '@selfcare/shared';
+import { IdentityHarness } from './support/identity-harness';
+
+/** E-mail login (terms section 1, 3.1.1) through a verification link; JWKS; the Subscriber entity for federation. */
+let h: IdentityHarness;
+beforeAll(async () => {
+  h = await IdentityHarness.start();
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+const DANIYAR = { id: '5f1c2a8e-0002-4a6b-9c1d-000000000002', msisdn: '+77071112233' };
+const UNREGISTERED = { id: '5f1c2a8e-0004-4a6b-9c1d-000000000004', msisdn: '+77475556677' };
+const SET_EMAIL = `mutation ($e: EmailAddress) { setEmail(email: $e) { id email emailVerified } }`;
+const LINK = /(http:\/\/\S+\/links\/email\/verify\?token=\S+)/;
+
+async function open(link: string, json = false): Promise<{ status: number; body: string }> {
+  const response = await fetch(link, { headers: json ? { accept: 'application/json' } : {} });
+  return { status: response.status, body: await response.text() };
+}
+
+describe('e-mail login (terms 3.1.1: login by mobile number or e-mail)', () => {
+  test('setEmail sends a signed link; the address is a login only once the link is opened, and the link works once', async () => {
+    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const set = await h.gql(SET_EMAIL, { e: 'Daniyar@Mail.KZ' }, { token: accessToken });
+    expect(set.data.setEmail).toEqual({ id: DANIYAR.id, email: 'Daniyar@mail.kz', emailVerified: false });
+    expect(IdentityHarness.code(await h.login('daniyar@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
+
+    const mail = await h.waitForMail('daniyar@mail.kz');
+    expect(mail.subject).toBe('Beeline жеке кабинеті: e-mail мекенжайын растаңыз'); // Daniyar reads Kazakh
+    const link = mail.text.match(LINK)![1]!;
+    expect(link.startsWith(`${h.platform.publicUrl}/links/email/verify?token=`)).toBe(true);
+    const opened = await open(link.replace(h.platform.publicUrl, h.url));
+    expect(opened.status).toBe(200);
+    expect(opened.body).toContain('E-mail расталды');
+
+    expect((await h.loginOk('Daniyar@mail.kz', DEMO_PASSWORD)).subscriber.id).toBe(DANIYAR.id);
+    expect((await h.gql(`{ me { email emailVerified } }`, {}, { token: accessToken })).data.me).toEqual({ email: 'Daniyar@mail.kz', emailVerified: true });
+    const again = await open(link.replace(h.platform.publicUrl, h.url), true);
+    expect(again.status).toBe(400);
+    expect(JSON.parse(again.body)).toMatchObject({ verified: false, reason: 'used' });
+    expect((await h.activity(DANIYAR.id)).map((a) => a.action)).toEqual(expect.arrayContaining(['EMAIL_SET', 'EMAIL_VERIFIED']));
+  });
+
+  test('forged, altered and expired links are refused; a newer address voids the older link', async () => {
+    const { accessToken } = await h.loginOk(UNREGISTERED.msisdn, await officePassword(UNREGISTERED.id));
+    await h.gql(SET_EMAIL, { e: 'first@example.kz' }, { token: accessToken });
+    const first = (await h.waitForMail('first@example.kz')).text.match(LINK)![1]!.replace(h.platform.publicUrl, h.url);
+    const token = new URL(first).searchParams.get('token')!;
+    const [id, expiry, mac] = token.split('.') as [string, string, string];
+    for (const forged of [`${id}.${expiry}.${'A'.repeat(43)}`, `${id}.${(parseInt(expiry, 36) + 3600_000).toString(36)}.${mac}`, 'junk', '']) {
+      const result = await open(`${h.url}/links/email/verify?token=${encodeURIComponent(forged)}`, true);
+      expect(result.status).toBe(400);
+      expect(JSON.parse(result.body).reason).toBe('invalid');
+    }
+    await h.gql(SET_EMAIL, { e: 'second@example.kz' }, { token: accessToken });
+    const stale = await open(first, true);
+    expect(JSON.parse(stale.body).reason).toBe('invalid');
+    const second = (await h.waitForMail('second@example.kz')).text.match(LINK)![1]!.replace(h.platform.publicUrl, h.url);
+    h.clock.advance(24 * 3600_000 + 1000);
+    const expired = await open(second, true);
+    expect(JSON.parse(expired.body).reason).toBe('expired');
+    expect(IdentityHarness.code(await h.login('second@example.kz', (await h.subscriberRow(UNREGISTERED.id)) && 'x'))).toBe('INVALID_CREDENTIALS');
+  });
+
+  test('an address verified by another subscriber cannot be taken (CONFLICT); null removes the e-mail login', async () => {
+    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const taken = await h.gql(SET_EMAIL, { e: 'aigerim@example.kz' }, { token: accessToken });
+    expect(IdentityHarness.code(taken)).toBe('CONFLICT');
+    expect(taken.errors?.[0]?.extensions?.field).toBe('email');
+    expect(IdentityHarness.code(await h.gql(SET_EMAIL, { e: 'not an address' }, { token: accessToken }))).toBe('BAD_USER_INPUT');
+    expect((await h.gql(SET_EMAIL, { e: null }, { token: accessToken })).data.setEmail).toEqual({ id: DANIYAR.id, email: null, emailVerified: false });
+    expect(IdentityHarness.code(await h.login('daniyar@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
+    expect(IdentityHarness.code(await h.gql(SET_EMAIL, { e: 'x@y.kz' }))).toBe('UNAUTHENTICATED');
+  });
+});
+
+async function officePassword(subscriberId: string): Promise<string> {
+  const operator = await h.staffLogin('operator', 'Operator-pass-1');
+  const result = await h.gql(`mutation ($id: ID!) { issueOfficePassword(subscriberId: $id) { password } }`, { id: subscriberId }, { token: operator });
+  return result.data.issueOfficePassword.password;
+}
+
+describe('token keys and the federated Subscriber entity', () => {
+  test('GET /.well-known/jwks.json publishes the Ed25519 public key (and no private part)', async () => {
+    const response = await fetch(`${h.url}/.well-known/jwks.json`);
+    const body = (await response.json()) as { keys: Record<string, string>[] };
+    expect(body.keys).toHaveLength(1);
+    expect(body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(body.keys[0]!.d).toBeUndefined();
+    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString()).kid).toBe(body.keys[0]!.kid);
+  });
+
+  test('_entities resolves Subscriber references in one query through a DataLoader (no N+1)', async () => {
+    const ids = ['5f1c2a8e-0001-4a6b-9c1d-000000000001', '5f1c2a8e-0002-4a6b-9c1d-000000000002', '5f1c2a8e-0003-4a6b-9c1d-000000000003', '5f1c2a8e-0005-4a6b-9c1d-000000000005', 'ffffffff-0000-4000-8000-000000000000'];
+    const counter = h.database.counter;
+    const before = counter.count;
+    const result = await h.gql(
+      `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { id msisdn login kind partyType language accessStatus registered } } }`,
+      { r: ids.map((id) => ({ __typename: 'Subscriber', id })) },
+    );
+    expect(counter.count - before).toBe(1);
+    expect(result.data._entities.map((e: { id: string } | null) => e?.id ?? null)).toEqual([...ids.slice(0, 4), null]);
+    expect(result.data._entities[3]).toMatchObject({ kind: 'HOME_INTERNET', msisdn: null, login: '1000245678' });
+  });
+
+  test('the subgraph SDL declares Subscriber as an entity keyed by id', async () => {
+    const result = await h.gql(`{ _service { sdl } }`);
+    expect(result.data._service.sdl).toMatch(/type Subscriber @key\(fields: "id"\)/);
+    for (const operation of ['requestPassword', 'login', 'refreshSession', 'logout', 'endSession', 'endOtherSessions', 'changePassword', 'setEmail', 'staffLogin', 'provisionSubscriber', 'setAccessStatus', 'terminateContract', 'issueOfficePassword']) {
+      expect(result.data._service.sdl).toContain(`${operation}(`);
+    }
+  });
+});
