@@ -22,7 +22,11 @@ export interface RequestOptions {
  * databases of its own when TEST_DATABASE_URL is set; driven as a client would, over real HTTP.
  */
 export class TestSystem {
-  private constructor(readonly system: RunningSystem, private readonly cleanup: () => Promise<void>) {}
+  private constructor(
+    public system: RunningSystem,
+    private readonly cleanup: () => Promise<void>,
+    private readonly startOptions: SystemOptions,
+  ) {}
 
   static async start(options: Omit<SystemOptions, 'gatewayPort' | 'subgraphPorts' | 'dataDir' | 'databaseUrls'> = {}): Promise<TestSystem> {
     const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-e2e-'));
@@ -35,7 +39,7 @@ export class TestSystem {
       rmSync(dataDir, { recursive: true, force: true });
     };
     try {
-      const system = await startSystem({
+      const startOptions: SystemOptions = {
         gatewayPort: 0,
         subgraphPorts: Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, 0])),
         host: '127.0.0.1',
@@ -43,8 +47,8 @@ export class TestSystem {
         databaseUrls: Object.fromEntries(Object.entries(databases).map(([n, db]) => [n, db!.url])),
         logLevel: process.env.LOG_LEVEL ?? 'warn',
         ...options,
-      });
-      return new TestSystem(system, cleanup);
+      };
+      return new TestSystem(await startSystem(startOptions), cleanup, startOptions);
     } catch (error) {
       await cleanup();
       throw error;
@@ -53,6 +57,12 @@ export class TestSystem {
 
   get url(): string {
     return this.system.gatewayUrl;
+  }
+
+  /** Stops every service and starts them again on the same databases and data folder (new ports). */
+  async restart(): Promise<void> {
+    await this.system.stop();
+    this.system = await startSystem(this.startOptions);
   }
 
   async stop(): Promise<void> {

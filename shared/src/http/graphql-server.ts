@@ -46,6 +46,8 @@ export interface RunningService {
   url: string;
   graphqlUrl: string;
   httpServer: http.Server;
+  /** Requests being answered right now. */
+  inFlight: () => number;
   stop: () => Promise<void>;
 }
 
@@ -85,8 +87,15 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
   const httpServer = http.createServer(app);
   let shuttingDown = false;
 
+  let inFlight = 0;
   app.use(requestScopeMiddleware);
   app.use((req, res, next) => {
+    inFlight += 1;
+    options.metrics.inFlight.inc();
+    res.on('close', () => {
+      inFlight -= 1;
+      options.metrics.inFlight.dec();
+    });
     res.on('finish', () => {
       const route = req.route?.path ?? (req.path.startsWith('/graphql') ? '/graphql' : 'other');
       options.metrics.httpRequests.inc({ method: req.method, route: String(route), status: String(res.statusCode) });
@@ -182,6 +191,7 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
     url,
     graphqlUrl: `${url}/graphql`,
     httpServer,
+    inFlight: () => inFlight,
     stop: () =>
       (stopping ??= (async () => {
         shuttingDown = true;

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One Prometheus registry per service (several share a process in the all-in-one mode). */
 export class ServiceMetrics {
@@ -6,6 +6,7 @@ export class ServiceMetrics {
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly operations: Counter<'operation' | 'type' | 'outcome'>;
   readonly operationDuration: Histogram<'operation' | 'type'>;
+  readonly inFlight: Gauge;
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
@@ -16,6 +17,7 @@ export class ServiceMetrics {
       labelNames: ['method', 'route', 'status'],
       registers: [this.registry],
     });
+    this.inFlight = new Gauge({ name: 'http_requests_in_flight', help: 'HTTP requests being answered', registers: [this.registry] });
     this.operations = new Counter({
       name: 'graphql_operations_total',
       help: 'GraphQL operations by outcome (ok, error)',

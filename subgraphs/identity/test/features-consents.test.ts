@@ -85,6 +85,7 @@ describe('identity features: consents per purpose with history (terms 2.11-2.14,
     // Without the internal token nobody gets in.
     expect((await h.internal(`/internal/ashyq/data?subscriberId=${AIGERIM.id}`, { token: 'wrong' })).status).toBe(401);
 
+    h.clock.advance(1000);
     const withdrawn = await h.graphql(SET_CONSENT, { p: 'ASHYQ', g: false }, token);
     expect(withdrawn.data!.setConsent.granted).toBe(false);
     expect(await h.runtime.database.manager.count(AshyqRecordEntity, { where: { subscriberId: AIGERIM.id } })).toBe(0);

@@ -1,0 +1,62 @@
+import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
+import { createLogger, ServiceMetrics, startGraphQLService } from '../src';
+
+/**
+ * Every service stops the same way: it stops taking requests, answers the ones it already has, and only then
+ * runs its shutdown steps (consumers, relay batch, database) in order.
+ */
+describe('graceful shutdown of a service', () => {
+  it('answers the requests in flight before running the shutdown steps', async () => {
+    const events: string[] = [];
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: {
+          slow: {
+            type: GraphQLString,
+            resolve: async () => {
+              await new Promise((r) => setTimeout(r, 300));
+              events.push('request answered');
+              return 'done';
+            },
+          },
+        },
+      }),
+    });
+    const service = await startGraphQLService({
+      name: 'shutdown-test',
+      port: 0,
+      host: '127.0.0.1',
+      schema,
+      logger: createLogger('shutdown-test', 'silent'),
+      metrics: new ServiceMetrics('shutdown-test'),
+      buildContext: async () => ({}),
+      onShutdown: [
+        async () => void events.push('relay stopped'),
+        async () => void events.push('database closed'),
+      ],
+    });
+    const requests = Array.from({ length: 10 }, () =>
+      fetch(service.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow }' }) }).then(
+        async (r) => ({ status: r.status, body: await r.json() }),
+      ),
+    );
+    await waitFor(() => service.inFlight() === 10);
+    const stopped = service.stop();
+    // While draining, a new connection is refused and health says so to the load balancer.
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+    const answers = await Promise.all(requests);
+    await stopped;
+    expect(answers.every((a) => a.status === 200 && a.body.data.slow === 'done')).toBe(true);
+    expect(events).toEqual([...Array(10).fill('request answered'), 'relay stopped', 'database closed']);
+    expect(service.inFlight()).toBe(0);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
