@@ -1,6 +1,7 @@
 import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
+import { serveGatewaySubscriptions } from './subscriptions';
 import { GraphQLError } from 'graphql';
 import {
   AccessTokenVerifier,
@@ -148,6 +149,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       options.routes?.(app);
     },
     onShutdown: options.onShutdown ?? [],
+    websocket: (httpServer) =>
+      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger }),
     buildContext: async (req) => {
       let caller: Caller | null = null;
       const token = bearerToken(req.header('authorization'));

@@ -17,3 +17,4 @@ export * from './metrics/metrics';
 export * from './events';
 export * from './notifications';
 export * from './service';
+export * from './http/websocket';

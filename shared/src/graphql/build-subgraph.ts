@@ -32,6 +32,16 @@ export async function buildFederatedSchema(options: SubgraphSchemaOptions): Prom
     directives: [...specifiedDirectives],
     validate: false,
     skipCheck: true,
+    // Subscriptions here give their own `subscribe` (a feed over the service's database, see liveFeed);
+    // type-graphql still wants a PubSub, which must never be reached.
+    pubSub: {
+      publish() {
+        throw new Error('topic-based subscriptions are not used: give @Subscription a `subscribe` function');
+      },
+      subscribe() {
+        throw new Error('topic-based subscriptions are not used: give @Subscription a `subscribe` function');
+      },
+    },
   });
   const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphQLSchema)}`);
   const resolverMap = createResolversMap(typeGraphQLSchema) as Record<string, Record<string, unknown>>;

@@ -4,24 +4,30 @@ import { bearerToken } from '../auth/verifier';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { currentRequest } from '../http/request-store';
-import { Language } from '../i18n/language';
+import { Language, languageFromHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
 import type { GraphQLContext } from './context';
 import { LoaderRegistry } from './loaders';
+
+/** What a request says about its caller, whether it came over HTTP or as a websocket subscription. */
+export interface CallerHints {
+  requestId: string;
+  authorization: string | null;
+  language: Language;
+  clientAddress: string;
+  userAgent: string | null;
+}
 
 /**
  * Builds the per-request context of a subgraph: the caller is verified here, on every service, from the
  * forwarded Authorization header; a refused token leaves `caller` null and the reason in `authError`.
  */
-export function createContextFactory(verifier: AccessTokenVerifier, logger: Logger) {
-  return async (req: Request): Promise<GraphQLContext> => {
-    const scope = currentRequest();
-    const requestId = scope?.requestId ?? 'unknown';
-    const authorization = req.header('authorization') ?? null;
+export function createContextBuilder(verifier: AccessTokenVerifier, logger: Logger) {
+  return async (hints: CallerHints): Promise<GraphQLContext> => {
     let caller: GraphQLContext['caller'] = null;
     let authError: DomainError | null = null;
-    const token = bearerToken(authorization);
-    if (authorization && !token) authError = new DomainError(ErrorCode.UNAUTHENTICATED, { extensions: { reason: 'malformed Authorization header' } });
+    const token = bearerToken(hints.authorization);
+    if (hints.authorization && !token) authError = new DomainError(ErrorCode.UNAUTHENTICATED, { extensions: { reason: 'malformed Authorization header' } });
     if (token) {
       try {
         caller = (await verifier.verify(token)).caller;
@@ -31,16 +37,45 @@ export function createContextFactory(verifier: AccessTokenVerifier, logger: Logg
       }
     }
     return {
-      requestId,
-      language: scope?.language ?? Language.RU,
+      requestId: hints.requestId,
+      language: hints.language,
       caller,
       authError,
-      authorization,
+      authorization: hints.authorization,
+      clientAddress: hints.clientAddress,
+      userAgent: hints.userAgent,
+      logger: logger.child({ requestId: hints.requestId }),
+      loaders: new LoaderRegistry(),
+    };
+  };
+}
+
+export function createContextFactory(verifier: AccessTokenVerifier, logger: Logger) {
+  const build = createContextBuilder(verifier, logger);
+  return (req: Request): Promise<GraphQLContext> => {
+    const scope = currentRequest();
+    return build({
+      requestId: scope?.requestId ?? 'unknown',
+      authorization: req.header('authorization') ?? null,
+      language: scope?.language ?? Language.RU,
       // The gateway forwards the subscriber's address; a direct caller's own address counts otherwise.
       clientAddress: req.header('x-client-address') ?? req.ip ?? 'unknown',
       userAgent: req.header('user-agent') ?? null,
-      logger: logger.child({ requestId }),
-      loaders: new LoaderRegistry(),
-    };
+    });
+  };
+}
+
+/** Websocket subscriptions carry the caller in graphql-ws connection params (the gateway fills them). */
+export function hintsFromConnectionParams(params: Record<string, unknown> | undefined, fallbackAddress: string, requestId: string): CallerHints {
+  const value = (key: string) => {
+    const v = params?.[key] ?? params?.[key.toLowerCase()];
+    return typeof v === 'string' ? v : null;
+  };
+  return {
+    requestId: value('x-request-id') ?? requestId,
+    authorization: value('authorization') ?? value('Authorization'),
+    language: languageFromHeader(value('accept-language')),
+    clientAddress: value('x-client-address') ?? fallbackAddress,
+    userAgent: value('user-agent'),
   };
 }

@@ -5,3 +5,4 @@ export * from './guards';
 export * from './common-types';
 export * from './pagination';
 export * from './build-subgraph';
+export * from './live-feed';

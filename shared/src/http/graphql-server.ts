@@ -12,6 +12,7 @@ import { currentLanguage, currentRequest, runInRequest } from './request-store';
 import { languageFromHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
 import { ServiceMetrics } from '../metrics/metrics';
+import type { WebSocketEndpoint } from './websocket';
 
 export interface HealthCheck {
   name: string;
@@ -38,6 +39,8 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
   landingPage?: ApolloServerPlugin<TContext>;
   /** Largest JSON body accepted, e.g. '100kb'. */
   bodyLimit?: string;
+  /** graphql-ws on the same port and path, for services with subscriptions. */
+  websocket?: (httpServer: http.Server, formatError: ReturnType<typeof createErrorFormatter>) => WebSocketEndpoint;
 }
 
 export interface RunningService {
@@ -140,6 +143,8 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
     ...(options.apolloConfig?.plugins ?? []),
   ];
   const production = options.production ?? false;
+  const formatError = createErrorFormatter(options.logger, currentLanguage);
+  const websocket = options.websocket?.(httpServer, formatError);
   const apolloBase = {
     ...(options.apolloConfig ?? {}),
     plugins,
@@ -147,7 +152,7 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
     introspection: options.introspection ?? !production,
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: production,
-    formatError: createErrorFormatter(options.logger, currentLanguage),
+    formatError,
   };
   const apollo = options.schema
     ? new ApolloServer<TContext>({ ...apolloBase, schema: options.schema } as ConstructorParameters<typeof ApolloServer<TContext>>[0])
@@ -195,6 +200,8 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
     stop: () =>
       (stopping ??= (async () => {
         shuttingDown = true;
+        // Subscribers are told to go (1001) first: graphql-ws clients reconnect and resume with their cursor.
+        await websocket?.dispose();
         await apollo.stop();
         for (const hook of options.onShutdown ?? []) {
           try {

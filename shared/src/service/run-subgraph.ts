@@ -14,7 +14,8 @@ import { OutboxRelay } from '../events/relay';
 import { IdempotentConsumer } from '../events/consumer';
 import type { EmailTransport, Notifications, SmsTransport } from '../notifications/types';
 import { NotificationDispatcher, OutboxNotifications } from '../notifications/notifications';
-import { createContextFactory } from '../graphql/context-factory';
+import { createContextBuilder, createContextFactory } from '../graphql/context-factory';
+import { serveSubscriptions } from '../http/websocket';
 import { HealthCheck, RunningService, startGraphQLService } from '../http/graphql-server';
 import { createLogger, Logger } from '../logging/logger';
 import { ServiceMetrics } from '../metrics/metrics';
@@ -195,6 +196,12 @@ export async function runSubgraph(
     metrics,
     production: platform.production,
     buildContext: createContextFactory(verifier, logger),
+    ...(setup.schema.getSubscriptionType()
+      ? {
+          websocket: (httpServer, formatError) =>
+            serveSubscriptions({ httpServer, schema: setup.schema, buildContext: createContextBuilder(verifier, logger), formatError }),
+        }
+      : {}),
     readiness,
     routes: setup.routes,
     onShutdown: [

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GraphQLContext, SubgraphDefinition, buildFederatedSchema } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryEntity, SavedCardEntity } from './accounts/entities';
 import { AccountService } from './accounts/account-service';
+import { BalanceFeed } from './accounts/balance-feed';
 import { LedgerService } from './accounts/ledger-service';
 import { Subscriber } from './accounts/types';
 import { billingResolvers } from './resolvers';
@@ -13,6 +14,7 @@ export * from './accounts/entities';
 export { LedgerService, BillingEvents, creditLimitFor, isInDebt } from './accounts/ledger-service';
 export type { Posting, PostingResult } from './accounts/ledger-service';
 export { AccountService } from './accounts/account-service';
+export { BalanceChange, BalanceFeed } from './accounts/balance-feed';
 
 export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity];
 export const billingMigrations = [BillingInitial1764200000000];
@@ -35,6 +37,7 @@ export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): Su
     async setup(runtime) {
       const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
       const accounts = new AccountService(runtime.database, runtime.accessPolicy);
+      const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger);
 
       // Every new line gets its personal account.
       runtime.consume('identity', async (event, manager) => {
@@ -48,7 +51,7 @@ export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): Su
       });
 
       const schema = await buildFederatedSchema({
-        resolvers: [...billingResolvers(accounts)],
+        resolvers: [...billingResolvers(accounts, balanceFeed)],
         orphanedTypes: [Subscriber],
         referenceResolvers: {
           Subscriber: { __resolveReference: (reference: { id: string }) => Object.assign(new Subscriber(), { id: reference.id }) },

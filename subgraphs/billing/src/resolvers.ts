@@ -1,6 +1,7 @@
-import { Args, ArgsType, Ctx, Field, FieldResolver, Int, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Resolver, Root, Subscription } from 'type-graphql';
 import { GraphQLContext, RequireSubscriber } from '@selfcare/shared';
 import type { AccountService } from './accounts/account-service';
+import { BalanceChange, BalanceFeed } from './accounts/balance-feed';
 import { Account, LedgerConnection, SavedCard, Subscriber } from './accounts/types';
 
 /** Connection arguments in the contract's order (an ArgsType keeps declaration order). */
@@ -14,7 +15,7 @@ export class PageArgs {
 }
 
 /** Resolver classes are built per subgraph instance so they hold that instance's services. */
-export function billingResolvers(accounts: AccountService) {
+export function billingResolvers(accounts: AccountService, balanceFeed: BalanceFeed) {
   @Resolver(() => Subscriber)
   class SubscriberAccountResolver {
     @FieldResolver(() => Account, { description: 'terms 2.1: the personal account and its balance' })
@@ -39,5 +40,21 @@ export function billingResolvers(accounts: AccountService) {
     }
   }
 
-  return [SubscriberAccountResolver, AccountResolver] as const;
+  @Resolver(() => BalanceChange)
+  class BalanceChangeResolver {
+    @Subscription(() => BalanceChange, {
+      description: 'Own number or a managed one; `after` resumes from a cursor: changes missed while disconnected come first',
+      subscribe: ({ args, context }) => balanceFeed.subscribe(context as GraphQLContext, args.subscriberId as string, args.after as string | null),
+    })
+    @RequireSubscriber()
+    balanceChanged(
+      @Root() change: BalanceChange,
+      @Arg('subscriberId', () => ID) _subscriberId: string,
+      @Arg('after', () => String, { nullable: true }) _after?: string,
+    ): BalanceChange {
+      return change;
+    }
+  }
+
+  return [SubscriberAccountResolver, AccountResolver, BalanceChangeResolver] as const;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DomainError, ErrorCode, Texts } from '@selfcare/shared';
 
 /** Refusals of the identity features (consents, terms, notices, activity…); logs tell the module apart. */
@@ -15,3 +16,32 @@ export function sameText(text: string): Texts {
 
 export type ActorKind = 'SUBSCRIBER' | 'STAFF' | 'SYSTEM';
 export type ChannelName = 'WEB' | 'MOBILE_APP';
+
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * A UUIDv7 (RFC 9562): 48-bit millisecond time, a 12-bit counter, random bits. Ids made by one process sort in the
+ * order they were made, so rows recorded at the same instant (same `at`) still list in the order they happened.
+ */
+export function sequentialId(): string {
+  let ms = Date.now();
+  if (ms <= lastMs) {
+    ms = lastMs;
+    counter += 1;
+    if (counter > 0xfff) {
+      ms += 1;
+      counter = 0;
+    }
+  } else {
+    counter = 0;
+  }
+  lastMs = ms;
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | ((counter >> 8) & 0x0f);
+  bytes[7] = counter & 0xff;
+  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

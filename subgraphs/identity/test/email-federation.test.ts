@@ -77,6 +77,23 @@ describe('e-mail login (terms 3.1.1: login by mobile number or e-mail)', () => {
   });
 });
 
+describe('language of the subscriber', () => {
+  test('setLanguage changes the language of later SMS; other services learn it by event; it is in the activity record', async () => {
+    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const result = await h.gql(`mutation { setLanguage(language: EN) { id language } }`, {}, { token: accessToken });
+    expect(result.data.setLanguage).toEqual({ id: DANIYAR.id, language: 'EN' });
+    expect((await h.events('SubscriberLanguageChanged')).slice(-1)).toEqual([{ subscriberId: DANIYAR.id, language: 'EN' }]);
+    expect((await h.activity(DANIYAR.id)).map((a) => a.details)).toContain('KK -> EN');
+    h.clock.advance(3600_000);
+    const count = h.sms(DANIYAR.msisdn).length;
+    await h.gql(`mutation { requestPassword(msisdn: "${DANIYAR.msisdn}") }`, {}, { headers: { 'x-client-address': '10.7.7.7' } });
+    const [text] = await h.waitForSms(DANIYAR.msisdn, /password/, count);
+    expect(text).toMatch(/^Your Beeline Personal Cabinet password/);
+    expect(IdentityHarness.code(await h.gql(`mutation { setLanguage(language: DE) { id } }`, {}, { token: accessToken }))).toBe('BAD_USER_INPUT');
+    await h.gql(`mutation { setLanguage(language: KK) { id } }`, {}, { token: accessToken });
+  });
+});
+
 async function officePassword(subscriberId: string): Promise<string> {
   const operator = await h.staffLogin('operator', 'Operator-pass-1');
   const result = await h.gql(`mutation ($id: ID!) { issueOfficePassword(subscriberId: $id) { password } }`, { id: subscriberId }, { token: operator });

@@ -14,6 +14,7 @@ import {
   signingKeyFromPem,
 } from '@selfcare/shared';
 import { createTestDatabase, TestDatabase } from '@selfcare/shared/testing/databases';
+import { createDelegationSubgraph } from '@selfcare/delegation';
 import { DEMO_STAFF_ACCOUNTS, createIdentitySubgraph } from '../src/index';
 import { featureServicesOf, IdentityFeatureServices } from '../src/features';
 
@@ -44,9 +45,14 @@ export class IdentityHarness {
     readonly platform: PlatformServices,
     readonly clock: ManualClock,
     private readonly database: TestDatabase,
+    private readonly delegation: { running: RunningSubgraph; database: TestDatabase } | null,
   ) {}
 
-  static async start(options: { clock?: ManualClock; env?: Record<string, string> } = {}): Promise<IdentityHarness> {
+  /**
+   * `withDelegation`: also runs the real delegation subgraph, which answers "may this caller manage that number?"
+   * (AccessPolicy) — needed whenever a caller touches a number that is not their own.
+   */
+  static async start(options: { clock?: ManualClock; env?: Record<string, string>; withDelegation?: boolean; relayPollMs?: number } = {}): Promise<IdentityHarness> {
     const clock = options.clock ?? new ManualClock(new Date());
     const database = await createTestDatabase('identity');
     const sms: SmsMessage[] = [];
@@ -64,7 +70,7 @@ export class IdentityHarness {
       tokenIssuer: 'selfcare-identity',
       accessTokenTtlSeconds: 900,
       publicUrl: 'http://selfcare.test',
-      relayPollMs: 20,
+      relayPollMs: options.relayPollMs ?? 20,
     };
     const saved: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(options.env ?? {})) {
@@ -85,7 +91,20 @@ export class IdentityHarness {
         seedDemoData: true,
         logger: createLogger('identity', process.env.LOG_LEVEL ?? 'warn'),
       });
-      return new IdentityHarness(sms, mail, running, platform, clock, database);
+      let delegation: { running: RunningSubgraph; database: TestDatabase } | null = null;
+      if (options.withDelegation) {
+        const delegationDatabase = await createTestDatabase('delegation');
+        const delegationRunning = await runSubgraph(createDelegationSubgraph(), platform, {
+          port: 0,
+          host: '127.0.0.1',
+          databaseUrl: delegationDatabase.url,
+          migrateOnOpen: true,
+          seedDemoData: false,
+          logger: createLogger('delegation', process.env.LOG_LEVEL ?? 'warn'),
+        });
+        delegation = { running: delegationRunning, database: delegationDatabase };
+      }
+      return new IdentityHarness(sms, mail, running, platform, clock, database, delegation);
     } catch (error) {
       await database.drop();
       throw error;
@@ -110,6 +129,10 @@ export class IdentityHarness {
   }
 
   async stop(): Promise<void> {
+    if (this.delegation) {
+      await this.delegation.running.stop();
+      await this.delegation.database.drop();
+    }
     await this.running.stop();
     await this.platform.bus.close();
     await this.database.drop();

@@ -140,6 +140,25 @@ describe('requestPassword (terms 3.1.1)', () => {
   });
 });
 
+describe('limits under concurrency (several identity replicas share the database)', () => {
+  test('ten simultaneous requests for one number: exactly one SMS, nine RATE_LIMITED', async () => {
+    const msisdn = '+77016660001';
+    h.clock.advance(3600_000);
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => h.gql(REQUEST, { msisdn }, { headers: { 'x-client-address': `10.1.1.${i}` } })));
+    const codes = answers.map((a) => IdentityHarness.code(a) ?? 'OK').sort();
+    expect(codes).toEqual(['OK', ...Array(9).fill('RATE_LIMITED')]);
+  });
+
+  test('ten simultaneous wrong logins count ten failures: the login is locked afterwards', async () => {
+    const headers = () => ({ 'x-client-address': `10.2.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}` });
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => h.login('+77071112233', `wrong-${i}-pass`, 'WEB', undefined, headers())));
+    expect(results.every((r) => ['INVALID_CREDENTIALS', 'RATE_LIMITED'].includes(IdentityHarness.code(r)!))).toBe(true);
+    expect(IdentityHarness.code(await h.login('+77071112233', DEMO_PASSWORD, 'WEB', undefined, headers()))).toBe('RATE_LIMITED');
+    h.clock.advance(15 * 60_000 + 1000);
+    await h.loginOk('+77071112233', DEMO_PASSWORD, 'WEB', undefined, headers());
+  });
+});
+
 describe('login (terms 3.1.1, (1), 3.3)', () => {
   const LOGIN = `mutation ($l: String!, $p: String!, $c: Channel!) { login(login: $l, password: $p, channel: $c) { accessToken refreshToken accessTokenExpiresAt subscriber { id msisdn login kind partyType language accessStatus registered } } }`;
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { sequentialId } from '../features-common';
 import type { EntityManager } from 'typeorm';
 import type { SubgraphRuntime } from '@selfcare/shared';
 import { ActivityEntryEntity } from './activity.entities';
@@ -26,7 +26,7 @@ export class ActivityRecorder {
   async record(manager: EntityManager, entry: ActivityRecord): Promise<void> {
     if (!ACTION_PATTERN.test(entry.action)) throw new Error(`activity action "${entry.action}" must be UPPER_SNAKE_CASE`);
     await manager.insert(ActivityEntryEntity, {
-      id: randomUUID(),
+      id: sequentialId(),
       subscriberId: entry.subscriberId,
       actorId: entry.actorId,
       actorKind: entry.actorKind,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { sequentialId } from '../features-common';
 import type { EntityManager } from 'typeorm';
 import type { DomainEvent, GraphQLContext, ServiceName, SubgraphRuntime } from '@selfcare/shared';
 import { loadPage, type Page } from '../features-paging';
@@ -63,7 +63,7 @@ export class ActivityService {
     const actorId = typeof p.actorId === 'string' ? p.actorId : null;
     const actorKind = p.actorKind === 'STAFF' || p.actorKind === 'SYSTEM' || p.actorKind === 'SUBSCRIBER' ? p.actorKind : actorId ? 'SUBSCRIBER' : 'SYSTEM';
     return {
-      id: randomUUID(),
+      id: sequentialId(),
       subscriberId: p.subscriberId,
       actorId,
       actorKind,

@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import { ErrorCode, GraphQLContext, maskMsisdn, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
+import { ErrorCode, GraphQLContext, Language, maskMsisdn, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
 import type { Counter } from 'prom-client';
 import { identityError, rateLimited } from '../errors';
 import type { ActivityRecorder } from '../activity/activity-recorder';
@@ -9,7 +8,7 @@ import { SessionService } from '../sessions/session.service';
 import { SessionEntity } from '../sessions/session.entity';
 import { describeDevice, DeviceDescription } from '../sessions/device';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { LoginForm, parseLogin, SubscriberService } from '../subscribers/subscriber.service';
+import { parseLogin, SubscriberService } from '../subscribers/subscriber.service';
 import { accessRefusal } from '../subscribers/access.service';
 import type { IdentitySettings } from '../settings';
 import { encodeSpec, KdfSpec, keysEqual, parseSpec, PasswordHasher } from './kdf';
@@ -122,7 +121,7 @@ export class AuthService {
       await this.runtime.database.transaction(async (manager) => {
         await this.runtime.notifications.sms(manager, {
           to: msisdn,
-          language: subscriber.language as never,
+          language: subscriber.language as Language,
           texts: NO_ACCESS_SMS[subscriber.accessStatus as 'SUSPENDED' | 'BLOCKED' | 'TERMINATED'],
         });
       });
@@ -148,7 +147,7 @@ export class AuthService {
           pendingPasswordExpiresAt: new Date(now.getTime() + this.settings.smsPasswordTtlSeconds * 1000),
           updatedAt: now,
         });
-        await this.runtime.notifications.sms(manager, { to: msisdn, language: locked.language as never, texts: PASSWORD_SMS, params: { password } });
+        await this.runtime.notifications.sms(manager, { to: msisdn, language: locked.language as Language, texts: PASSWORD_SMS, params: { password } });
         await this.activity.record(manager, {
           subscriberId: locked.id,
           actorId: null,
@@ -453,11 +452,4 @@ export class AuthService {
   touch(caller: SubscriberCaller): Promise<void> {
     return this.sessions.touch(caller.sessionId).catch((error) => this.runtime.logger.warn({ err: error }, 'could not record session use'));
   }
-
-  /** The parsed login form, for callers that need it (e-mail login checks). */
-  static parse(login: string): LoginForm | null {
-    return parseLogin(login);
-  }
 }
-
-export type { EntityManager };

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
 import { ActivityRecorder } from '../activity/activity-recorder';
-import { featureError, type ActorKind, type ChannelName } from '../features-common';
+import { featureError, sequentialId, type ActorKind, type ChannelName } from '../features-common';
 import { SessionService } from '../sessions/session.service';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { currentTermsVersion } from '../terms/terms.store';
+import { currentTermsVersion, recordTermsAcceptance } from '../terms/terms.store';
 import { AshyqRecordEntity, CONSENT_PURPOSES, ConsentEntity, ConsentHistoryEntity, type ConsentPurposeName, type ConsentSource } from './consent.entities';
 
 /** Consents that only make sense while personal data may be processed (2.12): they end with it. */
@@ -58,7 +58,10 @@ export class ConsentService {
     this.sessions = new SessionService(runtime, 0);
   }
 
-  /** Called by the core at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers. */
+  /**
+   * Called by the core at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers, and
+   * 6.1/6.2 registering is accepting the terms in force — recorded here, with the channel.
+   */
   async recordRegistrationConsents(manager: EntityManager, subscriberId: string, channel: ChannelName, termsVersion: string | null): Promise<void> {
     const existing = await manager.find(ConsentEntity, { where: { subscriberId } });
     const recorded = new Set(existing.map((c) => c.purpose));
@@ -68,6 +71,7 @@ export class ConsentService {
       if (recorded.has(purpose)) continue;
       await this.write(manager, subscriberId, purpose, true, actor, 'REGISTRATION', termsVersion, null);
     }
+    if (termsVersion) await recordTermsAcceptance(manager, this.runtime, { subscriberId, version: termsVersion, channel, method: 'REGISTRATION' });
   }
 
   /** Current consents of many subscribers in one statement (the DataLoader's batch). */
@@ -216,7 +220,7 @@ export class ConsentService {
     if (existing) await manager.update(ConsentEntity, { id: existing.id }, { granted, changedAt: at, termsVersion });
     else await manager.insert(ConsentEntity, consent);
     await manager.insert(ConsentHistoryEntity, {
-      id: randomUUID(),
+      id: sequentialId(),
       subscriberId,
       purpose,
       granted,

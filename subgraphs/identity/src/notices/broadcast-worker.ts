@@ -5,7 +5,7 @@ import type { ConsentService } from '../consents/consent.service';
 import { normalizeNotifyBy } from '../preferences/notify-by.service';
 import { NotifyBy } from '../preferences/notify-by.types';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { sameText } from '../features-common';
+import { sameText, sequentialId } from '../features-common';
 import { type MarketingMailer, toLanguage } from '../unsubscribe/marketing-mailer';
 import { onBroadcastEnqueued } from './broadcast.store';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
@@ -256,7 +256,7 @@ export class BroadcastWorker {
   }
 
   private notice(subscriberId: string, dedupeKey: string, title: string, body: string, createdAt: Date): CabinetNotificationEntity {
-    return { id: randomUUID(), subscriberId, dedupeKey, title: title.slice(0, 200), body, createdAt, readAt: null };
+    return { id: sequentialId(), subscriberId, dedupeKey, title: title.slice(0, 200), body, createdAt, readAt: null };
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager } from 'typeorm';
 import { ErrorCode, type GraphQLContext, type SubgraphRuntime } from '@selfcare/shared';
-import { featureError } from '../features-common';
+import { featureError, sequentialId } from '../features-common';
 import { loadPage, type Page } from '../features-paging';
 import { enqueueBroadcast, wakeBroadcastWorker } from './broadcast.store';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
@@ -47,7 +47,7 @@ export class NoticeService {
       .insert()
       .into(CabinetNotificationEntity)
       .values({
-        id: randomUUID(),
+        id: sequentialId(),
         subscriberId,
         dedupeKey: (notice.key ?? randomUUID()).slice(0, 80),
         title: notice.title.slice(0, TITLE_MAX),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, normalizeEmail, SubgraphRuntime } from '@selfcare/shared';
+import { ErrorCode, Language, normalizeEmail, SubgraphRuntime } from '@selfcare/shared';
 import { identityBadInput, identityError } from '../errors';
 import type { ActivityRecorder } from '../activity/activity-recorder';
 import { encodeSpec, PasswordHasher } from '../auth/kdf';
@@ -174,7 +174,7 @@ export class StaffOperationsService {
       Object.assign(locked, changes);
       const live = await manager.find(SessionEntity, { where: { subjectId: locked.id } });
       const ended = await this.sessions.end(manager, live, 'OFFICE_PASSWORD');
-      if (locked.msisdn) await this.runtime.notifications.sms(manager, { to: locked.msisdn, language: locked.language as never, texts: OFFICE_PASSWORD_SMS });
+      if (locked.msisdn) await this.runtime.notifications.sms(manager, { to: locked.msisdn, language: locked.language as Language, texts: OFFICE_PASSWORD_SMS });
       await this.record(manager, locked.id, actor, 'OFFICE_PASSWORD_ISSUED', `${ended} session(s) ended`);
       return locked;
     });

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
-import { ActivityRecorder } from '../activity/activity-recorder';
 import { ConsentService } from '../consents/consent.service';
 import { featureError, type ChannelName } from '../features-common';
 import { enqueueBroadcast, wakeBroadcastWorker } from '../notices/broadcast.store';
-import { type AcceptanceMethod, TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
-import { currentTerms } from './terms.store';
+import { TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
+import { currentTerms, recordTermsAcceptance } from './terms.store';
 
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
@@ -16,11 +15,9 @@ const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
  * the next login (3.5, 6.6) — is recorded once per version with its time and channel.
  */
 export class TermsService {
-  private readonly activity: ActivityRecorder;
   private readonly consents: ConsentService;
 
   constructor(private readonly runtime: SubgraphRuntime) {
-    this.activity = new ActivityRecorder(runtime);
     this.consents = new ConsentService(runtime);
   }
 
@@ -36,16 +33,15 @@ export class TermsService {
 
   /**
    * Every successful login (the core calls this): continued use after a change is acceptance of the version in
-   * force (3.5, 6.6); the very first one is the acceptance at registration (6.2). Logging in is also consent to
+   * force (3.5, 6.6). Logging in is also consent to
    * personal-data processing (2.11), recorded again here if it had been withdrawn.
    */
   async acceptOnLogin(manager: EntityManager, subscriberId: string, channel: ChannelName): Promise<void> {
     const terms = await currentTerms(manager);
     await this.consents.consentByLogin(manager, subscriberId, channel, terms?.version ?? null);
     if (!terms) return;
-    const accepted = await manager.find(TermsAcceptanceEntity, { where: { subscriberId }, select: { id: true, version: true } });
-    if (accepted.some((a) => a.version === terms.version)) return;
-    await this.record(manager, subscriberId, terms.version, channel, accepted.length === 0 ? 'REGISTRATION' : 'CONTINUED_USE');
+    // At registration the acceptance was recorded a moment ago (recordRegistrationConsents); then this adds nothing.
+    await recordTermsAcceptance(manager, this.runtime, { subscriberId, version: terms.version, channel, method: 'CONTINUED_USE' });
   }
 
   /** acceptTerms (6.1, 6.6): only the version in force can be accepted; accepting it again changes nothing. */
@@ -68,8 +64,7 @@ export class TermsService {
           { current: terms?.version ?? '-' },
         );
       }
-      const existing = await manager.findOne(TermsAcceptanceEntity, { where: { subscriberId, version } });
-      if (!existing) await this.record(manager, subscriberId, version, channel, 'EXPLICIT');
+      await recordTermsAcceptance(manager, this.runtime, { subscriberId, version, channel, method: 'EXPLICIT' });
       return terms;
     });
   }
@@ -135,26 +130,6 @@ export class TermsService {
     });
   }
 
-  private async record(manager: EntityManager, subscriberId: string, version: string, channel: ChannelName | null, method: AcceptanceMethod): Promise<void> {
-    // A concurrent login may have recorded it a moment ago: the unique key keeps one row, the later insert is a no-op.
-    const result = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(TermsAcceptanceEntity)
-      .values({ id: randomUUID(), subscriberId, version, acceptedAt: this.runtime.clock.now(), channel, method })
-      .orIgnore()
-      .execute();
-    void result;
-    await this.activity.record(manager, {
-      subscriberId,
-      actorId: subscriberId,
-      actorKind: 'SUBSCRIBER',
-      viaManagement: false,
-      channel,
-      action: 'TERMS_ACCEPTED',
-      details: `version ${version} (${method === 'EXPLICIT' ? 'accepted explicitly' : method === 'REGISTRATION' ? 'at registration, terms 6.2' : 'by continued use, terms 3.5/6.6'})`,
-    });
-  }
 }
 
 function duplicateVersion() {

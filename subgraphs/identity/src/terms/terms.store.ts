@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { TermsVersionEntity } from './terms.entities';
+import type { SubgraphRuntime } from '@selfcare/shared';
+import { ActivityRecorder } from '../activity/activity-recorder';
+import { type AcceptanceMethod, TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
 
 /** The version in force: the one published last (highest ordinal). */
 export async function currentTerms(manager: EntityManager): Promise<TermsVersionEntity | null> {
@@ -8,4 +11,42 @@ export async function currentTerms(manager: EntityManager): Promise<TermsVersion
 
 export async function currentTermsVersion(manager: EntityManager): Promise<string | null> {
   return (await currentTerms(manager))?.version ?? null;
+}
+
+const METHOD_TEXT: Record<AcceptanceMethod, string> = {
+  REGISTRATION: 'at registration, terms 6.1/6.2',
+  EXPLICIT: 'accepted explicitly, terms 6.1',
+  CONTINUED_USE: 'by continued use, terms 3.5/6.6',
+};
+
+/**
+ * Records that a subscriber accepted a terms version (once per version: a second acceptance is a no-op), with the
+ * time and channel, and an activity entry. Returns whether it was new.
+ */
+export async function recordTermsAcceptance(
+  manager: EntityManager,
+  runtime: SubgraphRuntime,
+  acceptance: { subscriberId: string; version: string; channel: 'WEB' | 'MOBILE_APP' | null; method: AcceptanceMethod },
+): Promise<boolean> {
+  const existing = await manager.findOne(TermsAcceptanceEntity, { where: { subscriberId: acceptance.subscriberId, version: acceptance.version }, select: { id: true } });
+  if (existing) return false;
+  // A concurrent login may record it at the same moment: the unique key keeps one row, the later insert is ignored.
+  await manager
+    .createQueryBuilder()
+    .insert()
+    .into(TermsAcceptanceEntity)
+    .values({ id: randomUUID(), ...acceptance, acceptedAt: runtime.clock.now() })
+    .orIgnore()
+    .updateEntity(false)
+    .execute();
+  await new ActivityRecorder(runtime).record(manager, {
+    subscriberId: acceptance.subscriberId,
+    actorId: acceptance.subscriberId,
+    actorKind: 'SUBSCRIBER',
+    viaManagement: false,
+    channel: acceptance.channel,
+    action: 'TERMS_ACCEPTED',
+    details: `version ${acceptance.version} (${METHOD_TEXT[acceptance.method]})`,
+  });
+  return true;
 }

@@ -1,0 +1,189 @@
+import type http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { ApolloGateway } from '@apollo/gateway';
+import { executeQueryPlan } from '@apollo/gateway/dist/executeQueryPlan';
+import { buildOperationContext } from '@apollo/gateway/dist/operationContext';
+import { operationFromDocument } from '@apollo/federation-internals';
+import type { FetchNode, PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
+import { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket, { WebSocketServer } from 'ws';
+import { AccessTokenVerifier, Caller, DomainError, ErrorCode, Logger, bearerToken, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
+import type { GatewayContext, SubgraphName } from './gateway-server';
+
+// graphql-ws 6 publishes its ws adapter only through package exports (see shared/src/http/websocket.ts).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
+
+/** The parts of ApolloGateway this executor uses; pinned @apollo/gateway 2.14 keeps them on the instance. */
+interface GatewayInternals {
+  schema?: GraphQLSchema;
+  apiSchema: Parameters<typeof operationFromDocument>[0];
+  supergraphSchema: GraphQLSchema;
+  queryPlanner: { buildQueryPlan(operation: unknown, options?: object): QueryPlan };
+  serviceMap: Record<string, { dataSource: unknown }>;
+}
+
+const EVENT_SOURCE = '__subscription_event__';
+
+/**
+ * Subscriptions at the gateway. @apollo/gateway plans subscriptions but does not execute them; this does:
+ * the plan's primary fetch runs as a graphql-ws subscription on the owning subgraph (carrying the caller's
+ * token), and for every event the rest of the plan — fields of other subgraphs — runs through the gateway's
+ * own executor with the event as the result of that primary fetch.
+ */
+export function serveGatewaySubscriptions(options: {
+  httpServer: http.Server;
+  gateway: ApolloGateway;
+  subgraphUrls: Record<SubgraphName, string>;
+  verifier: AccessTokenVerifier;
+  logger: Logger;
+}): { dispose(): Promise<void> } {
+  const internals = options.gateway as unknown as GatewayInternals;
+  const formatError = createErrorFormatter(options.logger, currentLanguage);
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
+
+  const contextFor = async (params: Record<string, unknown> | undefined, request: http.IncomingMessage): Promise<GatewayContext> => {
+    const get = (key: string) => {
+      const value = params?.[key] ?? params?.[key.toLowerCase()] ?? params?.[key.charAt(0).toUpperCase() + key.slice(1)];
+      return typeof value === 'string' ? value : null;
+    };
+    let caller: Caller | null = null;
+    const token = bearerToken(get('authorization'));
+    if (token) {
+      try {
+        caller = (await options.verifier.verify(token)).caller;
+      } catch (error) {
+        if (!(error instanceof DomainError)) throw error;
+      }
+    }
+    return {
+      requestId: get('x-request-id') ?? randomUUID(),
+      authorization: get('authorization'),
+      acceptLanguage: get('accept-language') ?? (request.headers['accept-language'] as string | undefined) ?? null,
+      clientAddress: request.socket.remoteAddress ?? 'unknown',
+      userAgent: (request.headers['user-agent'] as string | undefined) ?? null,
+      caller,
+    };
+  };
+
+  const cleanup = useServer(
+    {
+      schema: () => {
+        if (!internals.schema) throw new Error('the gateway has not loaded its supergraph yet');
+        return internals.schema;
+      },
+      context: async (ctx) => {
+        const request = (ctx.extra as { request: http.IncomingMessage }).request;
+        const extra = ctx.extra as { gatewayContext?: GatewayContext };
+        extra.gatewayContext ??= await contextFor(ctx.connectionParams, request);
+        return extra.gatewayContext as never;
+      },
+      subscribe: (args) => executeSubscription(args as ExecutionArgs),
+      execute: () => ({ errors: [new GraphQLError('Send queries and mutations over HTTP; this socket carries subscriptions', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] }),
+      onNext: (ctx, _id, _payload, _args, result) => {
+        const context = (ctx.extra as { gatewayContext?: GatewayContext }).gatewayContext;
+        return runInRequest({ requestId: context?.requestId ?? 'ws', language: languageFromHeader(context?.acceptLanguage) }, () => formatResult(result));
+      },
+    },
+    wsServer,
+  );
+
+  function formatResult(result: ExecutionResult): ExecutionResult {
+    if (!result.errors?.length) return result;
+    return {
+      ...result,
+      errors: result.errors.map((error) => {
+        const formatted = formatError(error instanceof GraphQLError ? error.toJSON() : (error as never), error);
+        return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} }) as never;
+      }),
+    };
+  }
+
+  async function executeSubscription(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const context = args.contextValue as GatewayContext;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    let plan: QueryPlan;
+    try {
+      const operation = operationFromDocument(internals.apiSchema, args.document, { operationName: args.operationName ?? undefined });
+      plan = internals.queryPlanner.buildQueryPlan(operation, {});
+    } catch (error) {
+      return { errors: [new GraphQLError(error instanceof Error ? error.message : 'cannot plan this subscription', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] };
+    }
+    const node = plan.node as SubscriptionNode | undefined;
+    if (node?.kind !== 'Subscription') return { errors: [new GraphQLError('not a subscription', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] };
+    const primary: FetchNode = node.primary;
+    const subgraphUrl = options.subgraphUrls[primary.serviceName as SubgraphName];
+    if (!subgraphUrl) return { errors: [new GraphQLError(`no subgraph "${primary.serviceName}"`, { extensions: { code: ErrorCode.INTERNAL } })] };
+
+    const client = createClient({
+      url: subgraphUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      lazy: true,
+      retryAttempts: 0,
+      connectionParams: {
+        ...(context.authorization ? { authorization: context.authorization } : {}),
+        ...(context.acceptLanguage ? { 'accept-language': context.acceptLanguage } : {}),
+        'x-client-address': context.clientAddress,
+        'x-request-id': context.requestId,
+      },
+    });
+    const upstream = client.iterate<Record<string, unknown>>({
+      query: primary.operation,
+      variables: Object.fromEntries((primary.variableUsages ?? []).filter((name) => name in variables).map((name) => [name, variables[name]])),
+      ...(primary.operationName ? { operationName: primary.operationName } : {}),
+    });
+    const eventPlan = (data: Record<string, unknown>): { plan: QueryPlan; source: unknown } => ({
+      plan: {
+        kind: 'QueryPlan',
+        node: node.rest
+          ? ({ kind: 'Sequence', nodes: [{ ...primary, serviceName: EVENT_SOURCE }, node.rest] } as PlanNode)
+          : ({ ...primary, serviceName: EVENT_SOURCE } as PlanNode),
+      },
+      source: { process: async () => ({ data }) },
+    });
+    const operationContext = buildOperationContext({ schema: internals.schema!, operationDocument: args.document, operationName: args.operationName ?? undefined });
+    const services = Object.fromEntries(Object.entries(internals.serviceMap).map(([name, { dataSource }]) => [name, dataSource]));
+
+    const results: AsyncIterableIterator<ExecutionResult> = {
+      next: async (): Promise<IteratorResult<ExecutionResult>> => {
+        const event = await upstream.next();
+        if (event.done) {
+          await client.dispose();
+          return { done: true, value: undefined };
+        }
+        const upstreamResult = event.value;
+        if (!upstreamResult.data) return { done: false, value: { errors: upstreamResult.errors ?? [] } as ExecutionResult };
+        const { plan: queryPlan, source } = eventPlan(upstreamResult.data);
+        const response = await executeQueryPlan(
+          queryPlan,
+          { ...services, [EVENT_SOURCE]: source } as never,
+          {
+            request: { query: print(args.document), variables, ...(args.operationName ? { operationName: args.operationName } : {}) },
+            context,
+            metrics: {},
+            logger: options.logger,
+          } as never,
+          operationContext,
+          internals.supergraphSchema,
+          internals.apiSchema as never,
+        );
+        return { done: false, value: response as ExecutionResult };
+      },
+      return: async (): Promise<IteratorResult<ExecutionResult>> => {
+        await upstream.return?.();
+        await client.dispose();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => results,
+    };
+    return results;
+  }
+
+  return {
+    async dispose() {
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { Field, ObjectType } from 'type-graphql';
+import { MoreThan } from 'typeorm';
+import {
+  AccessTokenVerifier,
+  Database,
+  ErrorCode,
+  GraphQLContext,
+  LoaderRegistry,
+  Logger,
+  Money,
+  AccessPolicy,
+  badInput,
+  bearerToken,
+  decodeCursor,
+  encodeCursor,
+  liveFeed,
+  requireSubscriber,
+} from '@selfcare/shared';
+import { BillingError } from '../errors';
+import { AccountEntity, LedgerEntryEntity } from './entities';
+import { LedgerEntry, Subscriber, toLedgerEntry } from './types';
+
+@ObjectType({ description: 'terms 2.1: a change of the personal account balance, pushed to real-time clients' })
+export class BalanceChange {
+  @Field(() => Subscriber)
+  subscriber: Subscriber;
+
+  @Field(() => Money)
+  balance: Money;
+
+  @Field(() => Money)
+  delta: Money;
+
+  @Field(() => LedgerEntry)
+  entry: LedgerEntry;
+
+  @Field(() => String, { description: 'Give it as `after` when resubscribing to get what was missed' })
+  cursor: string;
+}
+
+/**
+ * `balanceChanged`: the account's ledger entries after the client's cursor, then each new one as it is posted.
+ * The ledger is the source, so a reconnecting client misses nothing and every replica sees every entry.
+ * The caller's token and right to the number are checked again before each event: a revoked token
+ * (access status change) or an ended management grant (4.4) ends the stream.
+ */
+export class BalanceFeed {
+  constructor(
+    private readonly database: Database,
+    private readonly accessPolicy: AccessPolicy,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly logger: Logger,
+    private readonly pollMs = 250,
+  ) {}
+
+  async subscribe(ctx: GraphQLContext, subscriberId: string, after: string | null | undefined): Promise<AsyncIterableIterator<BalanceChange>> {
+    requireSubscriber(ctx);
+    await this.accessPolicy.assertMayManage(ctx, subscriberId);
+    const account = await this.database.manager.findOne(AccountEntity, { where: { subscriberId } });
+    if (!account) throw new BillingError(ErrorCode.NOT_FOUND);
+    const cursor = decodeCursor(after);
+    if (cursor && (cursor.id !== account.id || typeof cursor.k !== 'number' || !Number.isInteger(cursor.k) || cursor.k < 0)) {
+      throw badInput('after');
+    }
+    const rows = liveFeed<LedgerEntryEntity, number>({
+      startAt: async () =>
+        cursor ? (cursor.k as number) : ((await this.database.manager.findOne(AccountEntity, { where: { id: account.id } }))?.lastEntrySeq ?? 0),
+      fetchAfter: (seq) =>
+        this.database.manager.find(LedgerEntryEntity, { where: { accountId: account.id, seq: MoreThan(seq ?? 0) }, order: { seq: 'ASC' }, take: 100 }),
+      cursorOf: (row) => row.seq,
+      intervalMs: this.pollMs,
+      onError: (error) => this.logger.warn({ err: error }, 'balance feed read failed; retrying'),
+    });
+    const stillAllowed = async () => {
+      const token = bearerToken(ctx.authorization);
+      if (!token) throw new BillingError(ErrorCode.UNAUTHENTICATED);
+      await this.verifier.verify(token);
+      await this.accessPolicy.assertMayManage({ ...ctx, loaders: new LoaderRegistry() }, subscriberId);
+    };
+    const changes: AsyncIterableIterator<BalanceChange> = {
+      next: async (): Promise<IteratorResult<BalanceChange>> => {
+        const next = await rows.next();
+        if (next.done) return { done: true, value: undefined };
+        await stillAllowed().catch(async (error) => {
+          await rows.return?.();
+          throw error;
+        });
+        const row = next.value;
+        return {
+          done: false,
+          value: Object.assign(new BalanceChange(), {
+            subscriber: Object.assign(new Subscriber(), { id: subscriberId }),
+            balance: Money.fromMinor(row.balanceAfterMinor),
+            delta: Money.fromMinor(row.amountMinor),
+            entry: toLedgerEntry(row, ctx.language),
+            cursor: encodeCursor({ k: row.seq, id: account.id }),
+          }),
+        };
+      },
+      return: async (): Promise<IteratorResult<BalanceChange>> => {
+        await rows.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]: () => changes,
+    };
+    return changes;
+  }
+}

@@ -1,0 +1,97 @@
+import type { Client } from 'graphql-ws';
+import { AccountEntity, LedgerEntryKind, LedgerService } from '@selfcare/billing';
+import { TestSystem } from '../support/system';
+
+/**
+ * Subscriptions through the gateway over graphql-ws (a real client): `balanceChanged` is billing's, and its
+ * payload selects fields of identity (msisdn) and catalog (tariff) — the gateway runs the rest of the plan
+ * for each event. `after` resumes: changes missed while disconnected come first.
+ */
+describe('balanceChanged over websockets through the gateway', () => {
+  let t: TestSystem;
+  let token: string;
+  let subscriberId: string;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    t = await TestSystem.start();
+    ({ accessToken: token, subscriberId } = await t.login('+77051234567', 'Demo-2026'));
+  }, 120_000);
+  afterAll(async () => {
+    for (const client of clients) await client.dispose();
+    await t?.stop();
+  });
+
+  const SUBSCRIPTION = `subscription ($id: ID!, $after: String) {
+    balanceChanged(subscriberId: $id, after: $after) {
+      subscriber { msisdn tariff { code } }
+      balance { amount currency }
+      delta { amount }
+      entry { kind }
+      cursor
+    }
+  }`;
+
+  /** A charge posted the way other subgraphs' orders will post theirs: through billing's ledger. */
+  async function charge(amountMinor: number, reference: string) {
+    const runtime = t.system.subgraphs.billing.runtime;
+    const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+    await runtime.database.transaction(async (manager) => {
+      const account = await manager.findOneOrFail(AccountEntity, { where: { subscriberId } });
+      await ledger.post(manager, account.id, {
+        amountMinor: -amountMinor,
+        kind: LedgerEntryKind.CHARGE,
+        description: { KK: 'Сынақ', RU: 'Тест', EN: 'Test' },
+        reference,
+      });
+    });
+  }
+
+  function subscribe(variables: Record<string, unknown>, accessToken = token) {
+    const client = t.wsClient(accessToken);
+    clients.push(client);
+    return { client, events: client.iterate<any>({ query: SUBSCRIPTION, variables }) };
+  }
+
+  it('pushes each balance change with fields from identity, catalog and billing, then resumes after a disconnect', async () => {
+    const first = subscribe({ id: subscriberId });
+    const pending = first.events.next();
+    await new Promise((r) => setTimeout(r, 300)); // the subscription is established before the change
+    await charge(150_00, 'ws-test-1');
+    const event = (await pending).value;
+    expect(event.errors).toBeUndefined();
+    const change = event.data.balanceChanged;
+    expect(change).toMatchObject({
+      subscriber: { msisdn: '+77051234567', tariff: { code: 'BEELINE_M' } },
+      balance: { currency: 'KZT' },
+      delta: { amount: '-150.00' },
+      entry: { kind: 'CHARGE' },
+    });
+    await first.events.return?.();
+    await first.client.dispose();
+
+    // Two changes while nobody listens; resuming after the last cursor delivers both, in order.
+    await charge(10_00, 'ws-test-2');
+    await charge(20_00, 'ws-test-3');
+    const resumed = subscribe({ id: subscriberId, after: change.cursor });
+    const a = (await resumed.events.next()).value.data.balanceChanged;
+    const b = (await resumed.events.next()).value.data.balanceChanged;
+    expect([a.delta.amount, b.delta.amount]).toEqual(['-10.00', '-20.00']);
+    expect(Number(b.balance.amount)).toBeCloseTo(Number(change.balance.amount) - 30, 2);
+    await resumed.events.return?.();
+  }, 60_000);
+
+  it("refuses another subscriber's number with FORBIDDEN", async () => {
+    const other = await t.login('+77071112233', 'Demo-2026');
+    const { events } = subscribe({ id: subscriberId }, other.accessToken);
+    const result = (await events.next()).value;
+    expect(result.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses a subscription without a token with UNAUTHENTICATED', async () => {
+    const client = t.wsClient();
+    clients.push(client);
+    const result = (await client.iterate<any>({ query: SUBSCRIPTION, variables: { id: subscriberId } }).next()).value;
+    expect(result.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+});
