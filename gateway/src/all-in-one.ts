@@ -1,6 +1,7 @@
 import { startOrExit } from '@selfcare/shared';
 import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
+import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
 
@@ -26,7 +27,7 @@ void startOrExit(async () => {
       `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
       `  Demo logins:`,
       logins,
-      `  Staff: see STAFF_ACCOUNTS in README (demo: operator / ${DEMO_PASSWORD}, admin / ${DEMO_PASSWORD})`,
+      `  Staff (staffLogin): ${DEMO_STAFF_ACCOUNTS.map((a) => `${a.login} / ${a.password} (${a.role})`).join(', ')}`,
       '',
     ].join('\n') + '\n',
   );

@@ -53,6 +53,49 @@ describe('graceful shutdown of a service', () => {
   });
 });
 
+describe('graceful shutdown when a client hung up', () => {
+  it('lets the abandoned operation finish before closing what it uses', async () => {
+    const events: string[] = [];
+    const schema = new GraphQLSchema({
+      query: new GraphQLObjectType({
+        name: 'Query',
+        fields: {
+          slow: {
+            type: GraphQLString,
+            resolve: async () => {
+              await new Promise((r) => setTimeout(r, 300));
+              events.push('operation finished');
+              return 'done';
+            },
+          },
+        },
+      }),
+    });
+    const service = await startGraphQLService({
+      name: 'shutdown-abandoned',
+      port: 0,
+      host: '127.0.0.1',
+      schema,
+      logger: createLogger('shutdown-abandoned', 'silent'),
+      metrics: new ServiceMetrics('shutdown-abandoned'),
+      buildContext: async () => ({}),
+      onShutdown: [async () => void events.push('database closed')],
+    });
+    const abort = new AbortController();
+    const request = fetch(service.graphqlUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ slow }' }),
+      signal: abort.signal,
+    }).catch((error: Error) => error.name);
+    await waitFor(() => service.inFlight() === 1);
+    abort.abort();
+    expect(await request).toBe('AbortError');
+    await service.stop();
+    expect(events).toEqual(['operation finished', 'database closed']);
+  });
+});
+
 async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {

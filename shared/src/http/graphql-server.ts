@@ -62,12 +62,41 @@ export function requestScopeMiddleware(req: Request, res: Response, next: NextFu
   runInRequest({ requestId, language: languageFromHeader(req.header('accept-language')) }, next);
 }
 
-function metricsPlugin<T extends BaseContext>(metrics: ServiceMetrics): ApolloServerPlugin<T> {
+/** Operations still executing, whether or not their client is still connected. */
+class OperationTracker {
+  private active = 0;
+  private waiters: (() => void)[] = [];
+  start(): void {
+    this.active += 1;
+  }
+  finish(): void {
+    this.active -= 1;
+    if (this.active === 0) for (const wake of this.waiters.splice(0)) wake();
+  }
+  get count(): number {
+    return this.active;
+  }
+  /** Resolves when no operation runs, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
+function metricsPlugin<T extends BaseContext>(metrics: ServiceMetrics, tracker: OperationTracker): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
+      tracker.start();
       return {
         async willSendResponse(requestContext) {
+          tracker.finish();
           const operation = requestContext.operationName ?? requestContext.operation?.name?.value ?? 'anonymous';
           const type = requestContext.operation?.operation ?? 'unknown';
           const outcome = requestContext.errors?.length ? 'error' : 'ok';
@@ -91,6 +120,7 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
   let shuttingDown = false;
 
   let inFlight = 0;
+  const operations = new OperationTracker();
   app.use(requestScopeMiddleware);
   app.use((req, res, next) => {
     inFlight += 1;
@@ -136,7 +166,7 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
 
   const plugins: ApolloServerPlugin<TContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer }),
-    metricsPlugin<TContext>(options.metrics),
+    metricsPlugin<TContext>(options.metrics, operations),
     options.landingPage ?? ApolloServerPluginLandingPageDisabled(),
     // Subgraphs: no federated trace payload in every response (the gateway reports no usage to Apollo).
     ...(options.schema ? [ApolloServerPluginInlineTraceDisabled()] : []),
@@ -203,6 +233,8 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
         // Subscribers are told to go (1001) first: graphql-ws clients reconnect and resume with their cursor.
         await websocket?.dispose();
         await apollo.stop();
+        // A client that hung up leaves its operation running: let it finish before the database closes.
+        await operations.idle(10_000);
         for (const hook of options.onShutdown ?? []) {
           try {
             await hook();
