@@ -1,7 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { readPlatformEnv } from '@selfcare/shared';
+import { generateSigningKeyPem, readPlatformEnv } from '@selfcare/shared';
+import { loadIdentityConfig } from '@selfcare/identity';
+import { loadCatalogConfig } from '@selfcare/catalog';
+import { loadBillingConfig } from '@selfcare/billing';
+import { loadDetailingConfig } from '@selfcare/detailing';
+import { loadDelegationConfig } from '@selfcare/delegation';
 
 /**
  * No Docker engine runs here, so docker-compose.yml is checked by parsing it: every service the distributed
@@ -65,11 +70,19 @@ describe('docker-compose.yml (distributed mode)', () => {
   });
 
   it('gives every subgraph one database of its own and the settings its start-up validation requires', () => {
-    const shell = { IDENTITY_JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nplaceholder\n-----END PRIVATE KEY-----' };
+    const shell = { IDENTITY_JWT_PRIVATE_KEY: generateSigningKeyPem() };
+    const loaders: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
+      identity: loadIdentityConfig,
+      catalog: loadCatalogConfig,
+      billing: loadBillingConfig,
+      detailing: loadDetailingConfig,
+      delegation: loadDelegationConfig,
+    };
     const databases = new Set<string>();
     for (const name of subgraphs) {
       const env = environmentOf(name, shell);
       expect(() => readPlatformEnv(env)).not.toThrow();
+      expect(() => loaders[name]!(env)).not.toThrow();
       const url = env[`${name.toUpperCase()}_DATABASE_URL`];
       expect(url).toMatch(new RegExp(`^mysql://.+@mysql:3306/${name}$`));
       databases.add(url!);

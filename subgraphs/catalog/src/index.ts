@@ -8,7 +8,7 @@ import { toService, toTariffPlan } from './offers/types';
 import { ConnectedService, Subscriber } from './inventory/types';
 import { catalogResolvers } from './resolvers';
 import { CatalogInitial1764100000000 } from './migrations/1764100000000-catalog-initial';
-import { seedCatalogDemo } from './seed/demo-seed';
+import { loadPublishedOffers, seedCatalogDemo } from './seed/demo-seed';
 
 export * from './config';
 export * from './offers/entities';
@@ -17,7 +17,7 @@ export { OfferService } from './offers/offer-service';
 export { InventoryService } from './inventory/inventory-service';
 export type { LinePlan, SubscriberProvisioned } from './inventory/inventory-service';
 export { demoTariffs, demoServices } from './seed/demo-offers';
-export { seedCatalogDemo } from './seed/demo-seed';
+export { loadPublishedOffers, seedCatalogDemo } from './seed/demo-seed';
 
 export const catalogEntities = [
   TariffPlanEntity,
@@ -76,6 +76,9 @@ export function createCatalogSubgraph(_options: CatalogSubgraphOptions = {}): Su
           },
         },
       });
+
+      // The offer list is reference data every mode needs (a provisioned line must find its tariff).
+      await loadPublishedOffers(runtime.database, runtime.clock);
 
       return {
         schema,

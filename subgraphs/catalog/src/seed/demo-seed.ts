@@ -11,6 +11,18 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Embedded default only: the demo catalog and the demo subscribers' tariffs and services.
  * Idempotent: inserts only what is missing, so it runs on every start.
  */
+/**
+ * The published tariff plans and services (the operator's offer list, terms 2.2 / 2.6), loaded in every mode
+ * where the catalog does not have them yet, so a line provisioned in distributed mode finds its tariff.
+ */
+export async function loadPublishedOffers(database: Database, clock: Clock): Promise<void> {
+  await database.transaction(async (manager) => {
+    const now = clock.now();
+    const tariffIds = await seedTariffs(manager, now);
+    await seedServices(manager, now, tariffIds);
+  });
+}
+
 export async function seedCatalogDemo(database: Database, clock: Clock): Promise<void> {
   await database.transaction(async (manager) => {
     const now = clock.now();
