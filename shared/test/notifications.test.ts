@@ -17,7 +17,7 @@ import {
   Texts,
   signBody,
   verifySignature,
-  render,
+  renderTexts,
 } from '../src';
 import { OpenedDatabase, TestApplied, openEventDatabase, recordApplied, silentLogger } from './event-fixtures';
 import { IdempotentConsumer } from '../src';
@@ -69,8 +69,8 @@ class FakeSmsCentre {
 }
 
 /** A real SMTP server (no TLS, no auth, like the development mail sink) collecting parsed messages. */
-async function startSmtp(): Promise<{ url: string; mails: ParsedMail[]; stop(): Promise<void> }> {
-  const mails: ParsedMail[] = [];
+async function startSmtp(): Promise<{ url: string; mails: ParsedMail[]; rejectNext: number; stop(): Promise<void> }> {
+  const state = { url: '', mails: [] as ParsedMail[], rejectNext: 0, stop: async () => undefined as void };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -78,15 +78,20 @@ async function startSmtp(): Promise<{ url: string; mails: ParsedMail[]; stop(): 
     onData(stream, _session, callback) {
       simpleParser(stream)
         .then((mail) => {
-          mails.push(mail);
+          if (state.rejectNext > 0) {
+            state.rejectNext -= 1;
+            return callback(Object.assign(new Error('mailbox temporarily unavailable'), { responseCode: 451 }));
+          }
+          state.mails.push(mail);
           callback();
         })
         .catch(callback);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.server.address() as AddressInfo).port;
-  return { url: `smtp://127.0.0.1:${port}`, mails, stop: () => new Promise((resolve) => server.close(() => resolve())) };
+  state.url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
+  state.stop = () => new Promise((resolve) => server.close(() => resolve()));
+  return state;
 }
 
 const codeTexts: Texts = {
@@ -105,6 +110,7 @@ describe('notifications through the outbox', () => {
   let email: SmtpEmailTransport;
   let relay: OutboxRelay;
   let bus: InProcessEventBus;
+  let metrics: ServiceMetrics;
 
   beforeEach(async () => {
     db = await openEventDatabase('notify');
@@ -122,7 +128,7 @@ describe('notifications through the outbox', () => {
       stream: 'identity',
       dispatcher: new NotificationDispatcher(new HttpSmsCentreTransport(sms.url, SECRET), email, silentLogger),
       logger: silentLogger,
-      metrics: new ServiceMetrics('identity'),
+      metrics: (metrics = new ServiceMetrics('identity')),
       pollIntervalMs: 60_000,
       retryBaseMs: 1_000,
       maxNotificationAttempts: 4,
@@ -231,6 +237,27 @@ describe('notifications through the outbox', () => {
     [row] = await db.database.manager.find(OutboxEventEntity);
     expect(row!.publishedAt).toBeInstanceOf(Date);
     expect(await relay.drainOnce()).toEqual({ published: 0, dispatched: 0, failed: 0 });
+    expect(await metrics.registry.getSingleMetricAsString('outbox_failed_total')).toContain('outbox_failed_total{stream="identity",kind="notification",service="identity"} 2');
+    expect(await metrics.registry.getSingleMetricAsString('outbox_published_total')).toContain('outbox_published_total{stream="identity",kind="notification",service="identity"} 1');
+  });
+
+  it('retries an e-mail the mail server refused and delivers it once, with the same Message-ID', async () => {
+    smtp.rejectNext = 1;
+    await db.database.transaction((manager) =>
+      notifications.email(manager, { to: 'dana@example.kz', language: Language.RU, subject: codeTexts, body: codeTexts, params: { code: '77' } }),
+    );
+    expect((await relay.drainOnce()).failed).toBe(1);
+    expect(smtp.mails).toHaveLength(0);
+    const [row] = await db.database.manager.find(OutboxEventEntity);
+    expect(row!.lastError).toMatch(/451/);
+    clock.advance(1_000);
+    expect((await relay.drainOnce()).dispatched).toBe(1);
+    expect(smtp.mails).toHaveLength(1);
+    expect(smtp.mails[0]!.subject).toBe('Beeline: код подтверждения 77. Никому не сообщайте.');
+    expect(smtp.mails[0]!.messageId).toBe(`<${String(row!.payload.messageId)}@beeline.kz>`);
+    clock.advance(60_000);
+    await relay.drainOnce();
+    expect(smtp.mails).toHaveLength(1);
   });
 
   it('a failing notification blocks neither events nor other notifications, and is given up after the maximum attempts', async () => {
@@ -316,9 +343,9 @@ describe('SMS centre signatures', () => {
 
   it('falls back to Russian when a text lacks the requested language', () => {
     const texts = { RU: 'Привет, {name}', KK: '', EN: 'Hi, {name}' } as Texts;
-    expect(render(texts, Language.EN, { name: 'Aruzhan' })).toBe('Hi, Aruzhan');
-    expect(render(texts, Language.KK, { name: 'Aruzhan' })).toBe('Привет, Aruzhan');
-    expect(render({ RU: 'Привет' } as Texts, Language.EN)).toBe('Привет');
+    expect(renderTexts(texts, Language.EN, { name: 'Aruzhan' })).toBe('Hi, Aruzhan');
+    expect(renderTexts(texts, Language.KK, { name: 'Aruzhan' })).toBe('Привет, Aruzhan');
+    expect(renderTexts({ RU: 'Привет' } as Texts, Language.EN)).toBe('Привет');
   });
 });
 

@@ -6,7 +6,9 @@ import {
   InboxEventEntity,
   NotificationDispatcher,
   OutboxEventEntity,
+  ManualClock,
   OutboxRelay,
+  ServiceMetrics,
   TransactionalOutbox,
   systemClock,
 } from '../src';
@@ -86,6 +88,43 @@ describe('transactional outbox, relay and idempotent consumer (real database)', 
 
     // A second round finds nothing left to do.
     expect(await relay.drainOnce()).toEqual({ published: 0, dispatched: 0, failed: 0 });
+  });
+
+  it('deletes published rows past retention but keeps numbering the stream on from the last id', async () => {
+    const clock = new ManualClock(new Date('2026-01-10T00:00:00Z'));
+    const timedOutbox = new TransactionalOutbox('identity', clock);
+    const metricsRegistry = new ServiceMetrics('identity');
+    const retaining = new OutboxRelay({
+      database: producer.database,
+      bus,
+      stream: 'identity',
+      dispatcher: new NotificationDispatcher(noTransport, noTransport, silentLogger),
+      logger: silentLogger,
+      metrics: metricsRegistry,
+      pollIntervalMs: 60_000,
+      retentionMs: 24 * 3_600_000,
+      clock,
+    });
+    for (const index of [1, 2, 3]) {
+      await producer.database.transaction((manager) => timedOutbox.add(manager, 'TariffChanged', { index, label: `old ${index}` }));
+    }
+    expect((await retaining.drainOnce()).published).toBe(3);
+    clock.advance(2 * 24 * 3_600_000);
+    await retaining.drainOnce();
+    // The newest row stays: the next event continues from its sequence number.
+    const left = await producer.database.manager.find(OutboxEventEntity);
+    expect(left.map((r) => Number(r.publishSeq))).toEqual([3]);
+    await producer.database.transaction((manager) => timedOutbox.add(manager, 'TariffChanged', { index: 4, label: 'new' }));
+    await retaining.drainOnce();
+    const applied = await consumerDb.database.manager.find(TestApplied, { order: { burstIndex: 'ASC' } });
+    expect(applied.map((a) => [a.burstIndex, Number(a.eventId)])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+    ]);
+    const published = await metricsRegistry.registry.getSingleMetricAsString('outbox_published_total');
+    expect(published).toContain('outbox_published_total{stream="identity",kind="event",service="identity"} 4');
   });
 
   it('refuses an outbox write outside a transaction (it could not commit with the change)', async () => {

@@ -3,6 +3,7 @@ import { DomainEvent, RedisStreamsEventBus } from '../src';
 import { uniquePrefix, waitFor } from './event-fixtures';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
+const b0 = (b: RedisStreamsEventBus) => b.key('billing');
 const event = (id: number, type = 'DebtSettled'): DomainEvent => ({
   stream: 'billing',
   id,
@@ -46,6 +47,17 @@ describe('RedisStreamsEventBus (real Redis)', () => {
     expect(stored).toMatchObject({ stream: 'billing', id: 3, type: 'DebtSettled', payload: { amountMinor: 300 } });
   });
 
+  it('refuses a different event under an id the stream already holds (producer numbering restarted)', async () => {
+    const b = bus();
+    await b.publish('billing', [event(1), event(2)]);
+    await expect(b.publish('billing', [{ ...event(2), type: 'PaymentReceived', occurredAt: new Date().toISOString() }])).rejects.toThrow(
+      /already holds a different event under id 2.*reset/,
+    );
+    // The same event again is fine, and the stream is unchanged.
+    await b.publish('billing', [event(2)]);
+    expect(await redis.xlen(b.key('billing'))).toBe(2);
+  });
+
   it('delivers to each group once, in order, and acknowledges after the handler', async () => {
     const b = bus();
     await b.publish('billing', [event(1), event(2)]);
@@ -86,6 +98,39 @@ describe('RedisStreamsEventBus (real Redis)', () => {
     });
     await waitFor(() => seen.length === 3, 5_000);
     expect(seen).toEqual([1, 2, 3]);
+    await waitFor(async () => (await redis.xpending(b.key('billing'), 'detailing'))[0] === 0, 5_000, 'acks');
+  });
+
+  it('takes over entries a vanished consumer of the group left pending', async () => {
+    const crashed = bus({ consumerName: 'detailing-crashed' });
+    await crashed.publish('billing', [event(1), event(2)]);
+    const gone = await crashed.subscribe('billing', 'detailing', async () => {
+      throw new Error('this replica is about to die');
+    });
+    await waitFor(async () => (await redis.xpending(b0(crashed), 'detailing'))[0] === 2, 5_000, 'entries pending on the dead consumer');
+    await gone.stop();
+
+    const survivor = new RedisStreamsEventBus(REDIS_URL, { keyPrefix: prefix, consumerName: 'detailing-2', blockMs: 100, claimIdleMs: 200 });
+    buses.push(survivor);
+    const seen: number[] = [];
+    await survivor.subscribe('billing', 'detailing', async (e) => {
+      seen.push(e.id);
+    });
+    await waitFor(() => seen.length === 2, 10_000, 'claimed entries');
+    expect(seen).toEqual([1, 2]);
+    await waitFor(async () => (await redis.xpending(b0(crashed), 'detailing'))[0] === 0, 5_000, 'acks');
+  });
+
+  it('acknowledges and skips an entry it cannot read instead of retrying it forever', async () => {
+    const b = bus();
+    await redis.xadd(b.key('billing'), '5-0', 'event', 'not json');
+    await b.publish('billing', [event(6)]);
+    const seen: number[] = [];
+    await b.subscribe('billing', 'detailing', async (e) => {
+      seen.push(e.id);
+    });
+    await waitFor(() => seen.length === 1, 5_000);
+    expect(seen).toEqual([6]);
     await waitFor(async () => (await redis.xpending(b.key('billing'), 'detailing'))[0] === 0, 5_000, 'acks');
   });
 

@@ -50,7 +50,7 @@ export class RedisStreamsEventBus implements EventBus {
     this.consumerName = o.consumerName ?? hostname();
     this.blockMs = o.blockMs ?? 5_000;
     this.readCount = o.readCount ?? 100;
-    this.maxLength = o.maxLength ?? 1_000_000;
+    this.maxLength = o.maxLength ?? 100_000;
     this.retryBaseMs = o.retryBaseMs ?? 500;
     this.claimIdleMs = o.claimIdleMs ?? 60_000;
     this.logger = o.logger;
@@ -66,16 +66,46 @@ export class RedisStreamsEventBus implements EventBus {
     if (events.length === 0) return;
     const key = this.key(stream);
     const pipeline = this.redis.pipeline();
-    for (const event of [...events].sort((a, b) => a.id - b.id)) {
+    const sorted = [...events].sort((a, b) => a.id - b.id);
+    for (const event of sorted) {
       if (!Number.isSafeInteger(event.id) || event.id <= 0) throw new Error(`event id ${event.id} is not a positive integer`);
       const trim = this.maxLength > 0 ? ['MAXLEN', '~', String(this.maxLength)] : [];
       pipeline.xadd(key, ...trim, `${event.id}-0`, 'type', event.type, 'event', JSON.stringify({ ...event, stream }));
     }
     const results = (await pipeline.exec()) ?? [];
-    for (const [error] of results) {
+    const republished: DomainEvent[] = [];
+    results.forEach(([error], index) => {
+      if (!error) return;
       // Redis keeps ids increasing: "equal or smaller" means this id (or a later one) is already there.
-      if (error && !ID_TOO_SMALL.test(error.message)) throw error;
-    }
+      if (!ID_TOO_SMALL.test(error.message)) throw error;
+      republished.push(sorted[index]!);
+    });
+    if (republished.length > 0) await this.checkRepublished(key, republished);
+  }
+
+  /**
+   * A republished id must be the same event. A different one under that id means the producer's numbering
+   * restarted (its database was reset but not the stream): treating it as done would silently drop the event.
+   */
+  private async checkRepublished(key: string, events: DomainEvent[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const event of events) pipeline.xrange(key, `${event.id}-0`, `${event.id}-0`);
+    const replies = (await pipeline.exec()) ?? [];
+    events.forEach((event, index) => {
+      const [error, entries] = replies[index] ?? [];
+      if (error) throw error;
+      const fields = (entries as [string, string[]][] | undefined)?.[0]?.[1];
+      const raw = fields ? fieldValue(fields, 'event') : undefined;
+      // Trimmed away (MAXLEN) long ago: nothing left to compare.
+      if (raw === undefined) return;
+      const stored = JSON.parse(raw) as DomainEvent;
+      if (stored.type !== event.type || stored.occurredAt !== event.occurredAt) {
+        throw new Error(
+          `${key} already holds a different event under id ${event.id} (${stored.type} at ${stored.occurredAt}); ` +
+            'was the service database reset without deleting its stream?',
+        );
+      }
+    });
   }
 
   async subscribe(stream: string, group: string, handler: EventHandler): Promise<BusSubscription> {
@@ -162,6 +192,7 @@ class RedisSubscription {
   private loop?: Promise<void>;
   private wake?: () => void;
   private lastClaim = 0;
+  private claimUnsupported = false;
 
   constructor(
     private readonly bus: RedisStreamsEventBus,
@@ -221,11 +252,14 @@ class RedisSubscription {
   private async handle([entryId, fields]: StreamEntry): Promise<void> {
     // A pending entry trimmed away by MAXLEN comes back without fields: nothing left to apply.
     const raw = fields ? fieldValue(fields, 'event') : undefined;
-    if (raw !== undefined) {
-      const event = JSON.parse(raw) as DomainEvent;
-      event.id = Number(entryId.split('-')[0]);
-      await this.handler(event);
+    let event: DomainEvent | undefined;
+    try {
+      if (raw !== undefined) event = { ...(JSON.parse(raw) as DomainEvent), id: Number(entryId.split('-')[0]) };
+    } catch (error) {
+      // Not written by this bus (no relay writes invalid JSON): retrying can't help, so log it and move on.
+      this.bus.logger?.error({ err: error, stream: this.key, group: this.group, entryId }, 'unreadable stream entry skipped');
     }
+    if (event) await this.handler(event);
     await this.bus.commands.xack(this.key, this.group, entryId);
   }
 
@@ -233,13 +267,20 @@ class RedisSubscription {
   private async claimAbandoned(): Promise<void> {
     const { consumerName, claimIdleMs, readCount } = this.bus.settings;
     const now = Date.now();
-    if (now - this.lastClaim < claimIdleMs / 2) return;
+    if (this.claimUnsupported || now - this.lastClaim < claimIdleMs / 2) return;
     this.lastClaim = now;
-    const reply = (await this.bus.commands.call('XAUTOCLAIM', this.key, this.group, consumerName, claimIdleMs, '0-0', 'COUNT', readCount)) as [
-      string,
-      StreamEntry[],
-      string[]?,
-    ];
+    let reply: [string, StreamEntry[], string[]?];
+    try {
+      reply = (await this.bus.commands.call('XAUTOCLAIM', this.key, this.group, consumerName, claimIdleMs, '0-0', 'COUNT', readCount)) as typeof reply;
+    } catch (error) {
+      // Redis before 6.2 has no XAUTOCLAIM: keep consuming, just without taking over other consumers' entries.
+      if (/unknown command/i.test((error as Error).message)) {
+        this.claimUnsupported = true;
+        this.bus.logger?.warn({ stream: this.key }, 'Redis lacks XAUTOCLAIM; pending entries of vanished consumers are not taken over');
+        return;
+      }
+      throw error;
+    }
     for (const entry of reply[1] ?? []) {
       if (this.stopped) return;
       await this.handle(entry);

@@ -30,6 +30,8 @@ export interface OutboxRelayOptions {
   maxNotificationAttempts?: number;
   /** Notifications sent in parallel. */
   dispatchConcurrency?: number;
+  /** A bus publish that has not answered by then counts as failed (and is retried), so a hung bus can't stall the relay. */
+  publishTimeoutMs?: number;
   /** Published rows older than this are deleted (default 7 days; 0 keeps them). */
   retentionMs?: number;
   clock?: Clock;
@@ -193,7 +195,7 @@ export class OutboxRelay {
     if (head.nextAttemptAt && head.nextAttemptAt.getTime() > this.clock.now().getTime()) return;
     const events = rows.map((row) => toDomainEvent(row, Number(row.publishSeq)));
     try {
-      await bus.publish(stream, events);
+      await withTimeout(bus.publish(stream, events), this.options.publishTimeoutMs ?? 30_000, 'publishing to the bus');
     } catch (error) {
       result.failed += 1;
       this.failedCounter.inc({ stream, kind: 'event' });
@@ -302,6 +304,14 @@ export class OutboxRelay {
 
 export function toDomainEvent(row: OutboxEventEntity, id: number): DomainEvent {
   return { stream: row.stream, id, type: row.type, payload: row.payload, occurredAt: row.occurredAt.toISOString() };
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Each ServiceMetrics registry holds a metric name once; a second relay (tests) reuses it. */

@@ -1,4 +1,5 @@
 import nodemailer, { Transporter } from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { EmailMessage, EmailTransport } from './types';
 
 /**
@@ -13,7 +14,7 @@ export class SmtpEmailTransport implements EmailTransport {
     smtpUrl: string,
     private readonly from: string,
   ) {
-    this.transporter = nodemailer.createTransport(smtpUrl);
+    this.transporter = nodemailer.createTransport(smtpOptions(smtpUrl));
     this.domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'selfcare.local';
   }
 
@@ -33,4 +34,28 @@ export class SmtpEmailTransport implements EmailTransport {
   async close(): Promise<void> {
     this.transporter.close();
   }
+}
+
+/**
+ * smtp://host:port (plain, STARTTLS if offered), smtps://user:pass@host:465; query parameters become options
+ * (e.g. ?ignoreTLS=true). Timeouts are short: a hung mail server must fail the attempt so the relay retries later,
+ * not hold the relay for nodemailer's default of minutes.
+ */
+export function smtpOptions(smtpUrl: string): SMTPTransport.Options {
+  const url = new URL(smtpUrl);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`SMTP URL must start with smtp:// or smtps://`);
+  const options: SMTPTransport.Options = {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 25,
+    secure: url.protocol === 'smtps:',
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  };
+  if (url.username) options.auth = { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) };
+  const extra = options as Record<string, unknown>;
+  for (const [key, value] of url.searchParams) {
+    extra[key] = value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value;
+  }
+  return options;
 }

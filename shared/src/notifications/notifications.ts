@@ -35,7 +35,7 @@ export interface EmailNotificationPayload {
 }
 
 /** Picks the text in `language` (falling back to Russian, the default language) and fills its placeholders. */
-export function render(texts: Texts, language: Language, params: Record<string, string | number> = {}): string {
+export function renderTexts(texts: Texts, language: Language, params: Record<string, string | number> = {}): string {
   // An empty or missing translation falls back to Russian rather than sending an empty message.
   const template = texts[language] || texts[Language.RU];
   if (typeof template !== 'string') throw new Error(`no text for language ${language}`);
@@ -61,7 +61,7 @@ export class OutboxNotifications implements Notifications {
       messageId: randomUUID(),
       from: request.from ?? DEFAULT_SMS_SENDER,
       to,
-      text: render(request.texts, request.language, request.params),
+      text: renderTexts(request.texts, request.language, request.params),
       language: request.language,
       queuedAt: this.clock.now().toISOString(),
     };
@@ -79,8 +79,8 @@ export class OutboxNotifications implements Notifications {
     const payload: EmailNotificationPayload = {
       messageId: randomUUID(),
       to,
-      subject: render(request.subject, request.language, request.params),
-      text: render(request.body, request.language, request.params),
+      subject: renderTexts(request.subject, request.language, request.params),
+      text: renderTexts(request.body, request.language, request.params),
       headers,
       language: request.language,
       queuedAt: this.clock.now().toISOString(),

@@ -1,5 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { DomainError, ErrorCode, requireInternalToken, type SubgraphRuntime } from '@selfcare/shared';
+import { DomainError, ErrorCode, currentLanguage, requireInternalToken, type SubgraphRuntime } from '@selfcare/shared';
 import type { ConsentService } from './consents/consent.service';
 import type { NoticeService } from './notices/notice.service';
 import type { NotifyByService } from './preferences/notify-by.service';
@@ -24,7 +24,7 @@ function handle(fn: (req: Request, res: Response) => Promise<void>) {
     try {
       await fn(req, res);
     } catch (error) {
-      if (error instanceof DomainError) fail(res, error.code, error.localizedMessage('EN' as never), error.options.field);
+      if (error instanceof DomainError) fail(res, error.code, error.localizedMessage(currentLanguage()), error.options.field);
       else next(error);
     }
   };

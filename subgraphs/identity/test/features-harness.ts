@@ -45,7 +45,7 @@ export class IdentityHarness {
     readonly platform: PlatformServices,
     readonly clock: ManualClock,
     private readonly database: TestDatabase,
-    private readonly delegation: { running: RunningSubgraph; database: TestDatabase } | null,
+    readonly delegation: { running: RunningSubgraph; database: TestDatabase } | null,
   ) {}
 
   /**

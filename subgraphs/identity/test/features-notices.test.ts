@@ -4,7 +4,7 @@ import { BroadcastWorker } from '../src/notices/broadcast-worker';
 import { enqueueBroadcast } from '../src/notices/broadcast.store';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from '../src/notices/notice.entities';
 import { SubscriberEntity } from '../src/subscribers/subscriber.entity';
-import { AIGERIM, HOME, IdentityHarness, NURLAN, STEPPE, code } from './features-harness';
+import { AIGERIM, DEMO_PASSWORD, HOME, IdentityHarness, NURLAN, STEPPE, code } from './features-harness';
 
 const BROADCAST = `mutation ($t: String!, $b: String!, $k: SubscriberKind) { broadcastNotice(title: $t, body: $b, kind: $k) { id status kind delivered } }`;
 const STATUS = `query ($id: ID!) { noticeBroadcast(id: $id) { status delivered finishedAt } }`;
@@ -200,6 +200,12 @@ describe('identity features: notification preferences (terms 5.1)', () => {
     expect(code(await h.graphql('mutation { setNotifyBy(channels: [FAX]) }', {}, nurlan))).toBe('BAD_USER_INPUT');
     expect(code(await h.graphql('mutation { setNotifyBy(channels: [SMS]) }'))).toBe('UNAUTHENTICATED');
     expect((await h.graphql('mutation { setNotifyBy(channels: [SMS]) }', {}, nurlan)).data).toEqual({ setNotifyBy: ['SMS'] });
+    // A Home Internet contract has no mobile number to text (terms section 1): SMS is refused, e-mail is fine.
+    const home = await h.login(HOME.login, DEMO_PASSWORD, 'WEB');
+    const sms = await h.graphql('mutation { setNotifyBy(channels: [SMS]) }', {}, home);
+    expect(code(sms)).toBe('BAD_USER_INPUT');
+    expect(sms.errors![0]!.extensions!.field).toBe('channels');
+    expect((await h.graphql('mutation { setNotifyBy(channels: [EMAIL]) }', {}, home)).data).toEqual({ setNotifyBy: ['EMAIL'] });
   });
 
   it('delegation reads the owner preferences over the internal API (5.1), with the internal token only', async () => {

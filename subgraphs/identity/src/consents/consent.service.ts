@@ -27,7 +27,7 @@ export interface ConsentChange {
   changed: ConsentPurposeName[];
   /** Ashyq records deleted (2.14) */
   ashyqRecordsDeleted: number;
-  /** true when PERSONAL_DATA was withdrawn: the caller must end the subscriber's sessions after commit (2.12) */
+  /** true when PERSONAL_DATA was withdrawn now: the subscriber's sessions were ended with it (2.12) */
   personalDataWithdrawn: boolean;
 }
 
@@ -92,7 +92,8 @@ export class ConsentService {
 
   /**
    * setConsent (2.12, 2.14). Withdrawing PERSONAL_DATA needs `confirm`; it withdraws the dependent consents,
-   * deletes Ashyq data and drops EMAIL from the notification channels; the caller ends the sessions after commit.
+   * deletes Ashyq data, drops EMAIL from the notification channels and ends every session (tokens refused with
+   * CONSENT_REQUIRED) — all in the caller's transaction.
    * Granting a dependent consent while PERSONAL_DATA is withdrawn is refused (CONSENT_REQUIRED).
    */
   async set(

@@ -28,7 +28,7 @@ export interface NotifyPreference {
 
 /**
  * Notification preferences (terms 5.1): how a subscriber is told of things (a management request, new terms).
- * EMAIL needs a verified e-mail address, and personal-data processing not withdrawn (2.12).
+ * EMAIL needs a verified e-mail address, and personal-data processing not withdrawn (2.12); SMS needs a mobile number.
  */
 export class NotifyByService {
   private readonly activity: ActivityRecorder;
@@ -64,6 +64,14 @@ export class NotifyByService {
           );
         }
         if (await this.consents.personalDataWithdrawn(manager, subscriberId)) throw featureError(ErrorCode.CONSENT_REQUIRED, undefined, 'channels');
+      }
+      if (wanted.includes(NotifyBy.SMS) && !subscriber.msisdn) {
+        // A Home Internet contract has no mobile number of its own (terms section 1).
+        throw featureError(
+          ErrorCode.BAD_USER_INPUT,
+          { KK: 'SMS хабарламалары үшін ұялы нөмір қажет', RU: 'Для SMS-уведомлений нужен мобильный номер', EN: 'SMS notifications need a mobile number' },
+          'channels',
+        );
       }
       const before = normalizeNotifyBy(subscriber.notifyBy);
       if (before.join() !== wanted.join()) {
