@@ -38,7 +38,7 @@ describe('graceful shutdown of a service', () => {
     });
     const requests = Array.from({ length: 10 }, () =>
       fetch(service.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow }' }) }).then(
-        async (r) => ({ status: r.status, body: await r.json() }),
+        async (r) => ({ status: r.status, body: (await r.json()) as { data: { slow: string } } }),
       ),
     );
     await waitFor(() => service.inFlight() === 10);

@@ -113,7 +113,7 @@ describe('sessions and devices (terms 4.1, 3.5)', () => {
     const phone = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD, 'MOBILE_APP', { platform: 'Android' });
     const laptop = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD, 'WEB');
     const sessions = (await h.gql(ME, {}, { token: laptop.accessToken })).data.me.sessions;
-    const phoneSession = sessions.find((s: { channel: string; current: boolean }) => s.channel === 'MOBILE_APP' && !s.current && s.device === 'Android · My Beeline');
+    const phoneSession = sessions.find((s: { channel: string; current: boolean; device: string | null }) => s.channel === 'MOBILE_APP' && !s.current && s.device === 'Android · My Beeline');
     const stranger = await h.loginOk(AIGERIM.msisdn, DEMO_PASSWORD);
     const notYours = await h.gql(`mutation ($id: ID!) { endSession(id: $id) }`, { id: phoneSession.id }, { token: stranger.accessToken });
     expect(IdentityHarness.code(notYours)).toBe('NOT_FOUND');

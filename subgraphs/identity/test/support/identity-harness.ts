@@ -16,8 +16,7 @@ import {
   SmtpEmailTransport,
 } from '@selfcare/shared';
 import { createTestDatabase, TestDatabase } from '@selfcare/shared/testing/databases';
-import { DevSmsCentre, StoredSms } from '@selfcare/gateway/dev/sms-centre';
-import { DevMailSink, StoredMail } from '@selfcare/gateway/dev/mail-sink';
+import { DevMailSink, DevSmsCentre, StoredMail, StoredSms } from '@selfcare/gateway';
 import { createIdentitySubgraph, IdentityOptions } from '../../src';
 
 /**
