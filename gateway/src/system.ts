@@ -144,10 +144,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         migrateOnOpen: true,
         seedDemoData: options.seedDemoData ?? true,
         logger: loggerFor(name),
+        deferBackground: true,
       });
       subgraphs[name] = running;
       started.push(running);
     }
+
+    // Every consumer is subscribed now: the relays may publish.
+    for (const name of SUBGRAPH_NAMES) await subgraphs[name].startBackground();
 
     let gateway: RunningService | null = null;
     if (!options.withoutGateway) {

@@ -89,10 +89,17 @@ export interface RunSubgraphOptions {
   migrateOnOpen: boolean;
   seedDemoData: boolean;
   logger?: Logger;
+  /**
+   * Leave the outbox relay and background jobs to `startBackground()`: the all-in-one launcher starts them once
+   * every subgraph's consumers are subscribed, so no event is published before its consumers exist.
+   */
+  deferBackground?: boolean;
 }
 
 export interface RunningSubgraph extends RunningService {
   runtime: SubgraphRuntime;
+  /** Starts the outbox relay and background jobs (already started unless `deferBackground`). */
+  startBackground: () => Promise<void>;
 }
 
 /** Asks delegation's internal API which of these numbers the manager may manage now. */
@@ -219,9 +226,14 @@ export async function runSubgraph(
   platform.directory.set(definition.name, service.url);
 
   for (const consumer of consumers) await consumer.start();
-  relay.start();
-  await setup.start?.();
-  return { ...service, runtime };
+  let background: Promise<void> | null = null;
+  const startBackground = () =>
+    (background ??= (async () => {
+      relay.start();
+      await setup.start?.();
+    })());
+  if (!options.deferBackground) await startBackground();
+  return { ...service, runtime, startBackground };
 }
 
 export type { EntityManager };
