@@ -2,15 +2,15 @@ import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
 import { serveGatewaySubscriptions } from './subscriptions';
+import { GatewayContext, gatewayContext } from './context';
+
+export type { GatewayContext } from './context';
 import { GraphQLError } from 'graphql';
 import {
   AccessTokenVerifier,
-  Caller,
-  DomainError,
   Logger,
   RunningService,
   ServiceMetrics,
-  bearerToken,
   currentRequest,
   startGraphQLService,
 } from '@selfcare/shared';
@@ -31,15 +31,6 @@ export interface GatewayOptions {
   onShutdown?: (() => Promise<void>)[];
 }
 
-export interface GatewayContext {
-  requestId: string;
-  authorization: string | null;
-  acceptLanguage: string | null;
-  clientAddress: string;
-  userAgent: string | null;
-  /** Verified here too, for logs and metrics; the owning subgraph decides what the caller may do. */
-  caller: Caller | null;
-}
 
 /** Carries the caller's token, language, address and the request id to every subgraph call. */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -151,25 +142,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     onShutdown: options.onShutdown ?? [],
     websocket: (httpServer) =>
       serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger }),
-    buildContext: async (req) => {
-      let caller: Caller | null = null;
-      const token = bearerToken(req.header('authorization'));
-      if (token) {
-        try {
-          caller = (await options.verifier.verify(token)).caller;
-        } catch (error) {
-          // Not refused here: the owning subgraph answers with the right code (e.g. refreshSession works with a stale token).
-          if (!(error instanceof DomainError)) throw error;
-        }
-      }
-      return {
+    buildContext: (req) =>
+      gatewayContext(options.verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',
         authorization: req.header('authorization') ?? null,
         acceptLanguage: req.header('accept-language') ?? null,
         clientAddress: req.ip ?? 'unknown',
         userAgent: req.header('user-agent') ?? null,
-        caller,
-      };
-    },
+      }),
   });
 }

@@ -8,8 +8,9 @@ import type { FetchNode, PlanNode, QueryPlan, SubscriptionNode } from '@apollo/q
 import { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, print } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AccessTokenVerifier, Caller, DomainError, ErrorCode, Logger, bearerToken, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
-import type { GatewayContext, SubgraphName } from './gateway-server';
+import { AccessTokenVerifier, ErrorCode, Logger, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
+import type { SubgraphName } from './gateway-server';
+import { GatewayContext, gatewayContext } from './context';
 
 // graphql-ws 6 publishes its ws adapter only through package exports (see shared/src/http/websocket.ts).
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -43,28 +44,18 @@ export function serveGatewaySubscriptions(options: {
   const formatError = createErrorFormatter(options.logger, currentLanguage);
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql' });
 
-  const contextFor = async (params: Record<string, unknown> | undefined, request: http.IncomingMessage): Promise<GatewayContext> => {
+  const contextFor = (params: Record<string, unknown> | undefined, request: http.IncomingMessage): Promise<GatewayContext> => {
     const get = (key: string) => {
-      const value = params?.[key] ?? params?.[key.toLowerCase()] ?? params?.[key.charAt(0).toUpperCase() + key.slice(1)];
+      const value = params?.[key] ?? params?.[key.charAt(0).toUpperCase() + key.slice(1)];
       return typeof value === 'string' ? value : null;
     };
-    let caller: Caller | null = null;
-    const token = bearerToken(get('authorization'));
-    if (token) {
-      try {
-        caller = (await options.verifier.verify(token)).caller;
-      } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
-      }
-    }
-    return {
+    return gatewayContext(options.verifier, {
       requestId: get('x-request-id') ?? randomUUID(),
       authorization: get('authorization'),
       acceptLanguage: get('accept-language') ?? (request.headers['accept-language'] as string | undefined) ?? null,
       clientAddress: request.socket.remoteAddress ?? 'unknown',
       userAgent: (request.headers['user-agent'] as string | undefined) ?? null,
-      caller,
-    };
+    });
   };
 
   const cleanup = useServer(
