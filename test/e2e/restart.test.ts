@@ -15,8 +15,9 @@ describe('stop and start again on the same data', () => {
       const before = await t.login(msisdn, password);
       const oldUrls = [t.url, ...Object.values(t.system.subgraphs).map((s) => s.url)];
 
-      await t.restart();
-      for (const base of oldUrls) await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+      await t.restart(async () => {
+        for (const base of oldUrls) await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+      });
 
       const me = await t.graphql(`{ me { msisdn registered tariff { code } } }`, {}, { token: before.accessToken });
       expect(me.errors).toBeUndefined();

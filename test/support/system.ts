@@ -59,9 +59,13 @@ export class TestSystem {
     return this.system.gatewayUrl;
   }
 
-  /** Stops every service and starts them again on the same databases and data folder (new ports). */
-  async restart(): Promise<void> {
+  /**
+   * Stops every service and starts them again on the same databases and data folder (new ports); `whileStopped`
+   * runs in between (the new services may be given the old ports again).
+   */
+  async restart(whileStopped?: () => Promise<void>): Promise<void> {
     await this.system.stop();
+    await whileStopped?.();
     this.system = await startSystem(this.startOptions);
   }
 
