@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { buildFederatedSchema, ConsumerHandler, DomainEvent, GraphQLContext, ServiceName, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
+import { buildFederatedSchema, DomainEvent, GraphQLContext, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
 import type { EntityManager } from 'typeorm';
 import { authResolvers } from './auth/auth.resolver';
 import { RateLimitEntity } from './auth/rate-limit.entity';
@@ -67,28 +67,13 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
       // The embedded default comes with demo staff accounts unless configured otherwise; production never does.
       const demoStaff = settings.staffAccounts.length === 0 && runtime.platform.mode === 'all-in-one' && !runtime.platform.production;
       const services = createIdentityServices(runtime, demoStaff ? { ...settings, staffAccounts: DEMO_STAFF_ACCOUNTS } : settings);
-      const features = identityFeatureModules(runtime) as ReturnType<typeof identityFeatureModules> & { consumers?: () => void };
+      const features = identityFeatureModules(runtime);
       await services.staffAuth.syncFromConfiguration();
 
-      // The bus takes one consumer group per service and stream; the core and the features module may both want
-      // the same stream (billing: debt events here, ActivityRecorded there), so their handlers share one consumer
-      // and run in the same transaction, each ignoring the event types it does not know.
-      const handlers = new Map<ServiceName, ConsumerHandler[]>();
-      const register = (stream: ServiceName, handler: ConsumerHandler) => handlers.set(stream, [...(handlers.get(stream) ?? []), handler]);
-      const consume = runtime.consume;
-      register('billing', (event, manager) => handleBillingEvent(services, event, manager));
-      runtime.consume = register;
-      try {
-        features.registerConsumers?.();
-        features.consumers?.();
-      } finally {
-        runtime.consume = consume;
-      }
-      for (const [stream, list] of handlers) {
-        consume(stream, async (event, manager) => {
-          for (const handler of list) await handler(event, manager);
-        });
-      }
+      // Handlers of one stream (debt events here, ActivityRecorded in the features module) share one consumer
+      // and run in one transaction; each ignores the event types it does not know.
+      runtime.consume('billing', (event, manager) => handleBillingEvent(services, event, manager));
+      features.registerConsumers?.();
 
       const resolvers = [
         ...subscriberResolvers(services),
