@@ -92,7 +92,8 @@ async function measure(label, script, env, system, tokens) {
     for (let i = 0; i < connections; i++) {
       const login = await fetch(system.subgraphs.identity.graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-client-address': `10.0.0.${i + 1}` },
+        // Distinct client addresses, as from distinct phones (named the way the gateway does: with the internal token).
+        headers: { 'content-type': 'application/json', 'x-client-address': `10.0.0.${i + 1}`, 'x-internal-token': system.platform.internalToken },
         body: JSON.stringify({ query: `mutation { login(login: "${logins[i % logins.length]}", password: "${DEMO_PASSWORD}", channel: WEB) { accessToken } }` }),
       }).then((r) => r.json());
       const token = login.data?.login?.accessToken;
@@ -102,6 +103,7 @@ async function measure(label, script, env, system, tokens) {
     const env = {
       SUBGRAPH_URLS: JSON.stringify(Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, system.subgraphs[n].graphqlUrl]))),
       JWKS_URL: `${system.subgraphs.identity.url}/.well-known/jwks.json`,
+      INTERNAL_API_TOKEN: system.platform.internalToken,
     };
     const ours = await measure('Apollo Gateway (ours)', 'apollo-gateway-server.js', env, system, tokens);
     const hive = await measure('Hive Gateway', 'hive-gateway-server.js', env, system, tokens);

@@ -12,6 +12,7 @@ const { AccessTokenVerifier, MemoryRevocationStore, createLogger, httpJwksSource
     subgraphUrls: urls,
     production: true,
     logger: createLogger('gateway', 'warn'),
+    internalToken: process.env.INTERNAL_API_TOKEN,
     verifier: new AccessTokenVerifier(httpJwksSource(process.env.JWKS_URL), new MemoryRevocationStore(60_000), 'selfcare-identity'),
   });
   process.send({ ready: gateway.port });

@@ -10,6 +10,7 @@ import {
   AccessTokenVerifier,
   Logger,
   RunningService,
+  INTERNAL_TOKEN_HEADER,
   ServiceMetrics,
   currentRequest,
   startGraphQLService,
@@ -26,6 +27,8 @@ export interface GatewayOptions {
   production: boolean;
   logger: Logger;
   verifier: AccessTokenVerifier;
+  /** Shared secret of the services' internal calls: lets subgraphs trust the client address the gateway forwards. */
+  internalToken: string;
   /** Extra routes (dev sinks in the embedded default). */
   routes?: (app: Express) => void;
   onShutdown?: (() => Promise<void>)[];
@@ -34,6 +37,10 @@ export interface GatewayOptions {
 
 /** Carries the caller's token, language, address and the request id to every subgraph call. */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(config: { url: string }, private readonly internalToken: string) {
+    super(config);
+  }
+
   /**
    * A subgraph answers request errors (e.g. a PhoneNumber that fails to parse) with HTTP 400 and a GraphQL
    * body carrying the contract code; pass that body on instead of turning it into an opaque HTTP error.
@@ -59,12 +66,13 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (context.authorization) headers.set('authorization', context.authorization);
     if (context.acceptLanguage) headers.set('accept-language', context.acceptLanguage);
     if (context.clientAddress) headers.set('x-client-address', context.clientAddress);
+    headers.set(INTERNAL_TOKEN_HEADER, this.internalToken);
     if (context.userAgent) headers.set('user-agent', context.userAgent);
   }
 }
 
 /** Forwards a public HTTP path (links in e-mails, the SMS centre's webhook) to the service that owns it. */
-export function forwardTo(targetBase: () => string, logger: Logger) {
+export function forwardTo(targetBase: () => string, logger: Logger, internalToken: string) {
   return async (req: Request, res: express.Response): Promise<void> => {
     const target = `${targetBase()}${req.originalUrl}`;
     try {
@@ -78,6 +86,7 @@ export function forwardTo(targetBase: () => string, logger: Logger) {
           ...(req.header('accept-language') ? { 'accept-language': req.header('accept-language')! } : {}),
           'x-request-id': currentRequest()?.requestId ?? '',
           'x-client-address': req.ip ?? '',
+          [INTERNAL_TOKEN_HEADER]: internalToken,
         },
         ...(body && body.length ? { body } : {}),
         redirect: 'manual',
@@ -107,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     buildService: ({ name }) => {
       const url = options.subgraphUrls[name as SubgraphName];
       if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-      return new SubgraphDataSource({ url });
+      return new SubgraphDataSource({ url }, options.internalToken);
     },
   });
 
@@ -134,9 +143,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     routes: (app) => {
       const base = (name: SubgraphName) => () => options.subgraphUrls[name].replace(/\/graphql$/, '');
       // terms 6.4 unsubscribe and e-mail verification links point at the public host; identity owns them.
-      app.all('/links/{*rest}', raw, forwardTo(base('identity'), options.logger));
+      app.all('/links/{*rest}', raw, forwardTo(base('identity'), options.logger, options.internalToken));
       // terms 5.6.4: the SMS centre delivers the owner's inbound SMS to 4259 here; delegation checks the signature.
-      app.post('/sms/inbound', raw, forwardTo(base('delegation'), options.logger));
+      app.post('/sms/inbound', raw, forwardTo(base('delegation'), options.logger, options.internalToken));
       options.routes?.(app);
     },
     onShutdown: options.onShutdown ?? [],

@@ -12,6 +12,7 @@ void startOrExit(async () => {
     SUPERGRAPH_PATH: env.string(join(repositoryRoot(), 'schema', 'supergraph.graphql')),
     REDIS_URL: env.matching(/^rediss?:\/\//, 'must be a redis:// URL'),
     TOKEN_ISSUER: env.string('selfcare-identity'),
+    INTERNAL_API_TOKEN: env.secret(24),
     ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
     IDENTITY_URL: env.url('http://127.0.0.1:4001'),
     CATALOG_URL: env.url('http://127.0.0.1:4002'),
@@ -34,6 +35,7 @@ void startOrExit(async () => {
     },
     production: config.NODE_ENV === 'production',
     logger,
+    internalToken: config.INTERNAL_API_TOKEN,
     verifier: new AccessTokenVerifier(
       httpJwksSource(`${base(config.IDENTITY_URL)}/.well-known/jwks.json`),
       new RedisRevocationStore(redis, config.ACCESS_TOKEN_TTL_SECONDS * 1000),

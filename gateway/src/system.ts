@@ -162,6 +162,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].graphqlUrl])) as Record<SubgraphName, string>,
         production: false,
         logger: loggerFor('gateway'),
+        internalToken: platform.internalToken,
         verifier: new AccessTokenVerifier(httpJwksSource(`${subgraphs.identity.url}/.well-known/jwks.json`), platform.revocations, platform.tokenIssuer),
         routes: (app) => {
           smsCentre.mount(app);

@@ -125,6 +125,7 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
       subgraphUrls,
       production: true,
       logger: createLogger('gateway-production', 'warn'),
+      internalToken: t.system.platform.internalToken,
       verifier: new AccessTokenVerifier(httpJwksSource(`${t.system.subgraphs.identity.url}/.well-known/jwks.json`), new MemoryRevocationStore(60_000), 'selfcare-identity'),
     });
     try {

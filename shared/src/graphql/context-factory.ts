@@ -8,6 +8,7 @@ import { Language, languageFromHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
 import type { GraphQLContext } from './context';
 import { LoaderRegistry } from './loaders';
+import { INTERNAL_TOKEN_HEADER, internalTokenMatches } from '../service/internal-http';
 
 /** What a request says about its caller, whether it came over HTTP or as a websocket subscription. */
 export interface CallerHints {
@@ -50,7 +51,17 @@ export function createContextBuilder(verifier: AccessTokenVerifier, logger: Logg
   };
 }
 
-export function createContextFactory(verifier: AccessTokenVerifier, logger: Logger) {
+/**
+ * The subscriber's address as the gateway saw it (`X-Client-Address`) counts only on requests that carry the
+ * internal token, so nobody can pick the address that rate limits and lock-outs are keyed on.
+ */
+export function clientAddressOf(req: Request, internalToken: string): string {
+  const forwarded = req.header('x-client-address');
+  if (forwarded && internalTokenMatches(req.header(INTERNAL_TOKEN_HEADER), internalToken)) return forwarded;
+  return req.ip ?? 'unknown';
+}
+
+export function createContextFactory(verifier: AccessTokenVerifier, logger: Logger, internalToken: string) {
   const build = createContextBuilder(verifier, logger);
   return (req: Request): Promise<GraphQLContext> => {
     const scope = currentRequest();
@@ -58,8 +69,7 @@ export function createContextFactory(verifier: AccessTokenVerifier, logger: Logg
       requestId: scope?.requestId ?? 'unknown',
       authorization: req.header('authorization') ?? null,
       language: scope?.language ?? Language.RU,
-      // The gateway forwards the subscriber's address; a direct caller's own address counts otherwise.
-      clientAddress: req.header('x-client-address') ?? req.ip ?? 'unknown',
+      clientAddress: clientAddressOf(req, internalToken),
       userAgent: req.header('user-agent') ?? null,
     });
   };

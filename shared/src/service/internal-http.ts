@@ -8,11 +8,15 @@ import type { ServiceDirectory, ServiceName } from './directory';
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
 
 /** Guards /internal/* routes: only the platform's own services, holding the shared internal token, get in. */
-export function requireInternalToken(token: string) {
+export function internalTokenMatches(given: string | undefined | null, token: string): boolean {
   const expected = Buffer.from(token);
+  const actual = Buffer.from(given ?? '');
+  return expected.length > 0 && actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+export function requireInternalToken(token: string) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const given = Buffer.from(req.header(INTERNAL_TOKEN_HEADER) ?? '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    if (!internalTokenMatches(req.header(INTERNAL_TOKEN_HEADER), token)) {
       res.status(401).json({ error: 'internal API: missing or wrong internal token' });
       return;
     }

@@ -202,7 +202,7 @@ export async function runSubgraph(
     logger,
     metrics,
     production: platform.production,
-    buildContext: createContextFactory(verifier, logger),
+    buildContext: createContextFactory(verifier, logger, platform.internalToken),
     ...(setup.schema.getSubscriptionType()
       ? {
           websocket: (httpServer, formatError) =>

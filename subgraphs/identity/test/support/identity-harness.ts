@@ -161,6 +161,8 @@ export class IdentityHarness {
       headers: {
         'content-type': 'application/json',
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        // The harness plays the gateway: the client address it names counts only with the internal token.
+        ...(options.headers?.['x-client-address'] ? { 'x-internal-token': this.platform.internalToken } : {}),
         ...(options.headers ?? {}),
       },
       body: JSON.stringify({ query, variables }),
