@@ -9,11 +9,28 @@ import { env, parseEnv } from '@selfcare/shared';
 void startOrExit(async () => {
   const config = parseEnv({
     GATEWAY_PORT: env.port(4000),
+    IDENTITY_PORT: env.port(4001),
+    CATALOG_PORT: env.port(4002),
+    BILLING_PORT: env.port(4003),
+    DETAILING_PORT: env.port(4004),
+    DELEGATION_PORT: env.port(4005),
     HOST: z.string().default('0.0.0.0'),
     DATA_DIR: env.string('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   });
-  const system = await startSystem({ gatewayPort: config.GATEWAY_PORT, host: config.HOST, dataDir: config.DATA_DIR, logLevel: config.LOG_LEVEL });
+  const system = await startSystem({
+    gatewayPort: config.GATEWAY_PORT,
+    subgraphPorts: {
+      identity: config.IDENTITY_PORT,
+      catalog: config.CATALOG_PORT,
+      billing: config.BILLING_PORT,
+      detailing: config.DETAILING_PORT,
+      delegation: config.DELEGATION_PORT,
+    },
+    host: config.HOST,
+    dataDir: config.DATA_DIR,
+    logLevel: config.LOG_LEVEL,
+  });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
     .map((s) => `    ${s.login.padEnd(14)} ${s.kind.padEnd(13)} ${s.partyType.padEnd(12)} ${s.password ? `password ${DEMO_PASSWORD}` : 'not registered: requestPassword, then read /dev/sms'}`)

@@ -31,6 +31,11 @@ export async function startOrExit(main: () => Promise<unknown>): Promise<void> {
       process.stderr.write(`${error.message}\n`);
       process.exit(78);
     }
+    const failure = error as NodeJS.ErrnoException & { port?: number };
+    if (failure?.code === 'EADDRINUSE') {
+      process.stderr.write(`Start-up failed: port ${failure.port ?? ''} is already in use; stop what listens there or choose another port (see README, Configuration)\n`);
+      process.exit(1);
+    }
     process.stderr.write(`Start-up failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
     process.exit(1);
   }
