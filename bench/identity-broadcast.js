@@ -13,17 +13,14 @@ const { randomUUID } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir, cpus } = require('node:os');
 const { join } = require('node:path');
-const shared = require('@selfcare/shared');
-const { createIdentitySubgraph, DEMO_STAFF_ACCOUNTS } = require('@selfcare/identity');
+const { DEMO_STAFF_ACCOUNTS } = require('@selfcare/identity');
+const { startIdentity } = require('./support/identity');
 const { SubscriberEntity } = require('../subgraphs/identity/dist/subscribers/subscriber.entity');
 const { CabinetNotificationEntity, NoticeBroadcastEntity } = require('../subgraphs/identity/dist/notices/notice.entities');
 
 const total = Number(process.env.BENCH_SUBSCRIBERS ?? 100_000);
 // 1000 rows × 25 columns stays under SQLite's 32,766 bound parameters per statement.
 const SEED_CHUNK = 1000;
-
-/** A broadcast without byEmail/bySms sends nothing; a transport that is used means the benchmark measures the wrong thing. */
-const unexpected = (what) => ({ send: async () => { throw new Error(`the broadcast benchmark sent ${what}`); } });
 
 async function dropMariaDb(url) {
   const parsed = new URL(url);
@@ -94,34 +91,14 @@ async function main() {
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/bench_identity_broadcast';
   const mariadb = !databaseUrl.startsWith('sqlite');
   if (mariadb) await dropMariaDb(databaseUrl);
-  const platform = {
-    mode: 'all-in-one',
-    production: false,
-    bus: new shared.InProcessEventBus(),
-    revocations: new shared.MemoryRevocationStore(900_000),
-    sms: unexpected('an SMS'),
-    email: unexpected('an e-mail'),
-    directory: new shared.ServiceDirectory(),
-    internalToken: 'bench-internal-token-0123456789',
-    clock: shared.systemClock,
-    tokenIssuer: 'selfcare-identity',
-    accessTokenTtlSeconds: 900,
-    publicUrl: 'http://127.0.0.1:4000',
-    relayPollMs: 500,
-  };
-  const definition = createIdentitySubgraph({
-    signingKey: shared.signingKeyFromPem(shared.generateSigningKeyPem()),
-    staffAccounts: DEMO_STAFF_ACCOUNTS,
-    kdf: { log2N: 10, r: 8, p: 1 },
-  });
-  const running = await shared.runSubgraph(definition, platform, {
-    port: 0,
-    host: '127.0.0.1',
+  // A broadcast without byEmail/bySms sends nothing: the transports refuse.
+  const identity = await startIdentity({
+    benchmark: 'broadcast',
+    identity: { staffAccounts: DEMO_STAFF_ACCOUNTS, kdf: { log2N: 10, r: 8, p: 1 } },
     databaseUrl: mariadb ? databaseUrl : `sqlite:${join(dir, 'identity.sqlite')}`,
-    migrateOnOpen: true,
     seedDemoData: false,
-    logger: shared.createLogger('identity', 'error'),
   });
+  const { running } = identity;
   const database = running.runtime.database;
   try {
     const seedMs = await seed(database);
@@ -158,8 +135,7 @@ async function main() {
     console.log(`  delivered to ${written.toLocaleString('en')} subscribers in ${(deliveredMs / 1000).toFixed(2)} s → ${Math.round(written / (deliveredMs / 1000)).toLocaleString('en')} subscribers/s`);
     console.log(`  worker time (job started → finished): ${((job.finishedAt - job.startedAt) / 1000).toFixed(2)} s; SQL statements: ${statements} (${(statements / Math.ceil(reachable / batch)).toFixed(1)} per batch)`);
   } finally {
-    await running.stop();
-    await platform.bus.close();
+    await identity.stop();
     if (mariadb && !process.env.BENCH_KEEP) await dropMariaDb(databaseUrl);
     rmSync(dir, { recursive: true, force: true });
   }

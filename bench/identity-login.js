@@ -12,7 +12,8 @@ const { tmpdir, cpus } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
 const shared = require('@selfcare/shared');
-const { createIdentitySubgraph, DEFAULT_SCRYPT_PARAMS, PasswordHasher } = require('@selfcare/identity');
+const { DEFAULT_SCRYPT_PARAMS, PasswordHasher } = require('@selfcare/identity');
+const { startIdentity } = require('./support/identity');
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 8);
@@ -21,9 +22,6 @@ const kdf = {
   r: Number(process.env.IDENTITY_KDF_R ?? DEFAULT_SCRYPT_PARAMS.r),
   p: Number(process.env.IDENTITY_KDF_P ?? DEFAULT_SCRYPT_PARAMS.p),
 };
-
-/** Logins send neither SMS nor e-mail; a transport that is used anyway means the benchmark measures the wrong thing. */
-const unexpected = (what) => ({ send: async () => { throw new Error(`the login benchmark sent ${what}`); } });
 
 async function kdfMilliseconds() {
   const hasher = new PasswordHasher(kdf);
@@ -38,35 +36,15 @@ async function kdfMilliseconds() {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-identity-'));
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'identity.sqlite')}`;
-  const platform = {
-    mode: 'all-in-one',
-    production: false,
-    bus: new shared.InProcessEventBus(),
-    revocations: new shared.MemoryRevocationStore(900_000),
-    sms: unexpected('an SMS'),
-    email: unexpected('an e-mail'),
-    directory: new shared.ServiceDirectory(),
-    internalToken: 'bench-internal-token-0123456789',
-    clock: shared.systemClock,
-    tokenIssuer: 'selfcare-identity',
-    accessTokenTtlSeconds: 900,
-    publicUrl: 'http://127.0.0.1:4000',
-    relayPollMs: 500,
-  };
-  const definition = createIdentitySubgraph({
-    signingKey: shared.signingKeyFromPem(shared.generateSigningKeyPem()),
-    kdf,
+  // Logins send neither SMS nor e-mail: the transports refuse.
+  const identity = await startIdentity({
+    benchmark: 'login',
     // The benchmark logs in from one address far more often than a person would.
-    rateLimits: { loginMaxFailuresPerAddress: 1_000_000 },
-  });
-  const running = await shared.runSubgraph(definition, platform, {
-    port: 0,
-    host: '127.0.0.1',
+    identity: { kdf, rateLimits: { loginMaxFailuresPerAddress: 1_000_000 } },
     databaseUrl,
-    migrateOnOpen: true,
     seedDemoData: true,
-    logger: shared.createLogger('identity', 'error'),
   });
+  const { running } = identity;
   try {
     const oneKdf = await kdfMilliseconds();
     const body = JSON.stringify({
@@ -102,8 +80,7 @@ async function main() {
     console.log(`  latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
     console.log(`  ceiling from the KDF alone: ${((1000 / oneKdf) * Math.min(cpus().length, 4)).toFixed(1)} logins/s (libuv pool of 4 threads, ${cpus().length} cores)`);
   } finally {
-    await running.stop();
-    await platform.bus.close();
+    await identity.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

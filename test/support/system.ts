@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem } from '@selfcare/gateway';
-import { createTestDatabase, TestDatabase } from '@selfcare/shared/testing/databases';
+import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql } from '@selfcare/shared/testing';
 
-export interface GraphQLResponse<T = Record<string, any>> {
-  status: number;
-  data?: T | null;
-  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[];
-}
-
-export interface RequestOptions {
-  token?: string | null;
-  headers?: Record<string, string>;
-}
+export type { GraphQLResponse } from '@selfcare/shared/testing';
 
 /**
  * The end-to-end kit: the all-in-one system on free ports, on SQLite files of its own, or on MariaDB
@@ -74,18 +65,8 @@ export class TestSystem {
     await this.cleanup();
   }
 
-  async graphql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<GraphQLResponse<T>> {
-    const response = await fetch(`${this.url}/graphql`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.headers ?? {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await response.json()) as GraphQLResponse<T>;
-    return { ...body, status: response.status };
+  graphql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, options: GraphQLRequestOptions = {}): Promise<GraphQLResponse<T>> {
+    return graphql<T>(`${this.url}/graphql`, query, variables, options);
   }
 
   /** The first error's contract code, or undefined. */

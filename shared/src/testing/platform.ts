@@ -15,7 +15,7 @@ import { internalRequest, InternalRequestInit } from './http';
 /** The instant a test platform's clock starts at unless told otherwise: fixed, so expectations do not drift. */
 export const TEST_NOW = new Date('2026-03-15T09:00:00.000Z');
 
-/** The issuer identity's tokens carry (IDENTITY's default; every service checks it). */
+/** The issuer identity's tokens carry (TOKEN_ISSUER's default, shared/src/service/platform-config.ts). */
 export const TEST_TOKEN_ISSUER = 'selfcare-identity';
 
 export interface TestPlatformOptions {

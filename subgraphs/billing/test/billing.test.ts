@@ -1,50 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent, RunningSubgraph, demoSubscribers } from '@selfcare/shared';
+import { DomainEvent, demoSubscribers } from '@selfcare/shared';
+import { demo, entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind, LedgerService, createBillingSubgraph } from '../src';
 import { seedBillingDemo } from '../src/seed/demo-seed';
-import {
-  TestPlatform,
-  createTestPlatform,
-  entitiesQuery,
-  errorCodes,
-  grantManagement,
-  graphql,
-  publishEvent,
-  subscriberRepresentations,
-  waitFor,
-} from '../../delegation/test/support/harness';
+import { grantManagement } from '../../delegation/test/support/grants';
 
-const [aigerim, nurlan, steppe, unregistered, home] = demoSubscribers as [
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-];
+const { aigerim, nurlan, steppe, unregistered, home } = demo;
 
 const ACCOUNT = `id account { id number balance { amount currency } creditLimit { amount } inDebt cards { brand last4 expMonth expYear } entries(first: 10) { edges { cursor node { kind amount { amount } balanceAfter { amount } description } } pageInfo { hasNextPage endCursor } } }`;
 
 const T = (text: string) => ({ KK: text, RU: text, EN: text });
 
 describe('billing subgraph', () => {
-  let t: TestPlatform;
-  let delegation: RunningSubgraph;
-  let billing: RunningSubgraph;
+  // Delegation answers "may this caller manage that number?"; identity's part is a stand-in that signs tokens.
+  const { t, delegation, billing } = platformForSuite({ delegation: createDelegationSubgraph, billing: createBillingSubgraph }, { standInIdentity: true });
   let ledger: LedgerService;
   const events: DomainEvent[] = [];
 
   beforeAll(async () => {
-    t = await createTestPlatform();
-    delegation = await t.start(createDelegationSubgraph());
-    billing = await t.start(createBillingSubgraph());
     ledger = new LedgerService(billing.runtime.database, billing.runtime.outbox, billing.runtime.clock);
     // Another service following billing's stream, as identity does for DebtIncurred/DebtSettled.
     await t.bus.subscribe('billing', 'test-observer', async (event) => void events.push(event));
-  });
-
-  afterAll(async () => {
-    await t?.stop();
   });
 
   const accountOf = (ids: string[], token?: string, selection = ACCOUNT) =>
@@ -104,10 +81,10 @@ describe('billing subgraph', () => {
     it('keeps every demo account consistent with its ledger, and seeds only once', async () => {
       await seedBillingDemo(billing.runtime.database, ledger, billing.runtime.clock);
       const manager = billing.runtime.database.manager;
-      for (const demo of demoSubscribers) {
-        const account = await manager.findOneByOrFail(AccountEntity, { subscriberId: demo.id });
-        expect(account.balanceMinor).toBe(demo.balanceMinor);
-        expect(account.number).toBe(demo.accountNumber);
+      for (const subscriber of demoSubscribers) {
+        const account = await manager.findOneByOrFail(AccountEntity, { subscriberId: subscriber.id });
+        expect(account.balanceMinor).toBe(subscriber.balanceMinor);
+        expect(account.number).toBe(subscriber.accountNumber);
         const entries = await manager.find(LedgerEntryEntity, { where: { accountId: account.id }, order: { seq: 'ASC' } });
         expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
         expect(account.lastEntrySeq).toBe(entries.length);

@@ -1,44 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { INTERNAL_TOKEN_HEADER, RunningSubgraph, demoSubscribers } from '@selfcare/shared';
+import { INTERNAL_TOKEN_HEADER, demoSubscribers } from '@selfcare/shared';
+import { demo, entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations } from '@selfcare/shared/testing';
 import { createCatalogSubgraph, ConnectedServiceEntity, ServiceEntity, SubscriberLineEntity, TariffPlanEntity, TariffPlanVersionEntity } from '../src';
 import { seedCatalogDemo } from '../src/seed/demo-seed';
 import { createDelegationSubgraph } from '@selfcare/delegation';
-import {
-  TestPlatform,
-  createTestPlatform,
-  entitiesQuery,
-  errorCodes,
-  grantManagement,
-  graphql,
-  publishEvent,
-  subscriberRepresentations,
-} from '../../delegation/test/support/harness';
+import { grantManagement } from '../../delegation/test/support/grants';
 
-const [aigerim, nurlan, steppe, unregistered, home] = demoSubscribers as [
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-];
+const { aigerim, nurlan, steppe, unregistered, home } = demo;
 
 const PRODUCTS = `id tariff { code name monthlyFee { amount currency } termsVersion } services { service { code } connectedAt acceptedTermsVersion } availableServices { code }`;
 
 describe('catalog subgraph', () => {
-  let t: TestPlatform;
-  let delegation: RunningSubgraph;
-  let catalog: RunningSubgraph;
+  // Delegation answers "may this caller manage that number?"; identity's part is a stand-in that signs tokens.
+  const { t, delegation, catalog } = platformForSuite({ delegation: createDelegationSubgraph, catalog: createCatalogSubgraph }, { standInIdentity: true });
   let eventId = 0;
-
-  beforeAll(async () => {
-    t = await createTestPlatform();
-    delegation = await t.start(createDelegationSubgraph());
-    catalog = await t.start(createCatalogSubgraph());
-  });
-
-  afterAll(async () => {
-    await t?.stop();
-  });
 
   const products = async (ids: string[], token?: string) =>
     graphql<{ _entities: any[] }>(catalog.graphqlUrl, entitiesQuery('Subscriber', PRODUCTS), { representations: subscriberRepresentations(ids) }, token ? { token } : {});

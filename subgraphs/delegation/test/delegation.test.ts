@@ -6,12 +6,12 @@ import {
   InternalClient,
   Language,
   LoaderRegistry,
-  RunningSubgraph,
   createLogger,
   httpGrantSource,
 } from '@selfcare/shared';
 import { ManagementRequestEntity, ManagementStatus, OPEN_STATUSES, createDelegationSubgraph, openKey } from '../src';
-import { TestPlatform, createTestPlatform, entitiesQuery, errorCodes, grantManagement, graphql, publishEvent, subscriberRepresentations } from './support/harness';
+import { entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations } from '@selfcare/shared/testing';
+import { grantManagement } from './support/grants';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -31,17 +31,8 @@ function subscriberContext(subscriberId: string): GraphQLContext {
 }
 
 describe('delegation subgraph', () => {
-  let t: TestPlatform;
-  let delegation: RunningSubgraph;
-
-  beforeAll(async () => {
-    t = await createTestPlatform();
-    delegation = await t.start(createDelegationSubgraph());
-  });
-
-  afterAll(async () => {
-    await t?.stop();
-  });
+  // Identity's part is a stand-in that signs the tests' tokens.
+  const { t, delegation } = platformForSuite({ delegation: createDelegationSubgraph }, { standInIdentity: true });
 
   /** A request in any state of the procedure, as the later mutations will leave it. */
   const insertRequest = async (fields: Partial<ManagementRequestEntity> & { requesterId: string; ownerMsisdn: string; status: ManagementStatus }) => {

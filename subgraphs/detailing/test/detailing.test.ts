@@ -1,27 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Between, IsNull, Not } from 'typeorm';
-import { RunningSubgraph, demoSubscribers } from '@selfcare/shared';
+import { demo, errorCodes, graphql, platformForSuite, subscriberRepresentations } from '@selfcare/shared/testing';
 import { createCatalogSubgraph } from '@selfcare/catalog';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { UsageKind, UsageRecordEntity, allowancePeriodOf, createDetailingSubgraph } from '../src';
 import { seedDetailingDemo } from '../src/seed/demo-seed';
 import { demoUsageFor } from '../src/seed/demo-usage';
-import {
-  TestPlatform,
-  createTestPlatform,
-  errorCodes,
-  grantManagement,
-  graphql,
-  subscriberRepresentations,
-} from '../../delegation/test/support/harness';
+import { grantManagement } from '../../delegation/test/support/grants';
 
-const [aigerim, nurlan, steppe, unregistered, home] = demoSubscribers as [
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-  (typeof demoSubscribers)[number],
-];
+const { aigerim, nurlan, steppe, unregistered, home } = demo;
 
 const NOW = new Date('2026-03-15T09:00:00.000Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,21 +25,12 @@ const usageQuery = (selection: string) => {
 const USAGE = 'usage(from: $from, to: $to, kinds: $kinds, first: $first, after: $after) { edges { cursor node { id kind startedAt direction counterparty seconds bytes roaming roamingCountry zeroRated charge { amount currency } description } } pageInfo { hasNextPage endCursor } }';
 
 describe('detailing subgraph', () => {
-  let t: TestPlatform;
-  let delegation: RunningSubgraph;
-  let detailing: RunningSubgraph;
-  let catalog: RunningSubgraph;
-
-  beforeAll(async () => {
-    t = await createTestPlatform({ now: NOW });
-    delegation = await t.start(createDelegationSubgraph());
-    catalog = await t.start(createCatalogSubgraph()); // allowances: what the tariff includes
-    detailing = await t.start(createDetailingSubgraph());
-  });
-
-  afterAll(async () => {
-    await t?.stop();
-  });
+  // Delegation answers the access checks, catalog the allowances (what the tariff includes); identity's part is a
+  // stand-in that signs tokens.
+  const { t, delegation, catalog, detailing } = platformForSuite(
+    { delegation: createDelegationSubgraph, catalog: createCatalogSubgraph, detailing: createDetailingSubgraph },
+    { now: NOW, standInIdentity: true },
+  );
 
   const ask = (ids: string[], selection: string, variables: Record<string, unknown>, token?: string) =>
     graphql<{ _entities: any[] }>(detailing.graphqlUrl, usageQuery(selection), { representations: subscriberRepresentations(ids), from: FROM, to: TO, ...variables }, token ? { token } : {});

@@ -1,22 +1,13 @@
 import { DEMO_PASSWORD } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
+import { AIGERIM, HOME, NURLAN, STEPPE, UNREGISTERED } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
 
 /**
  * Access status (terms 3.3, 2.8, 2.12) and the operator's staff API (3.1.2 office passwords, provisioning, 2.4 record).
  */
-let h: IdentityHarness;
-beforeAll(async () => {
-  h = await IdentityHarness.start();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = suiteFixture(() => IdentityHarness.start());
 
-const AIGERIM = { id: '5f1c2a8e-0001-4a6b-9c1d-000000000001', msisdn: '+77051234567' };
-const DANIYAR = { id: '5f1c2a8e-0002-4a6b-9c1d-000000000002', msisdn: '+77071112233' };
-const STEPPE = { id: '5f1c2a8e-0003-4a6b-9c1d-000000000003', msisdn: '+77772223344' };
-const UNREGISTERED = { id: '5f1c2a8e-0004-4a6b-9c1d-000000000004', msisdn: '+77475556677' };
-const HOME = { id: '5f1c2a8e-0005-4a6b-9c1d-000000000005', login: '1000245678' };
 
 const SET_STATUS = `mutation ($id: ID!, $s: AccessStatus!, $r: AccessReason) { setAccessStatus(subscriberId: $id, status: $s, reason: $r) { id accessStatus accessReason } }`;
 const TERMINATE = `mutation ($id: ID!) { terminateContract(subscriberId: $id) { id accessStatus accessReason } }`;
@@ -37,30 +28,30 @@ async function meCode(token: string): Promise<string | undefined> {
 
 describe('access status (terms 3.3, 2.8, 2.12)', () => {
   test('a suspension cuts off the tokens already issued on the next request, refuses login and refresh; restoring access lets the session refresh', async () => {
-    const session = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const session = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
     expect(await meCode(session.accessToken)).toBeUndefined();
-    const suspended = await h.gql(SET_STATUS, { id: DANIYAR.id, s: 'SUSPENDED', r: 'BREACH' }, { token: operator });
-    expect(suspended.data.setAccessStatus).toEqual({ id: DANIYAR.id, accessStatus: 'SUSPENDED', accessReason: 'BREACH' });
+    const suspended = await h.gql(SET_STATUS, { id: NURLAN.id, s: 'SUSPENDED', r: 'BREACH' }, { token: operator });
+    expect(suspended.data.setAccessStatus).toEqual({ id: NURLAN.id, accessStatus: 'SUSPENDED', accessReason: 'BREACH' });
     // Not at token expiry: at once.
     const refused = await h.gql(`{ me { id } }`, {}, { token: session.accessToken });
     expect(IdentityHarness.code(refused)).toBe('ACCESS_SUSPENDED');
-    expect(IdentityHarness.code(await h.login(DANIYAR.msisdn, DEMO_PASSWORD))).toBe('ACCESS_SUSPENDED');
+    expect(IdentityHarness.code(await h.login(NURLAN.msisdn, DEMO_PASSWORD))).toBe('ACCESS_SUSPENDED');
     expect(IdentityHarness.code(await h.gql(REFRESH, { t: session.refreshToken }))).toBe('ACCESS_SUSPENDED');
     // A wrong password stays INVALID_CREDENTIALS: the status is told only to whoever knows the password.
-    expect(IdentityHarness.code(await h.login(DANIYAR.msisdn, 'wrong-pass-1'))).toBe('INVALID_CREDENTIALS');
+    expect(IdentityHarness.code(await h.login(NURLAN.msisdn, 'wrong-pass-1'))).toBe('INVALID_CREDENTIALS');
 
-    expect((await h.gql(SET_STATUS, { id: DANIYAR.id, s: 'ACTIVE' }, { token: operator })).data.setAccessStatus.accessStatus).toBe('ACTIVE');
+    expect((await h.gql(SET_STATUS, { id: NURLAN.id, s: 'ACTIVE' }, { token: operator })).data.setAccessStatus.accessStatus).toBe('ACTIVE');
     const renewed = await h.gql(REFRESH, { t: session.refreshToken });
     expect(await meCode(renewed.data.refreshSession.accessToken)).toBeUndefined();
     expect(await meCode(session.accessToken)).toBe('ACCESS_SUSPENDED'); // the old token stays cut off
-    await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
 
     const events = await h.events('AccessStatusChanged');
-    expect(events.filter((e) => e.subscriberId === DANIYAR.id).map((e) => [e.previousStatus, e.status, e.reason])).toEqual([
+    expect(events.filter((e) => e.subscriberId === NURLAN.id).map((e) => [e.previousStatus, e.status, e.reason])).toEqual([
       ['ACTIVE', 'SUSPENDED', 'BREACH'],
       ['SUSPENDED', 'ACTIVE', null],
     ]);
-    const record = (await h.activity(DANIYAR.id)).filter((a) => a.action === 'ACCESS_STATUS_CHANGED');
+    const record = (await h.activity(NURLAN.id)).filter((a) => a.action === 'ACCESS_STATUS_CHANGED');
     expect(record.map((r) => [r.actor_kind, r.details])).toEqual([
       ['STAFF', 'ACTIVE -> SUSPENDED/BREACH by operator operator'],
       ['STAFF', 'SUSPENDED/BREACH -> ACTIVE by operator operator'],
@@ -69,11 +60,11 @@ describe('access status (terms 3.3, 2.8, 2.12)', () => {
 
   test('a suspension needs a reason of its kind', async () => {
     for (const r of [null, 'THIRD_PARTY_DATA', 'CONTRACT_ENDED']) {
-      const result = await h.gql(SET_STATUS, { id: DANIYAR.id, s: 'SUSPENDED', r }, { token: operator });
+      const result = await h.gql(SET_STATUS, { id: NURLAN.id, s: 'SUSPENDED', r }, { token: operator });
       expect(IdentityHarness.code(result)).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0]?.extensions?.field).toBe('reason');
     }
-    expect(IdentityHarness.code(await h.gql(SET_STATUS, { id: DANIYAR.id, s: 'TERMINATED' }, { token: admin }))).toBe('BAD_USER_INPUT');
+    expect(IdentityHarness.code(await h.gql(SET_STATUS, { id: NURLAN.id, s: 'TERMINATED' }, { token: admin }))).toBe('BAD_USER_INPUT');
     expect(IdentityHarness.code(await h.gql(SET_STATUS, { id: '00000000-0000-4000-8000-000000000000', s: 'ACTIVE' }, { token: operator }))).toBe('NOT_FOUND');
   });
 
@@ -156,19 +147,19 @@ describe('staff API: roles and guards', () => {
     expect(claims).toMatchObject({ act: 'staff', role: 'ADMIN', typ: 'access' });
     expect((await h.gql(`{ currentStaff { login role } }`, {}, { token: admin })).data.currentStaff).toEqual({ login: 'admin', role: 'ADMIN' });
     // A subscriber login does not work for staff and the other way round.
-    expect(IdentityHarness.code(await h.gql(`mutation { staffLogin(login: "${DANIYAR.msisdn}", password: "${DEMO_PASSWORD}") { accessToken } }`))).toBe('INVALID_CREDENTIALS');
+    expect(IdentityHarness.code(await h.gql(`mutation { staffLogin(login: "${NURLAN.msisdn}", password: "${DEMO_PASSWORD}") { accessToken } }`))).toBe('INVALID_CREDENTIALS');
     expect(IdentityHarness.code(await h.login('operator', 'Operator-pass-1'))).toBe('INVALID_CREDENTIALS');
   });
 
   test('a subscriber token can never call a staff operation; a staff token is no subscriber', async () => {
-    const subscriber = (await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD)).accessToken;
+    const subscriber = (await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD)).accessToken;
     const staffOps: [string, Record<string, unknown>][] = [
-      [SET_STATUS, { id: DANIYAR.id, s: 'ACTIVE' }],
-      [TERMINATE, { id: DANIYAR.id }],
-      [OFFICE, { id: DANIYAR.id }],
+      [SET_STATUS, { id: NURLAN.id, s: 'ACTIVE' }],
+      [TERMINATE, { id: NURLAN.id }],
+      [OFFICE, { id: NURLAN.id }],
       [PROVISION, { input: { kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+77015552222', language: 'RU', tariffCode: 'BEELINE_S' } }],
       [`{ currentStaff { id } }`, {}],
-      [`{ staffSubscriber(login: "${DANIYAR.msisdn}") { id } }`, {}],
+      [`{ staffSubscriber(login: "${NURLAN.msisdn}") { id } }`, {}],
     ];
     for (const [query, variables] of staffOps) {
       expect(IdentityHarness.code(await h.gql(query, variables, { token: subscriber }))).toBe('FORBIDDEN');
@@ -176,8 +167,8 @@ describe('staff API: roles and guards', () => {
     }
     expect((await h.gql(`{ me { id } }`, {}, { token: operator })).data).toEqual({ me: null });
     expect(IdentityHarness.code(await h.gql(`mutation { endOtherSessions }`, {}, { token: operator }))).toBe('FORBIDDEN');
-    expect(IdentityHarness.code(await h.gql(`{ subscriber(msisdn: "${DANIYAR.msisdn}") { id } }`, {}, { token: operator }))).toBe('FORBIDDEN');
-    expect(await h.gql(`{ staffSubscriber(login: "8 707 111 22 33") { id } }`, {}, { token: operator })).toMatchObject({ data: { staffSubscriber: { id: DANIYAR.id } } });
+    expect(IdentityHarness.code(await h.gql(`{ subscriber(msisdn: "${NURLAN.msisdn}") { id } }`, {}, { token: operator }))).toBe('FORBIDDEN');
+    expect(await h.gql(`{ staffSubscriber(login: "8 707 111 22 33") { id } }`, {}, { token: operator })).toMatchObject({ data: { staffSubscriber: { id: NURLAN.id } } });
   });
 
   test('staff logout ends the staff session', async () => {

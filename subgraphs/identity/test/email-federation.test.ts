@@ -1,17 +1,11 @@
 import { DEMO_PASSWORD } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
+import { NURLAN, UNREGISTERED } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
 
 /** E-mail login (terms section 1, 3.1.1) through a verification link; JWKS; the Subscriber entity for federation. */
-let h: IdentityHarness;
-beforeAll(async () => {
-  h = await IdentityHarness.start();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = suiteFixture(() => IdentityHarness.start());
 
-const DANIYAR = { id: '5f1c2a8e-0002-4a6b-9c1d-000000000002', msisdn: '+77071112233' };
-const UNREGISTERED = { id: '5f1c2a8e-0004-4a6b-9c1d-000000000004', msisdn: '+77475556677' };
 const SET_EMAIL = `mutation ($e: EmailAddress) { setEmail(email: $e) { id email emailVerified } }`;
 const LINK = /(http:\/\/\S+\/links\/email\/verify\?token=\S+)/;
 
@@ -22,25 +16,25 @@ async function open(link: string, json = false): Promise<{ status: number; body:
 
 describe('e-mail login (terms 3.1.1: login by mobile number or e-mail)', () => {
   test('setEmail sends a signed link; the address is a login only once the link is opened, and the link works once', async () => {
-    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
-    const set = await h.gql(SET_EMAIL, { e: 'Daniyar@Mail.KZ' }, { token: accessToken });
-    expect(set.data.setEmail).toEqual({ id: DANIYAR.id, email: 'Daniyar@mail.kz', emailVerified: false });
-    expect(IdentityHarness.code(await h.login('daniyar@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
+    const { accessToken } = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
+    const set = await h.gql(SET_EMAIL, { e: 'Nurlan@Mail.KZ' }, { token: accessToken });
+    expect(set.data.setEmail).toEqual({ id: NURLAN.id, email: 'Nurlan@mail.kz', emailVerified: false });
+    expect(IdentityHarness.code(await h.login('nurlan@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
 
-    const mail = await h.waitForMail('daniyar@mail.kz');
-    expect(mail.subject).toBe('Beeline жеке кабинеті: e-mail мекенжайын растаңыз'); // Daniyar reads Kazakh
+    const mail = await h.waitForMail('nurlan@mail.kz');
+    expect(mail.subject).toBe('Beeline жеке кабинеті: e-mail мекенжайын растаңыз'); // Nurlan reads Kazakh
     const link = mail.text.match(LINK)![1]!;
     expect(link.startsWith(`${h.platform.publicUrl}/links/email/verify?token=`)).toBe(true);
     const opened = await open(link.replace(h.platform.publicUrl, h.url));
     expect(opened.status).toBe(200);
     expect(opened.body).toContain('E-mail расталды');
 
-    expect((await h.loginOk('Daniyar@mail.kz', DEMO_PASSWORD)).subscriber.id).toBe(DANIYAR.id);
-    expect((await h.gql(`{ me { email emailVerified } }`, {}, { token: accessToken })).data.me).toEqual({ email: 'Daniyar@mail.kz', emailVerified: true });
+    expect((await h.loginOk('Nurlan@mail.kz', DEMO_PASSWORD)).subscriber.id).toBe(NURLAN.id);
+    expect((await h.gql(`{ me { email emailVerified } }`, {}, { token: accessToken })).data.me).toEqual({ email: 'Nurlan@mail.kz', emailVerified: true });
     const again = await open(link.replace(h.platform.publicUrl, h.url), true);
     expect(again.status).toBe(400);
     expect(JSON.parse(again.body)).toMatchObject({ verified: false, reason: 'used' });
-    expect((await h.activity(DANIYAR.id)).map((a) => a.action)).toEqual(expect.arrayContaining(['EMAIL_SET', 'EMAIL_VERIFIED']));
+    expect((await h.activity(NURLAN.id)).map((a) => a.action)).toEqual(expect.arrayContaining(['EMAIL_SET', 'EMAIL_VERIFIED']));
   });
 
   test('forged, altered and expired links are refused; a newer address voids the older link', async () => {
@@ -66,28 +60,28 @@ describe('e-mail login (terms 3.1.1: login by mobile number or e-mail)', () => {
   });
 
   test('an address verified by another subscriber cannot be taken (CONFLICT); null removes the e-mail login', async () => {
-    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const { accessToken } = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
     const taken = await h.gql(SET_EMAIL, { e: 'aigerim@example.kz' }, { token: accessToken });
     expect(IdentityHarness.code(taken)).toBe('CONFLICT');
     expect(taken.errors?.[0]?.extensions?.field).toBe('email');
     expect(IdentityHarness.code(await h.gql(SET_EMAIL, { e: 'not an address' }, { token: accessToken }))).toBe('BAD_USER_INPUT');
-    expect((await h.gql(SET_EMAIL, { e: null }, { token: accessToken })).data.setEmail).toEqual({ id: DANIYAR.id, email: null, emailVerified: false });
-    expect(IdentityHarness.code(await h.login('daniyar@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
+    expect((await h.gql(SET_EMAIL, { e: null }, { token: accessToken })).data.setEmail).toEqual({ id: NURLAN.id, email: null, emailVerified: false });
+    expect(IdentityHarness.code(await h.login('nurlan@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
     expect(IdentityHarness.code(await h.gql(SET_EMAIL, { e: 'x@y.kz' }))).toBe('UNAUTHENTICATED');
   });
 });
 
 describe('language of the subscriber', () => {
   test('setLanguage changes the language of later SMS; other services learn it by event; it is in the activity record', async () => {
-    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const { accessToken } = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
     const result = await h.gql(`mutation { setLanguage(language: EN) { id language } }`, {}, { token: accessToken });
-    expect(result.data.setLanguage).toEqual({ id: DANIYAR.id, language: 'EN' });
-    expect((await h.events('SubscriberLanguageChanged')).slice(-1)).toEqual([{ subscriberId: DANIYAR.id, language: 'EN' }]);
-    expect((await h.activity(DANIYAR.id)).map((a) => a.details)).toContain('KK -> EN');
+    expect(result.data.setLanguage).toEqual({ id: NURLAN.id, language: 'EN' });
+    expect((await h.events('SubscriberLanguageChanged')).slice(-1)).toEqual([{ subscriberId: NURLAN.id, language: 'EN' }]);
+    expect((await h.activity(NURLAN.id)).map((a) => a.details)).toContain('KK -> EN');
     h.clock.advance(3600_000);
-    const count = h.sms(DANIYAR.msisdn).length;
-    await h.gql(`mutation { requestPassword(msisdn: "${DANIYAR.msisdn}") }`, {}, { headers: { 'x-client-address': '10.7.7.7' } });
-    const [text] = await h.waitForSms(DANIYAR.msisdn, /password/, count);
+    const count = h.sms(NURLAN.msisdn).length;
+    await h.gql(`mutation { requestPassword(msisdn: "${NURLAN.msisdn}") }`, {}, { headers: { 'x-client-address': '10.7.7.7' } });
+    const [text] = await h.waitForSms(NURLAN.msisdn, /password/, count);
     expect(text).toMatch(/^Your Beeline Personal Cabinet password/);
     expect(IdentityHarness.code(await h.gql(`mutation { setLanguage(language: DE) { id } }`, {}, { token: accessToken }))).toBe('BAD_USER_INPUT');
     await h.gql(`mutation { setLanguage(language: KK) { id } }`, {}, { token: accessToken });
@@ -107,7 +101,7 @@ describe('token keys and the federated Subscriber entity', () => {
     expect(body.keys).toHaveLength(1);
     expect(body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
     expect(body.keys[0]!.d).toBeUndefined();
-    const { accessToken } = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const { accessToken } = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
     expect(JSON.parse(Buffer.from(accessToken.split('.')[0]!, 'base64url').toString()).kid).toBe(body.keys[0]!.kid);
   });
 

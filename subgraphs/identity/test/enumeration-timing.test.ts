@@ -1,4 +1,5 @@
 import { DEMO_PASSWORD } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { IdentityHarness } from './support/identity-harness';
 
 /**
@@ -6,18 +7,14 @@ import { IdentityHarness } from './support/identity-harness';
  * evaluation each — in requestPassword and in login. Measured with a realistic KDF cost (2^14) so the KDF, not
  * noise, dominates; medians of several calls, interleaved, must stay within a factor of 1.5.
  */
-let h: IdentityHarness;
-beforeAll(async () => {
-  h = await IdentityHarness.start({
+const h = suiteFixture(() =>
+  IdentityHarness.start({
     identity: {
       kdf: { log2N: 14, r: 8, p: 1 },
       rateLimits: { passwordRequestCooldownSeconds: 0, passwordRequestsPerNumberPerHour: 1000, passwordRequestsPerAddressPerHour: 1000, loginMaxFailures: 1000, loginMaxFailuresPerAddress: 1000 },
     },
-  });
-});
-afterAll(async () => {
-  await h?.stop();
-});
+  }),
+);
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,22 +1,17 @@
 import type { DomainEvent } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
 import { ActivityRecorder } from '../src/activity/activity-recorder';
-import { AIGERIM, IdentityHarness, NURLAN, code } from './features-harness';
+import { AIGERIM, IdentityHarness, NURLAN, code } from './support/features-harness';
 
 const ACTIVITY = `query ($first: Int, $after: String) { me { activity(first: $first, after: $after) {
   edges { cursor node { id at action viaManagement channel details actorKind actor { id msisdn } } }
   pageInfo { hasNextPage endCursor } } } }`;
 
 describe('identity features: the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
-  let h: IdentityHarness;
+  // The relay is poked on every write; a slow poll keeps background statements out of the N+1 count.
+  const h = suiteFixture(() => IdentityHarness.start({ relayPollMs: 60_000 }));
   let nextId = 1;
-  beforeAll(async () => {
-    // The relay is poked on every write; a slow poll keeps background statements out of the N+1 count.
-    h = await IdentityHarness.start({ relayPollMs: 60_000 });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
 
   function activityEvent(stream: string, payload: Record<string, unknown>, type = 'ActivityRecorded'): DomainEvent {
     return { stream, id: nextId++, type, payload, occurredAt: h.clock.now().toISOString() };

@@ -1,20 +1,15 @@
 import { OutboxEventEntity } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
 import { AshyqRecordEntity, ConsentHistoryEntity } from '../src/consents/consent.entities';
 import { SubscriberEntity } from '../src/subscribers/subscriber.entity';
-import { AIGERIM, IdentityHarness, UNREGISTERED, code } from './features-harness';
+import { AIGERIM, IdentityHarness, UNREGISTERED, code } from './support/features-harness';
 
 const CONSENTS = `query { me { id consents { purpose granted changedAt termsVersion } consentHistory { purpose granted channel source termsVersion } } }`;
 const SET_CONSENT = `mutation ($p: ConsentPurpose!, $g: Boolean!, $c: Boolean) { setConsent(purpose: $p, granted: $g, confirm: $c) { purpose granted changedAt termsVersion } }`;
 
 describe('identity features: consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
-  let h: IdentityHarness;
-  beforeAll(async () => {
-    h = await IdentityHarness.start();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = suiteFixture(() => IdentityHarness.start());
 
   it('registration (first login, 3.1.1) records consent to processing and partners (2.11) and to e-mail and SMS offers (6.4), with channel and terms version', async () => {
     await h.graphql('mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }', { m: UNREGISTERED.msisdn });

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { ManagementRequestEntity, ManagementStatus } from '@selfcare/delegation';
-import { AIGERIM, HOME, IdentityHarness, NURLAN, STEPPE, code } from './features-harness';
+import { suiteFixture } from '@selfcare/shared/testing';
+import { grantManagement } from '../../delegation/test/support/grants';
+import { AIGERIM, HOME, IdentityHarness, NURLAN, STEPPE, code } from './support/features-harness';
 
 const FIELDS = `consents { purpose granted } consentHistory { purpose } notifyBy termsAcceptances { version }
   notifications(first: 10) { edges { node { id title } } }
@@ -13,42 +13,10 @@ const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on
  * "may this caller manage that number?"; the grants are put in its database as the 5.6 procedure leaves them.
  */
 describe('identity features: reading a managed number (terms 4.3, 2.5)', () => {
-  let h: IdentityHarness;
-  beforeAll(async () => {
-    h = await IdentityHarness.start({ withDelegation: true, relayPollMs: 60_000 });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = suiteFixture(() => IdentityHarness.start({ withDelegation: true, relayPollMs: 60_000 }));
 
-  async function grant(requesterId: string, requesterMsisdn: string, ownerId: string, ownerMsisdn: string): Promise<void> {
-    const now = h.clock.now();
-    await h.delegation!.running.runtime.database.transaction((m) =>
-      m.insert(ManagementRequestEntity, {
-        id: randomUUID(),
-        status: ManagementStatus.ACTIVE,
-        requesterId,
-        requesterMsisdn,
-        ownerMsisdn,
-        ownerId,
-        channel: 'WEB',
-        openKey: null,
-        confirmationCodeHash: null,
-        confirmationExpiresAt: null,
-        confirmationFailures: 0,
-        confirmedAt: now,
-        confirmedVia: 'CABINET',
-        activationCodeHash: null,
-        activationExpiresAt: null,
-        activationAttemptsLeft: null,
-        activatedAt: now,
-        endedAt: null,
-        endedBy: null,
-        createdAt: now,
-        updatedAt: now,
-      }),
-    );
-  }
+  const grant = (requesterId: string, requesterMsisdn: string, ownerId: string, ownerMsisdn: string) =>
+    grantManagement(h.delegation!, requesterId, ownerId, ownerMsisdn, requesterMsisdn);
 
   it("a manager reads the owner's consents, notifications and activity; marks a notification read", async () => {
     await grant(NURLAN.id, NURLAN.msisdn, AIGERIM.id, AIGERIM.msisdn);

@@ -1,24 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { BroadcastWorker } from '../src/notices/broadcast-worker';
 import { enqueueBroadcast } from '../src/notices/broadcast.store';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from '../src/notices/notice.entities';
 import { SubscriberEntity } from '../src/subscribers/subscriber.entity';
-import { AIGERIM, DEMO_PASSWORD, HOME, IdentityHarness, NURLAN, STEPPE, code } from './features-harness';
+import { AIGERIM, DEMO_PASSWORD, HOME, IdentityHarness, NURLAN, STEPPE, code } from './support/features-harness';
 
 const BROADCAST = `mutation ($t: String!, $b: String!, $k: SubscriberKind) { broadcastNotice(title: $t, body: $b, kind: $k) { id status kind delivered } }`;
 const STATUS = `query ($id: ID!) { noticeBroadcast(id: $id) { status delivered finishedAt } }`;
 const NOTIFICATIONS = `query ($first: Int, $after: String) { me { notifications(first: $first, after: $after) { edges { cursor node { id title body createdAt read } } pageInfo { hasNextPage endCursor } } } }`;
 
 describe('identity features: in-cabinet notifications and the operator broadcast (terms 2.8)', () => {
-  let h: IdentityHarness;
+  const h = suiteFixture(() => IdentityHarness.start({ withDelegation: true }));
   let operator: string;
   beforeAll(async () => {
-    h = await IdentityHarness.start({ withDelegation: true });
     operator = await h.staffLogin('OPERATOR');
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   async function finished(id: string): Promise<{ status: string; delivered: number }> {
@@ -171,13 +168,7 @@ describe('identity features: in-cabinet notifications and the operator broadcast
 });
 
 describe('identity features: notification preferences (terms 5.1)', () => {
-  let h: IdentityHarness;
-  beforeAll(async () => {
-    h = await IdentityHarness.start();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = suiteFixture(() => IdentityHarness.start());
 
   it('notifyBy defaults to the cabinet; setNotifyBy keeps a fixed order without duplicates and is recorded', async () => {
     const token = await h.login(AIGERIM.msisdn, undefined, 'MOBILE_APP');

@@ -1,24 +1,19 @@
 import { ManualClock, OutboxEventEntity } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
 import { AshyqRecordEntity, ConsentHistoryEntity } from '../src/consents/consent.entities';
 import { CabinetNotificationEntity } from '../src/notices/notice.entities';
 import { SessionEntity } from '../src/sessions/session.entity';
 import { SubscriberEntity } from '../src/subscribers/subscriber.entity';
 import { TermsAcceptanceEntity } from '../src/terms/terms.entities';
-import { AIGERIM, DEMO_PASSWORD, HOME, IdentityHarness, NURLAN, STEPPE, code } from './features-harness';
+import { AIGERIM, DEMO_PASSWORD, HOME, IdentityHarness, NURLAN, STEPPE, code } from './support/features-harness';
 
 const DAY = 24 * 3600 * 1000;
 const TERMINATE = 'mutation ($id: ID!) { terminateContract(subscriberId: $id) { accessStatus } }';
 
 describe('identity features: retention of personal data, 3 years after the contract ended (terms 2.11)', () => {
-  let h: IdentityHarness;
   const start = new Date();
-  beforeAll(async () => {
-    h = await IdentityHarness.start({ clock: new ManualClock(start) });
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = suiteFixture(() => IdentityHarness.start({ clock: new ManualClock(start) }));
 
   it('erases or anonymizes a terminated contract exactly when its 3 years are over, keeping what the law needs without personal data', async () => {
     // Steppe has data of every kind: sessions with a device, notices, Ashyq data, consents, activity with details.

@@ -1,8 +1,9 @@
+import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
 import { INITIAL_TERMS } from '../src/features-migrations/1764200000000-identity-features';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from '../src/notices/notice.entities';
 import { TermsAcceptanceEntity } from '../src/terms/terms.entities';
-import { AIGERIM, IdentityHarness, NURLAN, STEPPE, UNREGISTERED, code } from './features-harness';
+import { AIGERIM, IdentityHarness, NURLAN, STEPPE, UNREGISTERED, code } from './support/features-harness';
 
 const CURRENT = '{ currentTerms { version url publishedAt } }';
 const PUBLISH = 'mutation ($v: String!, $u: String!) { publishTerms(version: $v, url: $u) { version url publishedAt } }';
@@ -10,13 +11,7 @@ const ACCEPT = 'mutation ($v: String!) { acceptTerms(version: $v) { version } }'
 const ACCEPTANCES = '{ me { termsAcceptances { version acceptedAt channel method } } }';
 
 describe('identity features: terms versions, their publication and acceptance (terms 6.1, 6.2, 6.6, 3.5)', () => {
-  let h: IdentityHarness;
-  beforeAll(async () => {
-    h = await IdentityHarness.start();
-  });
-  afterAll(async () => {
-    await h?.stop();
-  });
+  const h = suiteFixture(() => IdentityHarness.start());
 
   async function waitForTermsDelivery(version: string): Promise<NoticeBroadcastEntity> {
     const deadline = Date.now() + 15_000;

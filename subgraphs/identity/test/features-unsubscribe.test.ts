@@ -1,12 +1,13 @@
 import { createHmac } from 'node:crypto';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { ConsentEntity, ConsentHistoryEntity } from '../src/consents/consent.entities';
-import { AIGERIM, HOME, IdentityHarness, STEPPE, UNREGISTERED } from './features-harness';
+import { AIGERIM, HOME, IdentityHarness, STEPPE, UNREGISTERED } from './support/features-harness';
 
 const BROADCAST = `mutation ($t: String!, $b: String!) { broadcastNotice(title: $t, body: $b, byEmail: true) { id status } }`;
 const STATUS = `query ($id: ID!) { noticeBroadcast(id: $id) { status delivered emailed } }`;
 
 describe('identity features: one-click unsubscribe in every marketing e-mail (terms 6.4, RFC 8058)', () => {
-  let h: IdentityHarness;
+  const h = suiteFixture(() => IdentityHarness.start());
   let staff: string;
 
   async function broadcastByEmail(title: string): Promise<void> {
@@ -32,11 +33,7 @@ describe('identity features: one-click unsubscribe in every marketing e-mail (te
   }
 
   beforeAll(async () => {
-    h = await IdentityHarness.start();
     staff = await h.staffLogin();
-  });
-  afterAll(async () => {
-    await h?.stop();
   });
 
   let aigerimLink = '';

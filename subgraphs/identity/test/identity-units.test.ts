@@ -6,7 +6,7 @@ import { parseLogin } from '../src/subscribers/subscriber.service';
 import { parseStaffAccounts } from '../src/staff/staff-config';
 import { LinkSigner } from '../src/email/link-token';
 import { loadIdentityConfig } from '../src/config';
-import { TEST_KDF } from './support/identity-harness';
+import { TEST_KDF } from './support/identity';
 
 describe('password hashing (scrypt, memory-hard)', () => {
   test('the default cost is N=2^15, r=8, p=1: 32 MiB per evaluation, parameters stored with the hash', async () => {

@@ -1,17 +1,12 @@
 import { DEMO_PASSWORD } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
 import { IdentityHarness } from './support/identity-harness';
 
 /**
  * terms 3.1.1 (registration by SMS password, login by number or e-mail), (1) channel rule, 3.3 access,
  * lock-outs and rate limits — against the identity subgraph running for real (HTTP, its database, outbox, SMS centre).
  */
-let h: IdentityHarness;
-beforeAll(async () => {
-  h = await IdentityHarness.start();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = suiteFixture(() => IdentityHarness.start());
 
 const REQUEST = `mutation ($msisdn: PhoneNumber!) { requestPassword(msisdn: $msisdn) }`;
 let addressCounter = 0;

@@ -1,18 +1,11 @@
 import { DEMO_PASSWORD, generateSigningKeyPem, signingKeyFromPem, signJwt } from '@selfcare/shared';
+import { suiteFixture } from '@selfcare/shared/testing';
+import { AIGERIM, NURLAN, STEPPE } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
 
 /** terms 4.1 (see and end sessions, change password), 3.5 (sessions and devices show what happened), token handling. */
-let h: IdentityHarness;
-beforeAll(async () => {
-  h = await IdentityHarness.start();
-});
-afterAll(async () => {
-  await h?.stop();
-});
+const h = suiteFixture(() => IdentityHarness.start());
 
-const AIGERIM = { id: '5f1c2a8e-0001-4a6b-9c1d-000000000001', msisdn: '+77051234567' };
-const DANIYAR = { id: '5f1c2a8e-0002-4a6b-9c1d-000000000002', msisdn: '+77071112233' };
-const STEPPE = { id: '5f1c2a8e-0003-4a6b-9c1d-000000000003', msisdn: '+77772223344' };
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const REFRESH = `mutation ($t: String!) { refreshSession(refreshToken: $t) { accessToken refreshToken accessTokenExpiresAt subscriber { id } } }`;
 const ME = `{ me { id msisdn sessions { id channel device createdAt lastSeenAt current } } }`;
@@ -36,13 +29,13 @@ describe('me', () => {
   test('an expired access token is refused (UNAUTHENTICATED); refreshing gives a working one', async () => {
     const real = h.clock.now();
     h.clock.set(new Date(real.getTime() - 3600_000));
-    const old = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const old = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
     h.clock.set(real);
     const refused = await h.gql(`{ me { id } }`, {}, { token: old.accessToken });
     expect(IdentityHarness.code(refused)).toBe('UNAUTHENTICATED');
     expect(refused.errors?.[0]?.extensions?.reason).toBe('token expired');
     const renewed = await h.gql(REFRESH, { t: old.refreshToken });
-    expect((await h.gql(`{ me { id } }`, {}, { token: renewed.data.refreshSession.accessToken })).data.me.id).toBe(DANIYAR.id);
+    expect((await h.gql(`{ me { id } }`, {}, { token: renewed.data.refreshSession.accessToken })).data.me.id).toBe(NURLAN.id);
   });
 });
 
@@ -102,7 +95,7 @@ describe('sessions and devices (terms 4.1, 3.5)', () => {
   });
 
   test('logout ends the current session: its access token is refused at once, its refresh token too', async () => {
-    const login = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
+    const login = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
     expect((await h.gql(`mutation { logout }`, {}, { token: login.accessToken })).data).toEqual({ logout: true });
     expect(await meCode(login.accessToken)).toBe('UNAUTHENTICATED');
     expect(IdentityHarness.code(await h.gql(REFRESH, { t: login.refreshToken }))).toBe('UNAUTHENTICATED');
@@ -110,8 +103,8 @@ describe('sessions and devices (terms 4.1, 3.5)', () => {
   });
 
   test('endSession ends one session (its tokens stop working); another subscriber’s session id is NOT_FOUND', async () => {
-    const phone = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD, 'MOBILE_APP', { platform: 'Android' });
-    const laptop = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD, 'WEB');
+    const phone = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD, 'MOBILE_APP', { platform: 'Android' });
+    const laptop = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD, 'WEB');
     const sessions = (await h.gql(ME, {}, { token: laptop.accessToken })).data.me.sessions;
     const phoneSession = sessions.find((s: { channel: string; current: boolean; device: string | null }) => s.channel === 'MOBILE_APP' && !s.current && s.device === 'Android · My Beeline');
     const stranger = await h.loginOk(AIGERIM.msisdn, DEMO_PASSWORD);
@@ -126,7 +119,7 @@ describe('sessions and devices (terms 4.1, 3.5)', () => {
     expect(await meCode(laptop.accessToken)).toBeUndefined();
     const again = await h.gql(`mutation ($id: ID!) { endSession(id: $id) }`, { id: phoneSession.id }, { token: laptop.accessToken });
     expect(IdentityHarness.code(again)).toBe('NOT_FOUND');
-    expect((await h.activity(DANIYAR.id)).map((a) => a.action)).toContain('SESSION_ENDED');
+    expect((await h.activity(NURLAN.id)).map((a) => a.action)).toContain('SESSION_ENDED');
   });
 
   test('endOtherSessions ends all but the current one and says how many', async () => {
@@ -165,18 +158,18 @@ describe('subscriber(msisdn) and the owner-only sessions field (terms 2.5, 4.3)'
   const QUERY = `query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id msisdn } }`;
 
   test('own number: yes; another number, known or not: FORBIDDEN (no enumeration); a managed number: yes, but not its sessions', async () => {
-    const daniyar = await h.loginOk(DANIYAR.msisdn, DEMO_PASSWORD);
-    expect((await h.gql(QUERY, { m: '8 707 111 22 33' }, { token: daniyar.accessToken })).data.subscriber.id).toBe(DANIYAR.id);
-    const known = await h.gql(QUERY, { m: AIGERIM.msisdn }, { token: daniyar.accessToken });
-    const unknown = await h.gql(QUERY, { m: '+77019998877' }, { token: daniyar.accessToken });
+    const nurlan = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
+    expect((await h.gql(QUERY, { m: '8 707 111 22 33' }, { token: nurlan.accessToken })).data.subscriber.id).toBe(NURLAN.id);
+    const known = await h.gql(QUERY, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });
+    const unknown = await h.gql(QUERY, { m: '+77019998877' }, { token: nurlan.accessToken });
     expect(IdentityHarness.code(known)).toBe('FORBIDDEN');
     expect(IdentityHarness.code(unknown)).toBe('FORBIDDEN');
     expect(known.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
 
-    h.grants.add(`${DANIYAR.id}->${AIGERIM.id}`); // delegation answers: Daniyar manages Aigerim's number (4.3)
-    const managed = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id msisdn } }`, { m: AIGERIM.msisdn }, { token: daniyar.accessToken });
+    h.grants.add(`${NURLAN.id}->${AIGERIM.id}`); // delegation answers: Nurlan manages Aigerim's number (4.3)
+    const managed = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id msisdn } }`, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });
     expect(managed.data.subscriber).toEqual({ id: AIGERIM.id, msisdn: AIGERIM.msisdn });
-    const sessions = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id sessions { id } } }`, { m: AIGERIM.msisdn }, { token: daniyar.accessToken });
+    const sessions = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id sessions { id } } }`, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });
     expect(IdentityHarness.code(sessions)).toBe('FORBIDDEN');
     expect(sessions.errors?.[0]?.path).toEqual(['subscriber', 'sessions']);
     h.grants.clear();
