@@ -88,7 +88,9 @@ async function graphql(url, query, variables, token) {
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'bench-broadcast-'));
-  const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/bench_identity_broadcast';
+  let databaseUrl = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/bench_identity_broadcast';
+  // A server URL without a database (as the other benchmarks take it) gets this benchmark's own database.
+  if (/^(mysql|mariadb):\/\/[^/]+\/?$/.test(databaseUrl)) databaseUrl = `${databaseUrl.replace(/\/$/, '')}/bench_identity_broadcast`;
   const mariadb = !databaseUrl.startsWith('sqlite');
   if (mariadb) await dropMariaDb(databaseUrl);
   // A broadcast without byEmail/bySms sends nothing: the transports refuse.
