@@ -54,9 +54,11 @@ describe('balanceChanged over websockets through the gateway', () => {
   }
 
   it('pushes each balance change with fields from identity, catalog and billing, then resumes after a disconnect', async () => {
-    const first = subscribe({ id: subscriberId });
+    // A client loads the ledger, then subscribes after its newest entry: nothing falls between the two.
+    const ledger = await t.graphql(`{ me { account { entries(first: 1) { edges { cursor } } } } }`, {}, { token });
+    const newest = ledger.data!.me.account.entries.edges[0].cursor as string;
+    const first = subscribe({ id: subscriberId, after: newest });
     const pending = first.events.next();
-    await new Promise((r) => setTimeout(r, 300)); // the subscription is established before the change
     await charge(150_00, 'ws-test-1');
     const event = (await pending).value;
     expect(event.errors).toBeUndefined();
@@ -86,6 +88,15 @@ describe('balanceChanged over websockets through the gateway', () => {
     const { events } = subscribe({ id: subscriberId }, other.accessToken);
     const result = (await events.next()).value;
     expect(result.errors[0].extensions.code).toBe('FORBIDDEN');
+  });
+
+  it('refuses a cursor that is not one of this account ledger entries with BAD_USER_INPUT', async () => {
+    const other = await t.login('+77071112233', 'Demo-2026');
+    const ledger = await t.graphql(`{ me { account { entries(first: 1) { edges { cursor } } } } }`, {}, { token: other.accessToken });
+    const foreignCursor = ledger.data!.me.account.entries.edges[0].cursor as string;
+    const { events } = subscribe({ id: subscriberId, after: foreignCursor });
+    const result = (await events.next()).value;
+    expect(result.errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
   });
 
   it('refuses a subscription without a token with UNAUTHENTICATED', async () => {

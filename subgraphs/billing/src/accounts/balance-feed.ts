@@ -58,9 +58,15 @@ export class BalanceFeed {
     await this.accessPolicy.assertMayManage(ctx, subscriberId);
     const account = await this.database.manager.findOne(AccountEntity, { where: { subscriberId } });
     if (!account) throw new BillingError(ErrorCode.NOT_FOUND);
+    // `after` is a ledger entry's cursor: one from an earlier balanceChanged event or from `account.entries`,
+    // so a client can load the ledger and then subscribe from its newest entry without a gap.
     const cursor = decodeCursor(after);
-    if (cursor && (cursor.id !== account.id || typeof cursor.k !== 'number' || !Number.isInteger(cursor.k) || cursor.k < 0)) {
-      throw badInput('after');
+    if (cursor) {
+      const entry =
+        typeof cursor.k === 'number' && Number.isInteger(cursor.k)
+          ? await this.database.manager.findOne(LedgerEntryEntity, { where: { id: cursor.id, accountId: account.id, seq: cursor.k } })
+          : null;
+      if (!entry) throw badInput('after');
     }
     const rows = liveFeed<LedgerEntryEntity, number>({
       startAt: async () =>
@@ -93,7 +99,7 @@ export class BalanceFeed {
             balance: Money.fromMinor(row.balanceAfterMinor),
             delta: Money.fromMinor(row.amountMinor),
             entry: toLedgerEntry(row, ctx.language),
-            cursor: encodeCursor({ k: row.seq, id: account.id }),
+            cursor: encodeCursor({ k: row.seq, id: row.id }),
           }),
         };
       },
