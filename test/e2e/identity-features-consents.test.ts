@@ -1,3 +1,4 @@
+import { eventually } from '@selfcare/shared/testing';
 import { DEMO_PASSWORD } from '@selfcare/shared';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { TestSystem } from '../support/system';
@@ -26,15 +27,6 @@ async function staffToken(role: 'OPERATOR' | 'ADMIN' = 'OPERATOR'): Promise<stri
   return result.data.staffLogin.accessToken;
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!accept(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
-}
 
 const CONSENTS = `{ me { consents { purpose granted } } }`;
 const consentOf = async (token: string, purpose: string) =>

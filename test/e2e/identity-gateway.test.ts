@@ -1,3 +1,4 @@
+import { eventually } from '@selfcare/shared/testing';
 import { DEMO_PASSWORD } from '@selfcare/shared';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { TestSystem, passwordIn } from '../support/system';
@@ -36,15 +37,6 @@ async function direct(subgraph: 'catalog' | 'billing' | 'identity', query: strin
   return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
 }
 
-async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!accept(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    last = await probe();
-  }
-  return last;
-}
 
 const ENTITY_TARIFF = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { tariff { code } } } }`;
 const ENTITY_ACCOUNT = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { account { number } } } }`;

@@ -28,3 +28,17 @@ export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<
     }
   }
 }
+
+/**
+ * Probes until `accept` holds or the time is up, and returns the last value either way, so the assertion that
+ * follows shows what actually arrived (for effects that travel through the outbox and the bus).
+ */
+export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await probe();
+  while (!accept(last) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await probe();
+  }
+  return last;
+}
