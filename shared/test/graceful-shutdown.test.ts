@@ -1,6 +1,35 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createLogger, ServiceMetrics, startGraphQLService } from '../src';
 
+/** A service whose one field takes 300 ms; `events` records when operations and shutdown steps happen. */
+function slowService(name: string, events: string[], shutdownSteps: string[]) {
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({
+      name: 'Query',
+      fields: {
+        slow: {
+          type: GraphQLString,
+          resolve: async () => {
+            await new Promise((r) => setTimeout(r, 300));
+            events.push('operation finished');
+            return 'done';
+          },
+        },
+      },
+    }),
+  });
+  return startGraphQLService({
+    name,
+    port: 0,
+    host: '127.0.0.1',
+    schema,
+    logger: createLogger(name, 'silent'),
+    metrics: new ServiceMetrics(name),
+    buildContext: async () => ({}),
+    onShutdown: shutdownSteps.map((step) => async () => void events.push(step)),
+  });
+}
+
 /**
  * Every service stops the same way: it stops taking requests, answers the ones it already has, and only then
  * runs its shutdown steps (consumers, relay batch, database) in order.
@@ -8,34 +37,7 @@ import { createLogger, ServiceMetrics, startGraphQLService } from '../src';
 describe('graceful shutdown of a service', () => {
   it('answers the requests in flight before running the shutdown steps', async () => {
     const events: string[] = [];
-    const schema = new GraphQLSchema({
-      query: new GraphQLObjectType({
-        name: 'Query',
-        fields: {
-          slow: {
-            type: GraphQLString,
-            resolve: async () => {
-              await new Promise((r) => setTimeout(r, 300));
-              events.push('request answered');
-              return 'done';
-            },
-          },
-        },
-      }),
-    });
-    const service = await startGraphQLService({
-      name: 'shutdown-test',
-      port: 0,
-      host: '127.0.0.1',
-      schema,
-      logger: createLogger('shutdown-test', 'silent'),
-      metrics: new ServiceMetrics('shutdown-test'),
-      buildContext: async () => ({}),
-      onShutdown: [
-        async () => void events.push('relay stopped'),
-        async () => void events.push('database closed'),
-      ],
-    });
+    const service = await slowService('shutdown-test', events, ['relay stopped', 'database closed']);
     const requests = Array.from({ length: 10 }, () =>
       fetch(service.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ slow }' }) }).then(
         async (r) => ({ status: r.status, body: (await r.json()) as { data: { slow: string } } }),
@@ -48,7 +50,7 @@ describe('graceful shutdown of a service', () => {
     const answers = await Promise.all(requests);
     await stopped;
     expect(answers.every((a) => a.status === 200 && a.body.data.slow === 'done')).toBe(true);
-    expect(events).toEqual([...Array(10).fill('request answered'), 'relay stopped', 'database closed']);
+    expect(events).toEqual([...Array(10).fill('operation finished'), 'relay stopped', 'database closed']);
     expect(service.inFlight()).toBe(0);
   });
 });
@@ -56,31 +58,7 @@ describe('graceful shutdown of a service', () => {
 describe('graceful shutdown when a client hung up', () => {
   it('lets the abandoned operation finish before closing what it uses', async () => {
     const events: string[] = [];
-    const schema = new GraphQLSchema({
-      query: new GraphQLObjectType({
-        name: 'Query',
-        fields: {
-          slow: {
-            type: GraphQLString,
-            resolve: async () => {
-              await new Promise((r) => setTimeout(r, 300));
-              events.push('operation finished');
-              return 'done';
-            },
-          },
-        },
-      }),
-    });
-    const service = await startGraphQLService({
-      name: 'shutdown-abandoned',
-      port: 0,
-      host: '127.0.0.1',
-      schema,
-      logger: createLogger('shutdown-abandoned', 'silent'),
-      metrics: new ServiceMetrics('shutdown-abandoned'),
-      buildContext: async () => ({}),
-      onShutdown: [async () => void events.push('database closed')],
-    });
+    const service = await slowService('shutdown-abandoned', events, ['database closed']);
     const abort = new AbortController();
     const request = fetch(service.graphqlUrl, {
       method: 'POST',

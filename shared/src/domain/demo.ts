@@ -95,3 +95,17 @@ export const demoSubscribers: DemoSubscriber[] = [
     accountNumber: 'KZ-200000005',
   },
 ];
+
+/**
+ * Monthly fees of the demo tariffs and services in tiyn, as catalog's demo publishes them; billing posts them
+ * as the demo ledger's charges and detailing lists them as periodic charges (demo data only).
+ */
+export const demoMonthlyFees: Record<string, { name: string; minor: number }> = {
+  BEELINE_S: { name: 'Beeline S', minor: 299_000 },
+  BEELINE_M: { name: 'Beeline M', minor: 499_000 },
+  BEELINE_L: { name: 'Beeline L', minor: 799_000 },
+  BUSINESS_PRO: { name: 'Business Pro', minor: 1_299_000 },
+  HOME_100: { name: 'Home Internet 100', minor: 699_000 },
+  ROAMING_PLUS: { name: 'Roaming Plus', minor: 149_000 },
+  CALLER_ID: { name: 'Caller ID', minor: 15_000 },
+};

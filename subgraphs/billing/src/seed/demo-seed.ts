@@ -1,23 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Clock, Database, Texts, demoSubscribers } from '@selfcare/shared';
+import { Clock, Database, Texts, demoSubscribers, demoMonthlyFees } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryKind, SavedCardEntity } from '../accounts/entities';
 import { LedgerService, creditLimitFor } from '../accounts/ledger-service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Monthly fees of the demo tariffs and services in tiyn — the same figures the catalog's demo publishes
- * (demo data only: real charges come from catalog orders through billing's API).
- */
-const demoMonthlyFees: Record<string, { name: string; minor: number }> = {
-  BEELINE_S: { name: 'Beeline S', minor: 299_000 },
-  BEELINE_M: { name: 'Beeline M', minor: 499_000 },
-  BEELINE_L: { name: 'Beeline L', minor: 799_000 },
-  BUSINESS_PRO: { name: 'Business Pro', minor: 1_299_000 },
-  HOME_100: { name: 'Home Internet 100', minor: 699_000 },
-  ROAMING_PLUS: { name: 'Roaming Plus', minor: 149_000 },
-  CALLER_ID: { name: 'Caller ID', minor: 15_000 },
-};
 
 const demoCards: Record<string, { brand: string; last4: string; expMonth: number; expYear: number }> = {
   '5f1c2a8e-0001-4a6b-9c1d-000000000001': { brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2028 },

@@ -1,3 +1,4 @@
+import { demoMonthlyFees } from '@selfcare/shared';
 import type { DemoSubscriber, Texts } from '@selfcare/shared';
 import { AllowanceUnitValue, Direction, UsageKind } from '../usage/entities';
 
@@ -21,17 +22,6 @@ export interface DemoUsage {
   allowanceUsed: number | null;
   description: Texts;
 }
-
-/** Monthly fees of the demo tariffs and services in tiyn, as the catalog's demo publishes them (demo data only). */
-const demoMonthlyFees: Record<string, { name: string; minor: number }> = {
-  BEELINE_S: { name: 'Beeline S', minor: 299_000 },
-  BEELINE_M: { name: 'Beeline M', minor: 499_000 },
-  BEELINE_L: { name: 'Beeline L', minor: 799_000 },
-  BUSINESS_PRO: { name: 'Business Pro', minor: 1_299_000 },
-  HOME_100: { name: 'Home Internet 100', minor: 699_000 },
-  ROAMING_PLUS: { name: 'Roaming Plus', minor: 149_000 },
-  CALLER_ID: { name: 'Caller ID', minor: 15_000 },
-};
 
 /** Roaming prices of the demo (Roaming Plus rates): per started minute, per SMS, per megabyte. */
 const ROAMING_CALL_PER_MINUTE = 15_000;
