@@ -11,6 +11,7 @@ void startOrExit(async () => {
     GATEWAY_PORT: env.port(4000),
     SUPERGRAPH_PATH: env.string(join(repositoryRoot(), 'schema', 'supergraph.graphql')),
     REDIS_URL: env.matching(/^rediss?:\/\//, 'must be a redis:// URL'),
+    REDIS_KEY_PREFIX: env.matching(/^[\w:.-]*$/, 'may hold letters, digits and : . _ - only', ''),
     TOKEN_ISSUER: env.string('selfcare-identity'),
     INTERNAL_API_TOKEN: env.secret(24),
     ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
@@ -38,7 +39,7 @@ void startOrExit(async () => {
     internalToken: config.INTERNAL_API_TOKEN,
     verifier: new AccessTokenVerifier(
       httpJwksSource(`${base(config.IDENTITY_URL)}/.well-known/jwks.json`),
-      new RedisRevocationStore(redis, config.ACCESS_TOKEN_TTL_SECONDS * 1000),
+      new RedisRevocationStore(redis, config.ACCESS_TOKEN_TTL_SECONDS * 1000, `${config.REDIS_KEY_PREFIX}selfcare:revoked`),
       config.TOKEN_ISSUER,
     ),
     onShutdown: [async () => void redis.disconnect()],

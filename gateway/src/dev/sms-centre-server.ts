@@ -19,5 +19,12 @@ void startOrExit(async () => {
   app.use(requestScopeMiddleware);
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: 'sms-centre' }));
   centre.mount(app);
-  app.listen(config.SMS_CENTRE_PORT, '0.0.0.0', () => logger.info({ port: config.SMS_CENTRE_PORT }, 'development SMS centre listening'));
+  const server = app.listen(config.SMS_CENTRE_PORT, '0.0.0.0', () => logger.info({ port: config.SMS_CENTRE_PORT }, 'development SMS centre listening'));
+  const shutdown = () => {
+    server.close(() => process.exit(0));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 10_000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 });

@@ -8,6 +8,8 @@ import { env, parseEnv } from '../config/config';
 export const platformEnvShape = {
   NODE_ENV: env.nodeEnv(),
   REDIS_URL: env.matching(/^rediss?:\/\//, 'must be a redis:// URL'),
+  /** Put before every Redis key (event streams, revocations): several platforms can share one Redis. */
+  REDIS_KEY_PREFIX: env.matching(/^[\w:.-]*$/, 'may hold letters, digits and : . _ - only', ''),
   SMS_CENTRE_URL: env.url(),
   SMS_CENTRE_SECRET: env.secret(16),
   SMTP_URL: env.matching(/^smtps?:\/\//, 'must be an smtp:// URL'),

@@ -26,12 +26,12 @@ export function runSubgraphProcess(definition: SubgraphDefinition | (() => Subgr
     const logger = createLogger(subgraph.name);
     const { default: Redis } = await import('ioredis');
     const redis = new Redis(platformEnv.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
-    const bus = new RedisStreamsEventBus(platformEnv.REDIS_URL);
+    const bus = new RedisStreamsEventBus(platformEnv.REDIS_URL, { keyPrefix: platformEnv.REDIS_KEY_PREFIX, logger });
     const platform: PlatformServices = {
       mode: 'distributed',
       production: platformEnv.NODE_ENV === 'production',
       bus,
-      revocations: new RedisRevocationStore(redis, platformEnv.ACCESS_TOKEN_TTL_SECONDS * 1000),
+      revocations: new RedisRevocationStore(redis, platformEnv.ACCESS_TOKEN_TTL_SECONDS * 1000, `${platformEnv.REDIS_KEY_PREFIX}selfcare:revoked`),
       sms: new HttpSmsCentreTransport(platformEnv.SMS_CENTRE_URL, platformEnv.SMS_CENTRE_SECRET),
       email: new SmtpEmailTransport(platformEnv.SMTP_URL, platformEnv.MAIL_FROM),
       directory: new ServiceDirectory({

@@ -1,0 +1,207 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { DevMailSink } from '@selfcare/gateway';
+import { generateSigningKeyPem } from '@selfcare/shared';
+import { TestDatabase, createTestDatabase, errorCode, eventually, graphql, waitFor } from '@selfcare/shared/testing';
+import { passwordIn } from '../support/system';
+
+/**
+ * The distributed mode for real: `npm run migrate`'s CLI, then the gateway, the five subgraphs and the SMS
+ * centre each as its own Node process on the built output, with Redis Streams as the bus and the revocation
+ * store, SMTP for e-mail, one database per subgraph (MariaDB with TEST_DATABASE_URL, else SQLite files).
+ * A staff member provisions a line; its tariff and account arrive through the bus; the subscriber gets a
+ * password by SMS, logs in and reads `me` across three subgraphs, verifies an e-mail over SMTP and logs in with it; a suspension in identity cuts the token off
+ * in another process at once; SIGTERM stops every process cleanly.
+ */
+const root = join(__dirname, '..', '..');
+const SUBGRAPHS = ['identity', 'catalog', 'billing', 'detailing', 'delegation'] as const;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('distributed mode: one process per service, Redis Streams, migrations', () => {
+  const processes: { name: string; child: ChildProcess; output: string[] }[] = [];
+  const databases: TestDatabase[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-distributed-'));
+  const keyPrefix = `t${process.pid}${randomBytes(3).toString('hex')}:`;
+  const mail = new DevMailSink();
+  let gatewayUrl = '';
+  let smsCentreUrl = '';
+  let env: NodeJS.ProcessEnv = {};
+  const databaseUrls: Record<string, string> = {};
+
+  function start(name: string, script: string, extra: NodeJS.ProcessEnv): ChildProcess {
+    const child = spawn(process.execPath, [join(root, script)], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout!.on('data', (chunk) => output.push(String(chunk)));
+    child.stderr!.on('data', (chunk) => output.push(String(chunk)));
+    processes.push({ name, child, output });
+    return child;
+  }
+
+  async function ready(url: string, name: string) {
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false)) || undefined,
+      30_000,
+      () => `${name} to be ready: ${processes.find((p) => p.name === name)?.output.join('').slice(-2000)}`,
+    );
+  }
+
+  beforeAll(async () => {
+    for (const name of SUBGRAPHS) {
+      if (process.env.TEST_DATABASE_URL) {
+        const db = await createTestDatabase(name);
+        databases.push(db);
+        databaseUrls[name] = db.url;
+      } else {
+        databaseUrls[name] = `sqlite:${join(dataDir, `${name}.sqlite`)}`;
+      }
+    }
+    const mailPort = await mail.start(0); // before picking the other ports, so it cannot take one of them
+    const ports = Object.fromEntries(await Promise.all([...SUBGRAPHS, 'gateway', 'sms'].map(async (n) => [n, await freePort()] as const)));
+    gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
+    smsCentreUrl = `http://127.0.0.1:${ports.sms}`;
+    const smsSecret = randomBytes(16).toString('hex');
+    env = {
+      PATH: process.env.PATH,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: keyPrefix,
+      SMS_CENTRE_URL: `${smsCentreUrl}/dev/sms-centre`,
+      SMS_CENTRE_SECRET: smsSecret,
+      SMTP_URL: `smtp://127.0.0.1:${mailPort}`,
+      INTERNAL_API_TOKEN: randomBytes(24).toString('hex'),
+      PUBLIC_URL: gatewayUrl,
+      RELAY_POLL_MS: '100',
+      ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_URL`, `http://127.0.0.1:${ports[n]}`])),
+    };
+
+    // npm run migrate: every subgraph's own database, before any service starts.
+    const migrate = spawnSync(process.execPath, [join(root, 'gateway/dist/migrate-cli.js')], {
+      env: { ...env, ...Object.fromEntries(SUBGRAPHS.map((n) => [`${n.toUpperCase()}_DATABASE_URL`, databaseUrls[n]])) },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(migrate.status).toBe(0);
+    for (const name of SUBGRAPHS) expect(migrate.stdout).toContain(`${name}: database up to date (applied`);
+
+    start('sms-centre', 'gateway/dist/dev/sms-centre-server.js', { SMS_CENTRE_PORT: String(ports.sms), INBOUND_WEBHOOK_URL: `${gatewayUrl}/sms/inbound` });
+    start('identity', 'subgraphs/identity/dist/main.js', {
+      IDENTITY_PORT: String(ports.identity),
+      IDENTITY_DATABASE_URL: databaseUrls.identity,
+      IDENTITY_JWT_PRIVATE_KEY: generateSigningKeyPem(),
+      IDENTITY_KDF_LOG2_N: '12',
+      STAFF_ACCOUNTS: JSON.stringify([{ login: 'ops', role: 'ADMIN', password: 'Ops-Test-2026!' }]),
+    });
+    for (const name of SUBGRAPHS.filter((n) => n !== 'identity')) {
+      start(name, `subgraphs/${name}/dist/main.js`, { [`${name.toUpperCase()}_PORT`]: String(ports[name]), [`${name.toUpperCase()}_DATABASE_URL`]: databaseUrls[name] });
+    }
+    start('gateway', 'gateway/dist/main.js', { GATEWAY_PORT: String(ports.gateway) });
+    for (const name of SUBGRAPHS) await ready(env[`${name.toUpperCase()}_URL`]!, name);
+    await ready(gatewayUrl, 'gateway');
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
+    await mail.stop();
+    for (const db of databases) await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${keyPrefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) => graphql(`${gatewayUrl}/graphql`, query, variables, { token: token ?? null });
+
+  it('provisions a line, delivers its password by SMS, logs in, reads three subgraphs, and cuts a suspended token off everywhere', async () => {
+    const staff = await gql(`mutation { staffLogin(login: "ops", password: "Ops-Test-2026!") { accessToken } }`);
+    expect(staff.errors).toBeUndefined();
+    const staffToken = staff.data!.staffLogin.accessToken as string;
+
+    const msisdn = '+77019990011';
+    const provisioned = await gql(
+      `mutation ($input: ProvisionSubscriberInput!) { provisionSubscriber(input: $input) { id msisdn kind } }`,
+      { input: { kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '8 701 999 00 11', language: 'EN', tariffCode: 'BEELINE_L' } },
+      staffToken,
+    );
+    expect(provisioned.errors).toBeUndefined();
+    expect(provisioned.data!.provisionSubscriber).toMatchObject({ msisdn, kind: 'MOBILE' });
+
+    // terms 3.1.1: the password by SMS, through the outbox, the relay and the HTTP SMS centre.
+    expect((await gql(`mutation { requestPassword(msisdn: "${msisdn}") }`)).data).toEqual({ requestPassword: true });
+    const sms = await waitFor(
+      async () => ((await (await fetch(`${smsCentreUrl}/dev/sms?to=${encodeURIComponent(msisdn)}`)).json()) as { text: string }[]).find((m) => /password/i.test(m.text)),
+      15_000,
+      'the password SMS',
+    );
+    const login = await gql(`mutation ($p: String!) { login(login: "${msisdn}", password: $p, channel: MOBILE_APP) { accessToken } }`, { p: passwordIn(sms.text) });
+    expect(login.errors).toBeUndefined();
+    const token = login.data!.login.accessToken as string;
+
+    // SubscriberProvisioned reached catalog and billing over Redis Streams.
+    const me = await eventually(
+      () => gql(`{ me { msisdn tariff { code } account { number balance { amount currency } } } }`, {}, token),
+      (r) => !r.errors && !!r.data?.me?.tariff && !!r.data?.me?.account,
+      20_000,
+    );
+    expect(me.errors).toBeUndefined();
+    expect(me.data!.me).toMatchObject({ msisdn, tariff: { code: 'BEELINE_L' }, account: { balance: { amount: '0.00', currency: 'KZT' } } });
+
+    // Login by e-mail (3.1.1): the verification link travels over SMTP and is opened on the public URL (the gateway).
+    const email = 'dist.test@example.kz';
+    expect((await gql(`mutation ($e: EmailAddress) { setEmail(email: $e) { email } }`, { e: email }, token)).errors).toBeUndefined();
+    const verification = await waitFor(() => mail.sentTo(email)[0], 15_000, 'the verification e-mail');
+    const link = /(https?:\/\/\S+\/links\/email\/verify\?token=[^\s"<>]+)/.exec(verification.text)?.[1];
+    expect(link?.startsWith(`${gatewayUrl}/links/email/verify`)).toBe(true);
+    expect((await fetch(link!)).status).toBe(200);
+    const byEmail = await gql(`mutation ($p: String!) { login(login: "${email}", password: $p, channel: WEB) { subscriber { msisdn } } }`, { p: passwordIn(sms.text) });
+    expect(byEmail.data).toEqual({ login: { subscriber: { msisdn } } });
+
+    // terms 3.3: a suspension in identity's process refuses the token in catalog's and billing's at once (Redis).
+    const suspended = await gql(
+      `mutation ($id: ID!) { setAccessStatus(subscriberId: $id, status: SUSPENDED, reason: BREACH) { accessStatus } }`,
+      { id: provisioned.data!.provisionSubscriber.id },
+      staffToken,
+    );
+    expect(suspended.data).toEqual({ setAccessStatus: { accessStatus: 'SUSPENDED' } });
+    const after = await gql(`{ me { tariff { code } account { number } } }`, {}, token);
+    expect(errorCode(after)).toBe('ACCESS_SUSPENDED');
+    const direct = await graphql(`${env.CATALOG_URL}/graphql`, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { tariff { code } } } }`, {
+      r: [{ __typename: 'Subscriber', id: provisioned.data!.provisionSubscriber.id }],
+    }, { token });
+    expect(errorCode(direct)).toBe('ACCESS_SUSPENDED');
+  }, 90_000);
+
+  it('refuses to start a service whose database has pending migrations, naming the fix', () => {
+    const fresh = `sqlite:${join(dataDir, 'unmigrated-catalog.sqlite')}`;
+    const result = spawnSync(process.execPath, [join(root, 'subgraphs/catalog/dist/main.js')], {
+      env: { ...env, CATALOG_PORT: '0', CATALOG_DATABASE_URL: fresh },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/pending migrations; run `npm run migrate` first/);
+  });
+
+  it('stops every process cleanly on SIGTERM', async () => {
+    const exits = processes.map(({ name, child }) => new Promise<{ name: string; code: number | null }>((resolve) => child.once('exit', (code) => resolve({ name, code }))));
+    for (const { child } of processes) child.kill('SIGTERM');
+    const codes = await Promise.all(exits);
+    expect(codes).toEqual(processes.map(({ name }) => ({ name, code: 0 })));
+  }, 60_000);
+});
