@@ -92,15 +92,23 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
     expect(await response.text()).toMatch(/sandbox/i);
   });
 
-  it('echoes the request id and carries it to the subgraphs', async () => {
-    const response = await fetch(`${t.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': 'req-e2e-42' },
-      body: JSON.stringify({ query: '{ tariffs { code } }' }),
-    });
-    expect(response.headers.get('x-request-id')).toBe('req-e2e-42');
-    const metrics = await (await fetch(`${t.system.subgraphs.catalog.url}/metrics`)).text();
-    expect(metrics).toMatch(/graphql_operations_total\{[^}]*service="catalog"/);
+  it('echoes the request id and carries it, the language and the caller to the subgraphs', async () => {
+    const seen: Record<string, string | undefined>[] = [];
+    const listener = (req: import('node:http').IncomingMessage) =>
+      seen.push({ requestId: req.headers['x-request-id'] as string, language: req.headers['accept-language'] as string, authorization: req.headers.authorization });
+    const catalog = t.system.subgraphs.catalog.httpServer;
+    catalog.on('request', listener);
+    try {
+      const response = await fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'req-e2e-42', 'accept-language': 'kk', authorization: 'Bearer not-a-token' },
+        body: JSON.stringify({ query: '{ tariffs { code } }' }),
+      });
+      expect(response.headers.get('x-request-id')).toBe('req-e2e-42');
+      expect(seen).toContainEqual({ requestId: 'req-e2e-42', language: 'kk', authorization: 'Bearer not-a-token' });
+    } finally {
+      catalog.off('request', listener);
+    }
   });
 
   it('exposes /healthz, /readyz and Prometheus /metrics on the gateway and every subgraph', async () => {
@@ -114,6 +122,9 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
       expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
       expect(await metrics.text()).toMatch(/process_cpu_user_seconds_total/);
     }
+    // Operations are counted per service and outcome (the tests above ran tariffs queries through catalog).
+    const catalogMetrics = await (await fetch(`${t.system.subgraphs.catalog.url}/metrics`)).text();
+    expect(catalogMetrics).toMatch(/graphql_operations_total\{[^}]*outcome="ok"[^}]*service="catalog"[^}]*\} [1-9]/);
   });
 
   it('in production: no landing page, no introspection, no field suggestions', async () => {
