@@ -4,7 +4,8 @@
  * The five subgraphs run in this process on a seeded SQLite database (or MariaDB with BENCH_DATABASE_URL
  * = mysql://root@127.0.0.1:3306); each gateway runs alone in a child process, first ours (Apollo Gateway),
  * then Hive Gateway (@graphql-hive/gateway) on the same supergraph and subgraphs, under the same HTTP load
- * (autocannon, in a third process). Prints requests/s, p50, p99, SQL statements per request, and the ratio.
+ * (autocannon, in a third process). Prints requests/s, p50, p99, SQL statements per request, each gateway
+ * process's CPU time per request, and the ratios.
  *   npm run bench              (BENCH_SECONDS=10 BENCH_CONNECTIONS=20 by default)
  */
 const { fork } = require('node:child_process');
@@ -23,6 +24,19 @@ function startChild(script, env) {
     const child = fork(join(__dirname, 'support', script), [], { env: { ...process.env, ...env, LOG_LEVEL: 'error' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('message', (m) => resolve({ child, port: m.ready }));
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/** CPU time the gateway process has used so far, in microseconds. */
+function cpuOf(child) {
+  return new Promise((resolve) => {
+    const onMessage = (m) => {
+      if (!m || !m.cpu) return;
+      child.off('message', onMessage);
+      resolve(m.cpu.user + m.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
   });
 }
 
@@ -51,9 +65,11 @@ async function measure(label, script, env, system, tokens) {
   const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) }).then((r) => r.json());
   if (!check.data?.me?.tariff?.name) throw new Error(`${label} did not answer the query: ${JSON.stringify(check)}`);
   await load(url, tokens, 2); // warm-up
+  const cpuBefore = await cpuOf(child);
   const statementsBefore = SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
   const result = await load(url, tokens, seconds);
   const statementsAfter = SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
+  const cpuAfter = await cpuOf(child);
   await stopChild(child);
   const ok = result.total - result.failed;
   return {
@@ -64,6 +80,7 @@ async function measure(label, script, env, system, tokens) {
     requests: result.total,
     failed: result.failed,
     statementsPerRequest: ok > 0 ? (statementsAfter - statementsBefore) / ok : NaN,
+    gatewayCpuPerRequest: ok > 0 ? (cpuAfter - cpuBefore) / ok : NaN,
   };
 }
 
@@ -121,8 +138,13 @@ async function dropBenchDatabases(databaseUrl) {
       requests: r.requests,
       failed: r.failed,
       'SQL/request': r.statementsPerRequest.toFixed(2),
+      'gateway CPU µs/request': r.gatewayCpuPerRequest.toFixed(0),
     })));
-    console.log(`ratio (ours / Hive): throughput ${(ours.requestsPerSecond / hive.requestsPerSecond).toFixed(2)}, p99 ${(ours.p99 / hive.p99).toFixed(2)}`);
+    console.log(
+      `ratio (ours / Hive): throughput ${(ours.requestsPerSecond / hive.requestsPerSecond).toFixed(2)}, p99 ${(ours.p99 / hive.p99).toFixed(2)}, ` +
+        `gateway CPU per request ${(ours.gatewayCpuPerRequest / hive.gatewayCpuPerRequest).toFixed(2)}`,
+    );
+    console.log('(both gateways wait on the same five subgraphs in one process: req/s and latency are bounded by them; CPU per request is the gateways\' own cost)');
   } finally {
     await system.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -17,6 +17,7 @@ const { AccessTokenVerifier, MemoryRevocationStore, createLogger, httpJwksSource
   });
   process.send({ ready: gateway.port });
   process.on('message', async (m) => {
+    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
     if (m === 'stop') {
       await gateway.stop();
       process.exit(0);

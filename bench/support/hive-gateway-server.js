@@ -20,6 +20,7 @@ const { readSupergraph } = require('../../gateway/dist/system');
   const server = http.createServer(runtime);
   server.listen(0, '127.0.0.1', () => process.send({ ready: server.address().port }));
   process.on('message', (m) => {
+    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
     if (m === 'stop') server.close(() => process.exit(0));
   });
 })().catch((error) => {
