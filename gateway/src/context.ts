@@ -8,22 +8,31 @@ export interface GatewayContext {
   userAgent: string | null;
   /** Verified here too, for logs and metrics; the owning subgraph decides what the caller may do. */
   caller: Caller | null;
+  /** Why a presented token was refused (expired, revoked…), for the same purpose. */
+  tokenRefusal: string | null;
 }
 
 /**
  * The gateway's request context, over HTTP or websocket. The token is verified here for logs and metrics but
  * never refused here: the owning subgraph answers with the right code (refreshSession works with a stale token).
  */
-export async function gatewayContext(verifier: AccessTokenVerifier, request: Omit<GatewayContext, 'caller'>): Promise<GatewayContext> {
+export async function gatewayContext(verifier: AccessTokenVerifier, request: Omit<GatewayContext, 'caller' | 'tokenRefusal'>): Promise<GatewayContext> {
   let caller: Caller | null = null;
+  let tokenRefusal: string | null = null;
   const token = bearerToken(request.authorization);
   if (token) {
     try {
       caller = (await verifier.verify(token)).caller;
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
+      tokenRefusal = error.code;
     }
   }
-  return { ...request, caller };
+  return { ...request, caller, tokenRefusal };
+}
+
+/** Who called, as a metric label: subscriber, staff, anonymous, or the code that refused the token. */
+export function callerLabel(context: Pick<GatewayContext, 'caller' | 'tokenRefusal'>): string {
+  return context.caller?.kind ?? (context.tokenRefusal ? `refused:${context.tokenRefusal}` : 'anonymous');
 }
 

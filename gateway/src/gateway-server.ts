@@ -2,7 +2,7 @@ import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
 import { serveGatewaySubscriptions } from './subscriptions';
-import { GatewayContext, gatewayContext } from './context';
+import { GatewayContext, callerLabel, gatewayContext } from './context';
 
 export type { GatewayContext } from './context';
 import { GraphQLError } from 'graphql';
@@ -111,6 +111,7 @@ export function forwardTo(targetBase: () => string, logger: Logger, internalToke
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const metrics = new ServiceMetrics('gateway');
+  const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
@@ -125,7 +126,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     name: 'gateway',
     port: options.port,
     ...(options.host ? { host: options.host } : {}),
-    apolloConfig: { gateway },
+    apolloConfig: {
+      gateway,
+      plugins: [
+        {
+          // Traffic by caller kind, and each operation's caller in the debug log: what the gateway's own token check is for.
+          async requestDidStart() {
+            return {
+              async willSendResponse({ contextValue, operationName, errors }) {
+                const caller = callerLabel(contextValue);
+                callers.inc({ caller, outcome: errors?.length ? 'error' : 'ok' });
+                options.logger.debug(
+                  { caller, subject: contextValue.caller?.kind === 'staff' ? contextValue.caller.staffId : contextValue.caller?.subscriberId, operationName },
+                  'operation',
+                );
+              },
+            };
+          },
+        },
+      ],
+    },
     logger: options.logger,
     metrics,
     production: options.production,

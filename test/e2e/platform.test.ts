@@ -111,6 +111,17 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
     }
   });
 
+  it('verifies tokens at the gateway too: its metrics tell subscribers, anonymous callers and refused tokens apart', async () => {
+    const { accessToken } = await t.login('+77071112233', 'Demo-2026');
+    await t.graphql('{ me { id } }', {}, { token: accessToken });
+    await t.graphql('{ me { id } }');
+    await t.graphql('{ me { id } }', {}, { token: 'forged.token.value' });
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    for (const caller of ['subscriber', 'anonymous', 'refused:UNAUTHENTICATED']) {
+      expect(metrics).toMatch(new RegExp(`gateway_operations_by_caller_total\\{caller="${caller}"[^}]*\\} [1-9]`));
+    }
+  });
+
   it('exposes /healthz, /readyz and Prometheus /metrics on the gateway and every subgraph', async () => {
     const bases = [t.url, ...Object.values(t.system.subgraphs).map((s) => s.url)];
     for (const base of bases) {
