@@ -5,7 +5,7 @@ import { serveGatewaySubscriptions } from './subscriptions';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 
 export type { GatewayContext } from './context';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind } from 'graphql';
 import {
   AccessTokenVerifier,
   Logger,
@@ -37,7 +37,11 @@ export interface GatewayOptions {
 
 /** Carries the caller's token, language, address and the request id to every subgraph call. */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(config: { url: string }, private readonly internalToken: string) {
+  constructor(
+    config: { url: string },
+    private readonly internalToken: string,
+    private readonly serviceName: string,
+  ) {
     super(config);
   }
 
@@ -50,7 +54,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       const body = (await response.clone().json()) as { errors?: { message?: string; extensions?: Record<string, unknown> }[] };
       const first = body.errors?.[0];
       if (first?.message && typeof first.extensions?.code === 'string') {
-        return new GraphQLError(first.message, { extensions: first.extensions });
+        // Tagged like every other subgraph error, so the gateway's formatter keeps the subgraph's text and detail.
+        return new GraphQLError(first.message, { extensions: { serviceName: this.serviceName, ...first.extensions } });
       }
     } catch {
       // not a GraphQL body: fall through to the generic error
@@ -117,7 +122,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     buildService: ({ name }) => {
       const url = options.subgraphUrls[name as SubgraphName];
       if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-      return new SubgraphDataSource({ url }, options.internalToken);
+      return new SubgraphDataSource({ url }, options.internalToken, name);
     },
   });
 
@@ -129,6 +134,34 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     apolloConfig: {
       gateway,
       plugins: [
+        {
+          /**
+           * Apollo leaves an operation it cannot pick (unknown operationName, several anonymous ones) to the executor,
+           * and ApolloGateway's executor throws there — a 500 for a bad request. Subscriptions have no HTTP transport.
+           */
+          async requestDidStart() {
+            return {
+              async didResolveOperation({ operation, request, document }) {
+                if (!operation) {
+                  const named = document?.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length ?? 0;
+                  throw new GraphQLError(
+                    request.operationName
+                      ? `Unknown operation named "${request.operationName}".`
+                      : named > 1
+                        ? 'Must provide operation name if query contains multiple operations.'
+                        : 'Must provide an operation.',
+                    { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } },
+                  );
+                }
+                if (operation.operation === 'subscription') {
+                  throw new GraphQLError('Subscriptions are served over websockets (graphql-ws) on this path, not over HTTP', {
+                    extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+                  });
+                }
+              },
+            };
+          },
+        },
         {
           // Traffic by caller kind, and each operation's caller in the debug log: what the gateway's own token check is for.
           async requestDidStart() {
@@ -170,7 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     },
     onShutdown: options.onShutdown ?? [],
     websocket: (httpServer) =>
-      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger }),
+      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger, production: options.production }),
     buildContext: (req) =>
       gatewayContext(options.verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',

@@ -5,10 +5,10 @@ import { executeQueryPlan } from '@apollo/gateway/dist/executeQueryPlan';
 import { buildOperationContext } from '@apollo/gateway/dist/operationContext';
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { FetchNode, PlanNode, QueryPlan, SubscriptionNode } from '@apollo/query-planner';
-import { ExecutionArgs, ExecutionResult, GraphQLError, GraphQLSchema, print } from 'graphql';
+import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, getOperationAST, getVariableValues, parse, print, validate } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AccessTokenVerifier, ErrorCode, Logger, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
+import { AccessTokenVerifier, DomainError, ErrorCode, Logger, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
 import type { SubgraphName } from './gateway-server';
 import { GatewayContext, gatewayContext } from './context';
 
@@ -39,6 +39,8 @@ export function serveGatewaySubscriptions(options: {
   subgraphUrls: Record<SubgraphName, string>;
   verifier: AccessTokenVerifier;
   logger: Logger;
+  /** No field suggestions ("Did you mean …?") in errors, as over HTTP. */
+  production?: boolean;
 }): { dispose(): Promise<void> } {
   const internals = options.gateway as unknown as GatewayInternals;
   const formatError = createErrorFormatter(options.logger, currentLanguage);
@@ -58,12 +60,40 @@ export function serveGatewaySubscriptions(options: {
     });
   };
 
+  const scopeOf = (ctx: { extra: unknown }) => {
+    const context = (ctx.extra as { gatewayContext?: GatewayContext }).gatewayContext;
+    return { requestId: context?.requestId ?? 'ws', language: languageFromHeader(context?.acceptLanguage) };
+  };
+
   const cleanup = useServer(
     {
-      schema: () => {
-        if (!internals.schema) throw new Error('the gateway has not loaded its supergraph yet');
-        return internals.schema;
+      /**
+       * Parsing, validation, picking the operation and coercing variables happen here rather than in graphql-ws:
+       * there a syntax error throws and closes the whole socket (4500, every other subscription on it with it), and
+       * a variable of the wrong type would only fail later, inside the subgraph, as an internal error.
+       */
+      onSubscribe: (_ctx, _id, payload) => {
+        const schema = internals.schema;
+        if (!schema) return [new GraphQLError('the gateway has not loaded its supergraph yet', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Malformed query')];
+        }
+        const invalid = validate(schema, document);
+        if (invalid.length > 0) return [...invalid];
+        const operationName = payload.operationName ?? undefined;
+        const operation = getOperationAST(document, operationName);
+        if (!operation) {
+          return [new GraphQLError(operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation name if query contains multiple operations.')];
+        }
+        const variables = payload.variables ?? {};
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables);
+        if (coerced.errors) return [...coerced.errors];
+        return { schema, document, variableValues: variables, ...(operationName ? { operationName } : {}) };
       },
+      onError: (ctx, _id, _payload, errors) => runInRequest(scopeOf(ctx), () => errors.map(formatOne)),
       context: async (ctx) => {
         const request = (ctx.extra as { request: http.IncomingMessage }).request;
         const extra = ctx.extra as { gatewayContext?: GatewayContext };
@@ -72,26 +102,52 @@ export function serveGatewaySubscriptions(options: {
       },
       subscribe: (args) => executeSubscription(args as ExecutionArgs),
       execute: () => ({ errors: [new GraphQLError('Send queries and mutations over HTTP; this socket carries subscriptions', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] }),
-      onNext: (ctx, _id, _payload, _args, result) => {
-        const context = (ctx.extra as { gatewayContext?: GatewayContext }).gatewayContext;
-        return runInRequest({ requestId: context?.requestId ?? 'ws', language: languageFromHeader(context?.acceptLanguage) }, () => formatResult(result));
-      },
+      onNext: (ctx, _id, _payload, _args, result) => runInRequest(scopeOf(ctx), () => formatResult(result)),
     },
     wsServer,
   );
+
+  function formatOne(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
+    const formatted = formatError(error instanceof GraphQLError ? error.toJSON() : error, error);
+    if (!options.production) return formatted;
+    // What ApolloServerPluginDisableSuggestions does over HTTP: no schema details for whoever probes it.
+    const hide = (text: unknown) => (typeof text === 'string' ? text.replace(/ ?Did you mean(.+?)\?$/, '') : text);
+    return { ...formatted, message: hide(formatted.message) as string, ...(formatted.extensions ? { extensions: { ...formatted.extensions, ...(formatted.extensions.detail ? { detail: hide(formatted.extensions.detail) } : {}) } } : {}) };
+  }
 
   function formatResult(result: ExecutionResult): ExecutionResult {
     if (!result.errors?.length) return result;
     return {
       ...result,
       errors: result.errors.map((error) => {
-        const formatted = formatError(error instanceof GraphQLError ? error.toJSON() : (error as never), error);
+        const formatted = formatOne(error);
         return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} }) as never;
       }),
     };
   }
 
+  /** Why the upstream subscription ended abnormally, in the contract's terms. */
+  function upstreamFailure(error: unknown, context: GatewayContext, serviceName: string): GraphQLError[] {
+    // graphql-ws hands over the subgraph's `error` message as the array of its (already formatted) errors.
+    if (Array.isArray(error) && error.length > 0 && error.every((e) => typeof e?.message === 'string')) {
+      return error.map((e: GraphQLFormattedError) => new GraphQLError(e.message, { extensions: { serviceName, ...e.extensions } }));
+    }
+    // Anything else is the connection: the subgraph is unreachable, restarting (1001) or went away.
+    options.logger.warn({ err: error instanceof Error ? error : { code: (error as { code?: unknown })?.code }, service: serviceName }, 'upstream subscription ended');
+    return [new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { service: serviceName } }).toGraphQLError(languageFromHeader(context.acceptLanguage))];
+  }
+
   async function executeSubscription(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    try {
+      return await startSubscription(args);
+    } catch (error) {
+      // Thrown out of graphql-ws's `subscribe` this would close the client's socket with all its subscriptions.
+      options.logger.error({ err: error }, 'starting a subscription failed');
+      return { errors: [new GraphQLError('cannot start this subscription', { extensions: { code: ErrorCode.INTERNAL } })] };
+    }
+  }
+
+  async function startSubscription(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     const context = args.contextValue as GatewayContext;
     const variables = (args.variableValues ?? {}) as Record<string, unknown>;
     let plan: QueryPlan;
@@ -136,15 +192,33 @@ export function serveGatewaySubscriptions(options: {
     const operationContext = buildOperationContext({ schema: internals.schema!, operationDocument: args.document, operationName: args.operationName ?? undefined });
     const services = Object.fromEntries(Object.entries(internals.serviceMap).map(([name, { dataSource }]) => [name, dataSource]));
 
+    let finished = false;
+    const finish = async () => {
+      if (finished) return;
+      finished = true;
+      await client.dispose();
+    };
     const results: AsyncIterableIterator<ExecutionResult> = {
       next: async (): Promise<IteratorResult<ExecutionResult>> => {
-        const event = await upstream.next();
+        if (finished) return { done: true, value: undefined };
+        let event: Awaited<ReturnType<typeof upstream.next>>;
+        try {
+          event = await upstream.next();
+        } catch (error) {
+          // The subgraph refused the operation or its socket closed: say so with a contract code, then end.
+          await finish();
+          return { done: false, value: { errors: upstreamFailure(error, context, primary.serviceName) } };
+        }
         if (event.done) {
-          await client.dispose();
+          await finish();
           return { done: true, value: undefined };
         }
         const upstreamResult = event.value;
-        if (!upstreamResult.data) return { done: false, value: { errors: upstreamResult.errors ?? [] } as ExecutionResult };
+        if (!upstreamResult.data) {
+          // Tagged as over HTTP, so the formatter keeps the subgraph's own text (already in the caller's language).
+          const errors = (upstreamResult.errors ?? []).map((e) => ({ ...e, extensions: { serviceName: primary.serviceName, ...e.extensions } }));
+          return { done: false, value: { errors } as unknown as ExecutionResult };
+        }
         const { plan: queryPlan, source } = eventPlan(upstreamResult.data);
         const response = await executeQueryPlan(
           queryPlan,
@@ -163,7 +237,7 @@ export function serveGatewaySubscriptions(options: {
       },
       return: async (): Promise<IteratorResult<ExecutionResult>> => {
         await upstream.return?.();
-        await client.dispose();
+        await finish();
         return { done: true, value: undefined };
       },
       [Symbol.asyncIterator]: () => results,

@@ -128,8 +128,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   const definitions = subgraphDefinitions(dataDir, options.identity);
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   const started: RunningService[] = [];
+  let gateway: RunningService | null = null;
   const stopAll = async () => {
-    for (const service of started.reverse()) await service.stop();
+    const services = started.splice(0).reverse();
+    // The gateway (started last) first: no new requests. Then every relay, before any consumer stops: the
+    // in-process bus holds events in memory only, so what a relay published after a consumer group stopped would
+    // be marked published yet never reach that group. Rows written from now on wait in the outbox for the next start.
+    if (services[0] && services[0] === gateway) await services.shift()!.stop();
+    for (const service of services) await (service as Partial<RunningSubgraph>).stopRelay?.();
+    for (const service of services) await service.stop();
     await platform.bus.close();
     await platform.revocations.close();
     await platform.email.close?.();
@@ -153,7 +160,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     // Every consumer is subscribed now: the relays may publish.
     for (const name of SUBGRAPH_NAMES) await subgraphs[name].startBackground();
 
-    let gateway: RunningService | null = null;
     if (!options.withoutGateway) {
       gateway = await startGateway({
         port: options.gatewayPort ?? DEFAULT_PORTS.gateway,

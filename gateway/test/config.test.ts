@@ -11,6 +11,21 @@ describe('configuration validated once at start-up', () => {
     expect(() => readPlatformEnv({ REDIS_URL: 'redis://r:6379', SMS_CENTRE_URL: 'not a url' })).toThrow(/SMS_CENTRE_URL: must be an absolute URL/);
   });
 
+  it('refuses an empty or non-decimal number instead of reading it as 0 (a random port, a disabled cooldown)', () => {
+    for (const value of ['', '  ', '0x10', '1e3', '-1', '80.5']) {
+      expect(() => parseEnv({ GATEWAY_PORT: env.port(4000) }, { GATEWAY_PORT: value })).toThrow(new ConfigError('GATEWAY_PORT', 'must be a TCP port (0-65535)'));
+    }
+    expect(() => parseEnv({ COOLDOWN_SECONDS: env.int(60, 0) }, { COOLDOWN_SECONDS: '' })).toThrow(new ConfigError('COOLDOWN_SECONDS', 'must be a whole number'));
+    expect(() => parseEnv({ RELAY_POLL_MS: env.int(500, 10) }, { RELAY_POLL_MS: '5' })).toThrow(new ConfigError('RELAY_POLL_MS', 'must be at least 10'));
+    expect(parseEnv({ GATEWAY_PORT: env.port(4000), RELAY_POLL_MS: env.int(500, 10) }, { GATEWAY_PORT: ' 8080 ', RELAY_POLL_MS: '250' })).toEqual({ GATEWAY_PORT: 8080, RELAY_POLL_MS: 250 });
+  });
+
+  it('refuses a service address without http:// (it parses as a URL of scheme "localhost:")', () => {
+    expect(() => parseEnv({ IDENTITY_URL: env.url() }, { IDENTITY_URL: 'localhost:4001' })).toThrow(new ConfigError('IDENTITY_URL', 'must be an http:// or https:// URL'));
+    expect(() => parseEnv({ IDENTITY_URL: env.url() }, { IDENTITY_URL: 'ftp://identity:4001' })).toThrow(new ConfigError('IDENTITY_URL', 'must be an http:// or https:// URL'));
+    expect(parseEnv({ IDENTITY_URL: env.url() }, { IDENTITY_URL: 'http://identity:4001' })).toEqual({ IDENTITY_URL: 'http://identity:4001' });
+  });
+
   it('applies defaults where a variable may be left out', () => {
     expect(parseEnv({ GATEWAY_PORT: env.port(4000), FLAG: env.boolean(false) }, {})).toEqual({ GATEWAY_PORT: 4000, FLAG: false });
   });

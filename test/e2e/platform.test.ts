@@ -1,5 +1,7 @@
 import { AccessTokenVerifier, MemoryRevocationStore, createLogger, httpJwksSource } from '@selfcare/shared';
 import { readSupergraph, startGateway } from '@selfcare/gateway';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { TestSystem, passwordIn } from '../support/system';
 
 /**
@@ -77,6 +79,44 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
     expect(body.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it.each([
+    ['an unknown operation name', { query: 'query A { tariffs { code } } query B { tariffs { name } }', operationName: 'C' }, /Unknown operation named "C"/],
+    ['several operations and no name', { query: 'query A { tariffs { code } } query B { tariffs { name } }' }, /Must provide operation name/],
+    ['a subscription over HTTP', { query: 'subscription { balanceChanged(subscriberId: "x") { cursor } }' }, /websocket/],
+  ])('answers %s with 400 and BAD_USER_INPUT, not a 500', async (_label, body, detail) => {
+    const response = await fetch(`${t.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const json = (await response.json()) as { errors: { extensions: { code: string; detail?: string } }[] };
+    expect(response.status).toBe(400);
+    expect(json.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
+    expect(json.errors[0]!.extensions.detail).toMatch(detail);
+  });
+
+  it("passes a subgraph's own BAD_USER_INPUT text through the gateway (it used to become the generic one)", async () => {
+    const { accessToken } = await t.login('+77051234567', 'Demo-2026');
+    const query = '{ me { account { entries(first: 1, after: "not-a-cursor") { edges { cursor } } } } }';
+    const en = await t.graphql(query, {}, { token: accessToken, headers: { 'accept-language': 'en' } });
+    expect(en.errors![0]).toMatchObject({ message: 'Invalid cursor', extensions: { code: 'BAD_USER_INPUT', field: 'after', serviceName: 'billing' } });
+    const kk = await t.graphql(query, {}, { token: accessToken, headers: { 'accept-language': 'kk' } });
+    expect(kk.errors![0]!.message).toBe('Курсор қате');
+    // graphql-js's own English texts still get the localized message, the original kept as detail.
+    const variable = await t.graphql(`mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }`, { m: 5 }, { headers: { 'accept-language': 'en' } });
+    expect(variable.errors![0]).toMatchObject({ message: 'Invalid input: msisdn', extensions: { code: 'BAD_USER_INPUT', field: 'msisdn', detail: expect.stringMatching(/Variable "\$m" got invalid value 5/) } });
+  });
+
+  it('treats a token whose header is JSON null as a bad token (UNAUTHENTICATED), not a 500, at the gateway and the subgraphs', async () => {
+    const token = `${Buffer.from('null').toString('base64url')}.${Buffer.from('{}').toString('base64url')}.c2ln`;
+    const response = await fetch(`${t.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ tariffs { code } me { id } }' }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { data: { tariffs: unknown[]; me: null }; errors: { extensions: { code: string } }[] };
+    expect(body.data.tariffs.length).toBeGreaterThan(0);
+    expect(body.data.me).toBeNull();
+    expect(body.errors[0]!.extensions.code).toBe('UNAUTHENTICATED');
   });
 
   it('keeps CSRF prevention on: a simple GET query without a preflight header is refused', async () => {
@@ -159,8 +199,27 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
         );
       const introspection = await post('{ __schema { types { name } } }');
       expect(introspection.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      // The suggestion would sit in extensions.detail (the message is the localized text): look at all of it.
       const misspelled = await post('{ tarifs { code } }');
-      expect(misspelled.errors?.[0]?.message).not.toMatch(/Did you mean/);
+      expect(misspelled.errors?.[0]?.extensions.code).toBe('BAD_USER_INPUT');
+      expect(JSON.stringify(misspelled)).not.toMatch(/Did you mean/);
+      const outsideProduction = await t.graphql('{ tarifs { code } }');
+      expect(JSON.stringify(outsideProduction)).toMatch(/Did you mean \\"tariffs\\"/);
+      // Over websockets too.
+      const client = createClient({ url: production.graphqlUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+      try {
+        const failure = await client
+          .iterate({ query: 'subscription { balanceChange(subscriberId: "x") { cursor } }' })
+          .next()
+          .then(
+            () => null,
+            (errors: unknown) => errors,
+          );
+        expect(failure).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+        expect(JSON.stringify(failure)).not.toMatch(/Did you mean/);
+      } finally {
+        await client.dispose();
+      }
       const fine = await post('{ tariffs { code } }');
       expect(fine.errors).toBeUndefined();
     } finally {

@@ -105,4 +105,54 @@ describe('balanceChanged over websockets through the gateway', () => {
     const result = (await client.iterate<any>({ query: SUBSCRIPTION, variables: { id: subscriberId } }).next()).value;
     expect(result.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
+
+  it('answers broken subscription requests with BAD_USER_INPUT and keeps the socket and its other subscriptions', async () => {
+    const ledger = await t.graphql(`{ me { account { entries(first: 1) { edges { cursor } } } } }`, {}, { token });
+    const newest = ledger.data!.me.account.entries.edges[0].cursor as string;
+    const { client, events } = subscribe({ id: subscriberId, after: newest });
+    // A closed socket rejects with a CloseEvent: turn it into a value the assertions below can show.
+    const pending = events.next().catch((closed: { code?: number; reason?: string }) => ({ done: true, value: { closed: `${closed?.code} ${closed?.reason}` } as any }));
+    const refusal = (payload: { query: string; variables?: Record<string, unknown>; operationName?: string }) =>
+      client
+        .iterate<any>(payload)
+        .next()
+        .then(
+          (result) => result.value?.errors,
+          (errors: unknown) => errors,
+        ) as Promise<{ message: string; extensions?: Record<string, unknown> }[]>;
+    // graphql-ws alone closed the whole socket (4500) on a syntax error, and sent validation errors without a code.
+    const syntax = await refusal({ query: 'subscription { balanceChanged(' });
+    expect(syntax[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const unknownField = await refusal({ query: 'subscription { balanceChanged(subscriberId: "x") { nope } }' });
+    expect(unknownField[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const unknownOperation = await refusal({ query: 'subscription A { balanceChanged(subscriberId: "x") { cursor } }', operationName: 'B' });
+    expect(unknownOperation[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    // A variable of the wrong type is refused at the gateway, naming the argument (it used to come back INTERNAL).
+    const badVariable = await refusal({ query: SUBSCRIPTION, variables: { id: { not: 'an id' } } });
+    expect(badVariable[0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'subscriberId' });
+    expect(JSON.stringify([syntax, unknownField, unknownOperation, badVariable])).not.toMatch(/INTERNAL|at \w+ \(/);
+    // A subgraph's own text arrives as over HTTP, not replaced by the generic "invalid input".
+    const badCursor = await refusal({ query: SUBSCRIPTION, variables: { id: subscriberId, after: 'not-a-cursor' } });
+    expect(badCursor[0]).toMatchObject({ message: 'Неверный курсор', extensions: { code: 'BAD_USER_INPUT', field: 'after', serviceName: 'billing' } });
+
+    await charge(5_00, 'ws-test-after-bad-requests');
+    const event = (await pending).value;
+    expect(event.errors).toBeUndefined();
+    expect(event.data.balanceChanged.delta.amount).toBe('-5.00');
+    await events.return?.();
+  });
+
+  // Last: it stops billing.
+  it('ends a subscription with SERVICE_UNAVAILABLE when the owning subgraph goes away (the client resumes with its cursor)', async () => {
+    const { events } = subscribe({ id: subscriberId });
+    const pending = events.next().catch((failure: unknown) => ({ done: true, value: { failure: JSON.stringify(failure) } as any }));
+    // Let the gateway open its upstream subscription on billing first.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await t.system.subgraphs.billing.stop();
+    const result = await pending;
+    // It used to arrive as an error `[object Object]` with no code.
+    expect(result.done).toBe(false);
+    expect(result.value.errors).toEqual([expect.objectContaining({ extensions: { code: 'SERVICE_UNAVAILABLE', service: 'billing' } })]);
+    expect((await events.next()).done).toBe(true);
+  });
 });

@@ -60,13 +60,19 @@ export function verifyJwt<T extends { exp?: number }>(token: string, keyFor: (ki
   } catch {
     throw new JwtError('malformed token');
   }
-  if (header.alg !== 'EdDSA' || !header.kid) throw new JwtError('unsupported token algorithm');
+  // `null` or a number is valid JSON too: without this a crafted header made `header.alg` throw a TypeError (a 500).
+  if (!isObject(header) || !isObject(payload)) throw new JwtError('malformed token');
+  if (header.alg !== 'EdDSA' || typeof header.kid !== 'string' || !header.kid) throw new JwtError('unsupported token algorithm');
   const key = keyFor(header.kid);
   if (!key) throw new JwtError('unknown signing key');
   const valid = verify(null, Buffer.from(`${headerPart}.${bodyPart}`), key, Buffer.from(signaturePart, 'base64url'));
   if (!valid) throw new JwtError('bad signature');
   if (typeof payload.exp !== 'number' || payload.exp * 1000 <= nowMs) throw new JwtError('token expired');
   return payload;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function publicKeyFromJwk(jwk: JsonWebKey): KeyObject {

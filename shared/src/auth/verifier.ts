@@ -76,7 +76,14 @@ export class AccessTokenVerifier {
     if (claims.iss !== this.issuer || claims.typ !== 'access') {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, { extensions: { reason: 'not an access token' } });
     }
-    const revocation = await this.revocations.find(claims.sub, claims.sid, claims.iatms ?? claims.iat * 1000);
+    let revocation;
+    try {
+      revocation = await this.revocations.find(claims.sub, claims.sid, claims.iatms ?? claims.iat * 1000);
+    } catch {
+      // Fail closed, with a code the caller can act on: an unreachable revocation store (Redis) must neither let a
+      // possibly revoked token through nor turn every authenticated request into a 500.
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { reason: 'token revocations unavailable' } });
+    }
     if (revocation) throw new DomainError(revocation.code, { extensions: { reason: 'token revoked' } });
     return { caller: callerFromClaims(claims), claims };
   }
@@ -84,8 +91,8 @@ export class AccessTokenVerifier {
 
 function peekKid(token: string): string | undefined {
   try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: string };
-    return header.kid;
+    const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown } | null;
+    return typeof header?.kid === 'string' ? header.kid : undefined;
   } catch {
     return undefined;
   }

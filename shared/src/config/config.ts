@@ -47,10 +47,22 @@ function withDefault<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, fallback: T
   return fallback === undefined ? schema : (schema.default(fallback as never) as unknown as Out<T>);
 }
 
+/**
+ * Environment values are strings: only digits make a number. `z.coerce.number` read '' and '  ' as 0, so an empty
+ * `GATEWAY_PORT=` meant "any free port" and an empty cooldown meant none, without a word.
+ */
+const digitsOnly = (value: unknown): unknown => (typeof value === 'string' ? (/^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN) : value);
+
+/** Service addresses are fetched: `localhost:4001` (no scheme) parses as a URL of scheme "localhost:" and failed only at the first call. */
+const httpUrl = () => z.string().url('must be an absolute URL').regex(/^https?:\/\/[^/?#]/i, 'must be an http:// or https:// URL');
+
 export const env = {
   port: (fallback?: number): Out<number> =>
-    withDefault(z.coerce.number({ message: 'must be a TCP port (0-65535)' }).int('must be a TCP port (0-65535)').min(0, 'must be a TCP port (0-65535)').max(65535, 'must be a TCP port (0-65535)'), fallback),
-  url: (fallback?: string): Out<string> => withDefault(z.string().url('must be an absolute URL'), fallback),
+    withDefault(
+      z.preprocess(digitsOnly, z.number({ message: 'must be a TCP port (0-65535)' }).int('must be a TCP port (0-65535)').min(0, 'must be a TCP port (0-65535)').max(65535, 'must be a TCP port (0-65535)')) as Out<number>,
+      fallback,
+    ),
+  url: (fallback?: string): Out<string> => withDefault(httpUrl(), fallback),
   databaseUrl: (fallback?: string): Out<string> =>
     withDefault(z.string().regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must be a sqlite:, mysql:// or mariadb:// URL'), fallback),
   secret: (minLength = 16, fallback?: string): Out<string> => withDefault(z.string().min(minLength, `must be at least ${minLength} characters`), fallback),
@@ -61,10 +73,10 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1'),
   int: (fallback: number, min = 0): Out<number> =>
-    z.coerce.number({ message: 'must be a number' }).int('must be an integer').min(min, `must be at least ${min}`).default(fallback),
+    z.preprocess(digitsOnly, z.number({ message: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`)).default(fallback) as Out<number>,
   string: (fallback?: string): Out<string> => withDefault(z.string().min(1, 'is required'), fallback),
   /** A string matching `pattern`, e.g. redis:// URLs. */
   matching: (pattern: RegExp, message: string, fallback?: string): Out<string> => withDefault(z.string().regex(pattern, message), fallback),
-  optionalUrl: (): Out<string | undefined> => z.string().url('must be an absolute URL').optional(),
+  optionalUrl: (): Out<string | undefined> => httpUrl().optional(),
   optionalString: (): Out<string | undefined> => z.string().optional(),
 };

@@ -1,4 +1,4 @@
-import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, Kind } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
@@ -34,7 +34,10 @@ export function createErrorFormatter(logger: Logger, languageOf: () => Language 
       return { message: gql.message, ...base, extensions: gql.extensions };
     }
     const code = String(formatted.extensions?.code ?? '');
-    if (validCodes.has(code) && code !== ErrorCode.INTERNAL && code !== 'BAD_USER_INPUT') {
+    // A BAD_USER_INPUT a subgraph already formatted (the gateway tags it with serviceName) keeps the subgraph's own
+    // text, e.g. "Неверный курсор"; only Apollo's and graphql-js's English texts get the generic localized one.
+    const fromSubgraph = typeof formatted.extensions?.serviceName === 'string';
+    if (validCodes.has(code) && code !== ErrorCode.INTERNAL && (code !== 'BAD_USER_INPUT' || fromSubgraph)) {
       // Already in the contract's form (e.g. forwarded by a subgraph through the gateway).
       const { stacktrace: _s, exception: _e, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
       return { message: formatted.message, ...base, extensions };
@@ -56,13 +59,23 @@ export function createErrorFormatter(logger: Logger, languageOf: () => Language 
       }
       return { message: formatted.message, ...base, extensions: { code: mapped } };
     }
-    if (original instanceof GraphQLError && !original.originalError && formatted.extensions?.code === undefined) {
+    if (original instanceof GraphQLError && formatted.extensions?.code === undefined && (!original.originalError || isVariableCoercionError(original))) {
       // A validation-style error raised by graphql-js itself (no code): the request was at fault.
-      return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+      const field = argumentNameOf(original) ?? fieldFromMessage(formatted.message);
+      return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
     return { message: messageFor(ErrorCode.INTERNAL, languageOf()), ...base, extensions: { code: ErrorCode.INTERNAL } };
   };
+}
+
+/**
+ * A variable value graphql-js refused while coercing it (`Variable "$id" got invalid value …`). A scalar's own
+ * parse error becomes its `originalError`, so it would pass for a resolver failure; Apollo does this mapping over
+ * HTTP, but not graphql-ws.
+ */
+function isVariableCoercionError(error: GraphQLError): boolean {
+  return error.nodes?.length === 1 && error.nodes[0]!.kind === Kind.VARIABLE_DEFINITION && error.path === undefined;
 }
 
 /** Pulls the argument or variable name out of graphql-js messages such as `Variable "$msisdn" got invalid value`. */

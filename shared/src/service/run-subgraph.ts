@@ -100,6 +100,12 @@ export interface RunningSubgraph extends RunningService {
   runtime: SubgraphRuntime;
   /** Starts the outbox relay and background jobs (already started unless `deferBackground`). */
   startBackground: () => Promise<void>;
+  /**
+   * Stops the outbox relay (finishing its batch); `stop()` does it too. The all-in-one launcher calls it on every
+   * subgraph before any consumer stops: the in-process bus keeps nothing, so an event published once a consumer
+   * group stopped would be marked published and never reach that group.
+   */
+  stopRelay: () => Promise<void>;
 }
 
 /** Asks delegation's internal API which of these numbers the manager may manage now. */
@@ -233,7 +239,7 @@ export async function runSubgraph(
       await setup.start?.();
     })());
   if (!options.deferBackground) await startBackground();
-  return { ...service, runtime, startBackground };
+  return { ...service, runtime, startBackground, stopRelay: () => relay.stop() };
 }
 
 export type { EntityManager };

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { EntityManager, ObjectLiteral } from 'typeorm';
-import { CursorPosition, GraphQLContext, decodeCursor, pageSize, toConnection } from '@selfcare/shared';
+import { CursorPosition, GraphQLContext, badInput, decodeCursor, pageSize, toConnection } from '@selfcare/shared';
 
 /**
  * Newest-first pages of a per-subscriber list (notifications, activity), ordered by (timestamp, id) with
@@ -38,6 +38,10 @@ export function loadPage<T extends ObjectLiteral & { id: string; subscriberId: s
   // Validation first, so a bad argument is the caller's error, not the batch's.
   const limit = pageSize(request.first);
   const after = decodeCursor(request.after);
+  // The cursor's key is a timestamp in ms: anything else was not made by us, and must not silently read as "no rows".
+  if (after && !(typeof after.k === 'number' && Number.isSafeInteger(after.k) && Math.abs(after.k) <= 8.64e15)) {
+    throw badInput('after', { KK: 'Курсор қате', RU: 'Неверный курсор', EN: 'Invalid cursor' });
+  }
   const loader = ctx.loaders.get<LoaderKey, Page<T>>(
     `features.page.${options.name}`,
     () =>

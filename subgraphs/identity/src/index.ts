@@ -18,7 +18,7 @@ import { staffResolvers } from './staff/staff.resolver';
 import { SubscriberEntity } from './subscribers/subscriber.entity';
 import { loadSubscriber } from './subscribers/subscriber.loader';
 import { subscriberResolvers } from './subscribers/subscriber.resolver';
-import { toSubscriber } from './subscribers/subscriber.type';
+import { toSubscriberReference } from './subscribers/subscriber.type';
 
 export * from './settings';
 export { DEFAULT_SCRYPT_PARAMS, PasswordHasher } from './auth/kdf';
@@ -89,7 +89,7 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
           Subscriber: {
             __resolveReference: async (reference: { id: string }, ctx: GraphQLContext) => {
               const entity = await loadSubscriber(ctx, runtime.database, reference.id);
-              return entity ? toSubscriber(entity) : null;
+              return entity ? toSubscriberReference(entity) : null;
             },
           },
         },

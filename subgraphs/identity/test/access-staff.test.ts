@@ -65,7 +65,9 @@ describe('access status (terms 3.3, 2.8, 2.12)', () => {
       expect(result.errors?.[0]?.extensions?.field).toBe('reason');
     }
     expect(IdentityHarness.code(await h.gql(SET_STATUS, { id: NURLAN.id, s: 'TERMINATED' }, { token: admin }))).toBe('BAD_USER_INPUT');
-    expect(IdentityHarness.code(await h.gql(SET_STATUS, { id: '00000000-0000-4000-8000-000000000000', s: 'ACTIVE' }, { token: operator }))).toBe('NOT_FOUND');
+    const unknownLine = await h.gql(SET_STATUS, { id: '00000000-0000-4000-8000-000000000000', s: 'ACTIVE' }, { token: operator });
+    expect(IdentityHarness.code(unknownLine)).toBe('NOT_FOUND');
+    expect(unknownLine.errors?.[0]?.extensions?.field).toBe('subscriberId');
   });
 
   test('unlawful use (2.8) suspends at once; a block for third-party data (2.12) is an ADMIN’s decision and ends every session', async () => {
@@ -203,6 +205,8 @@ describe('provisioning (staff)', () => {
       [{ kind: 'MOBILE', partyType: 'INDIVIDUAL', language: 'RU', tariffCode: 'BEELINE_S' }, 'msisdn'],
       [{ kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', msisdn: '+77015554444', accountNumber: '2000777999', language: 'RU', tariffCode: 'HOME_100' }, 'msisdn'],
       [{ kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', accountNumber: 'abc', language: 'RU', tariffCode: 'HOME_100' }, 'accountNumber'],
+      // Reads as the mobile number +77051234567 at login: that contract could never log in (terms section 1 "Login").
+      [{ kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', accountNumber: '87051234567', language: 'RU', tariffCode: 'HOME_100' }, 'accountNumber'],
       [{ kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+77015554444', language: 'RU', tariffCode: 'lower case' }, 'tariffCode'],
       [{ kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+79161234567', language: 'RU', tariffCode: 'BEELINE_S' }, 'input'],
     ];

@@ -69,6 +69,15 @@ describe('e-mail login (terms 3.1.1: login by mobile number or e-mail)', () => {
     expect(IdentityHarness.code(await h.login('nurlan@mail.kz', DEMO_PASSWORD))).toBe('INVALID_CREDENTIALS');
     expect(IdentityHarness.code(await h.gql(SET_EMAIL, { e: 'x@y.kz' }))).toBe('UNAUTHENTICATED');
   });
+
+  test('terms 5.1: removing the verified e-mail takes EMAIL out of the notification channels (nothing could be sent there)', async () => {
+    const { accessToken } = await h.loginOk('+77772223344', DEMO_PASSWORD); // Steppe: a verified demo e-mail
+    expect((await h.gql(`mutation { setNotifyBy(channels: [EMAIL, SMS]) }`, {}, { token: accessToken })).data).toEqual({ setNotifyBy: ['EMAIL', 'SMS'] });
+    await h.gql(SET_EMAIL, { e: null }, { token: accessToken });
+    expect((await h.gql(`{ me { notifyBy } }`, {}, { token: accessToken })).data.me.notifyBy).toEqual(['SMS']);
+    const again = await h.gql(`mutation { setNotifyBy(channels: [EMAIL]) }`, {}, { token: accessToken });
+    expect(again.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'channels' });
+  });
 });
 
 describe('language of the subscriber', () => {
@@ -115,14 +124,41 @@ describe('token keys and the federated Subscriber entity', () => {
       if (/\bsubscribers\b/.test(query)) subscriberStatements += 1;
       return (original as (...args: unknown[]) => void)(query, ...rest);
     };
+    // Staff may read every line's personal data (a subscriber only their own or a managed number's: next test).
+    const staff = await h.staffLogin('admin', 'Admin-pass-1');
     const result = await h.gql(
       `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { id msisdn login kind partyType language accessStatus registered } } }`,
       { r: ids.map((id) => ({ __typename: 'Subscriber', id })) },
+      { token: staff },
     );
     counter.logQuery = original;
     expect(subscriberStatements).toBe(1);
     expect(result.data._entities.map((e: { id: string } | null) => e?.id ?? null)).toEqual([...ids.slice(0, 4), null]);
     expect(result.data._entities[3]).toMatchObject({ kind: 'HOME_INTERNET', msisdn: null, login: '1000245678' });
+  });
+
+  test('terms 2.5: a reference to somebody else (a management request’s owner, an activity actor) shows the number, not the personal data', async () => {
+    const PERSONAL = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { id msisdn email accessReason } } }`;
+    const STATUS = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { id accessStatus } } }`;
+    const aigerim = { r: [{ __typename: 'Subscriber', id: '5f1c2a8e-0001-4a6b-9c1d-000000000001' }] };
+    const nurlan = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
+    // A stranger (and nobody without a token) sees who it is by number only: the e-mail and the status stay hidden.
+    for (const token of [nurlan.accessToken, null]) {
+      const seen = await h.gql(PERSONAL, aigerim, { token });
+      expect(seen.errors).toBeUndefined();
+      expect(seen.data._entities).toEqual([{ id: aigerim.r[0]!.id, msisdn: '+77051234567', email: null, accessReason: null }]);
+      const status = await h.gql(STATUS, aigerim, { token });
+      expect(IdentityHarness.code(status)).toBe('FORBIDDEN');
+      expect(status.errors?.[0]?.path).toEqual(['_entities', 0, 'accessStatus']);
+    }
+    // Her own reference and a managed number (4.3: everything the owner can) show it.
+    const own = await h.gql(PERSONAL, { r: [{ __typename: 'Subscriber', id: NURLAN.id }] }, { token: nurlan.accessToken });
+    expect(own.data._entities[0].msisdn).toBe(NURLAN.msisdn);
+    h.grants.add(`${NURLAN.id}->${aigerim.r[0]!.id}`);
+    const managed = await h.gql(PERSONAL, aigerim, { token: nurlan.accessToken });
+    expect(managed.data._entities[0].email).toBe('aigerim@example.kz');
+    expect((await h.gql(STATUS, aigerim, { token: nurlan.accessToken })).data._entities[0].accessStatus).toBe('ACTIVE');
+    h.grants.clear();
   });
 
   test('the subgraph SDL declares Subscriber as an entity keyed by id', async () => {

@@ -90,8 +90,13 @@ describe('identity features: in-cabinet notifications and the operator broadcast
 
   it('refuses a bad page size or cursor with BAD_USER_INPUT', async () => {
     const token = await h.login(AIGERIM.msisdn);
-    for (const variables of [{ first: 0 }, { first: 101 }, { first: 5, after: 'not-a-cursor' }]) {
-      expect(code(await h.graphql(NOTIFICATIONS, variables, token))).toBe('BAD_USER_INPUT');
+    // A well-formed cursor whose key is no timestamp was not made by us: refused, not read as an empty page.
+    const forged = Buffer.from(JSON.stringify({ k: 'abc', id: 'x' })).toString('base64url');
+    const outOfRange = Buffer.from(JSON.stringify({ k: 1e20, id: 'x' })).toString('base64url');
+    for (const variables of [{ first: 0 }, { first: 101 }, { first: 5, after: 'not-a-cursor' }, { first: 5, after: forged }, { first: 5, after: outOfRange }]) {
+      const refused = await h.graphql(NOTIFICATIONS, variables, token);
+      expect(code(refused)).toBe('BAD_USER_INPUT');
+      expect(refused.errors?.[0]?.extensions?.field).toBe(variables.after ? 'after' : 'first');
     }
   });
 

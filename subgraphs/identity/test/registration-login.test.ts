@@ -1,5 +1,6 @@
 import { DEMO_PASSWORD } from '@selfcare/shared';
 import { suiteFixture } from '@selfcare/shared/testing';
+import { bucketKey, RateLimiter } from '../src/auth/rate-limiter';
 import { IdentityHarness } from './support/identity-harness';
 
 /**
@@ -151,6 +152,47 @@ describe('limits under concurrency (several identity replicas share the database
     expect(IdentityHarness.code(await h.login('+77071112233', DEMO_PASSWORD, 'WEB', undefined, headers()))).toBe('RATE_LIMITED');
     h.clock.advance(15 * 60_000 + 1000);
     await h.loginOk('+77071112233', DEMO_PASSWORD, 'WEB', undefined, headers());
+  });
+});
+
+describe('races on one subscriber (MariaDB: concurrent transactions; SQLite: serialized ones)', () => {
+  test('simultaneous wrong logins from one client address: each is INVALID_CREDENTIALS or RATE_LIMITED, never INTERNAL, and all count', async () => {
+    // One address and one login: every request creates or bumps the same two buckets (a NAT, or one attacker).
+    const headers = { 'x-client-address': '10.3.3.3' };
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => h.login('+77016660002', `wrong-${i}-pass`, 'WEB', undefined, headers)));
+    expect(results.map((r) => IdentityHarness.code(r)).filter((c) => c !== 'INVALID_CREDENTIALS' && c !== 'RATE_LIMITED')).toEqual([]);
+    expect(IdentityHarness.code(await h.login('+77016660002', 'wrong-9-pass', 'WEB', undefined, headers))).toBe('RATE_LIMITED');
+  });
+
+  test('the limiter counts simultaneous failures on new buckets exactly, without an error (a MariaDB deadlock victim is retried)', async () => {
+    const limiter = new RateLimiter(h.database, h.clock);
+    for (let round = 0; round < 5; round += 1) {
+      const rules = [
+        { key: bucketKey('login', `race-${round}`), maxFailures: 6, windowMs: 60_000, lockMs: 60_000 },
+        { key: bucketKey('login-address', `10.4.4.${round}`), maxFailures: 50, windowMs: 60_000, lockMs: 60_000 },
+      ];
+      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => limiter.failure(rules)));
+      expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+      // Six failures counted: the sixth locks the login key, the address key is not locked.
+      expect(await limiter.lockedFor([rules[0]!.key])).toBeGreaterThan(0);
+      expect(await limiter.lockedFor([rules[1]!.key])).toBe(0);
+    }
+  });
+
+  test('a correct password is never refused because of a race: simultaneous first logins with one SMS password, logins during a new SMS password', async () => {
+    h.clock.advance(3600_000);
+    await h.gql(REQUEST, { msisdn: '+77051234567' }, { headers: fromAddress() });
+    const [, smsPassword] = await h.waitForSms('+77051234567', PASSWORD_IN_SMS);
+    // The first to commit turns the SMS password into the password; the others must still be let in with it.
+    const firsts = await Promise.all(Array.from({ length: 4 }, () => h.login('+77051234567', smsPassword!, 'WEB', undefined, fromAddress())));
+    expect(firsts.map((r) => IdentityHarness.code(r) ?? 'OK')).toEqual(['OK', 'OK', 'OK', 'OK']);
+    // 3.1.1: a new SMS password requested meanwhile (by anyone) leaves the current password working.
+    h.clock.advance(61_000);
+    const during = await Promise.all([
+      ...Array.from({ length: 6 }, () => h.login('+77051234567', smsPassword!, 'WEB', undefined, fromAddress())),
+      h.gql(REQUEST, { msisdn: '+77051234567' }, { headers: fromAddress() }),
+    ]);
+    expect(during.map((r) => IdentityHarness.code(r) ?? 'OK')).toEqual(Array(7).fill('OK'));
   });
 });
 

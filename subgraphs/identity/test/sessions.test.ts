@@ -110,6 +110,7 @@ describe('sessions and devices (terms 4.1, 3.5)', () => {
     const stranger = await h.loginOk(AIGERIM.msisdn, DEMO_PASSWORD);
     const notYours = await h.gql(`mutation ($id: ID!) { endSession(id: $id) }`, { id: phoneSession.id }, { token: stranger.accessToken });
     expect(IdentityHarness.code(notYours)).toBe('NOT_FOUND');
+    expect(notYours.errors?.[0]?.extensions?.field).toBe('id');
     expect(await meCode(phone.accessToken)).toBeUndefined();
 
     const ended = await h.gql(`mutation ($id: ID!) { endSession(id: $id) }`, { id: phoneSession.id }, { token: laptop.accessToken });

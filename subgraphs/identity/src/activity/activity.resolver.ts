@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
 import { type ChannelEnum, type GraphQLContext, RequireSubscriber, type SubgraphRuntime } from '@selfcare/shared';
 import { loadSubscriber } from '../subscribers/subscriber.loader';
-import { Subscriber, toSubscriber } from '../subscribers/subscriber.type';
+import { Subscriber, toSubscriberReference } from '../subscribers/subscriber.type';
 import type { ActivityEntryEntity } from './activity.entities';
 import type { ActivityService } from './activity.service';
 import { ActivityConnection, ActivityEntry, type ActorKind } from './activity.types';
@@ -44,7 +44,7 @@ export function activityResolvers(runtime: SubgraphRuntime, activity: ActivitySe
     async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GraphQLContext): Promise<Subscriber | null> {
       if (!entry.actorId) return null;
       const entity = await loadSubscriber(ctx, runtime.database, entry.actorId);
-      return entity ? toSubscriber(entity) : null;
+      return entity ? toSubscriberReference(entity) : null;
     }
   }
 

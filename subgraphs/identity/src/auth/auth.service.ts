@@ -195,7 +195,7 @@ export class AuthService {
     }
     const password = typeof input.password === 'string' ? input.password : '';
     const subscriber = form && password.length > 0 && password.length <= MAX_PASSWORD_LENGTH ? await this.subscribers.findByLogin(form) : null;
-    const matched = await this.verify(subscriber, password);
+    const { matched, derived } = await this.verify(subscriber, password);
     if (!subscriber || !matched) {
       await this.limiter.failure(rules);
       this.logins.inc({ outcome: 'invalid_credentials' });
@@ -224,13 +224,16 @@ export class AuthService {
 
     const result = await this.runtime.database.transaction(async (manager) => {
       const locked = await this.subscribers.lock(manager, subscriber.id);
-      // The credential changed between the check and now (a new SMS password, a password change): refuse.
-      if (!locked || locked.passwordKdf !== subscriber.passwordKdf || locked.passwordHash !== subscriber.passwordHash || locked.pendingPasswordHash !== subscriber.pendingPasswordHash) return null;
+      // The credentials may have changed since the check (a concurrent login that registered with the SMS password, a
+      // new SMS password, a password change): match the derived key against the row as it is now, no second KDF run.
+      // Only a password that no longer matches is refused; a correct one is never refused because of a race.
+      const matchedNow = locked && locked.passwordKdf === subscriber.passwordKdf ? this.match(locked, derived) : null;
+      if (!locked || !matchedNow) return null;
       const lockedRefusal = accessRefusal(locked);
       if (lockedRefusal) throw lockedRefusal;
       const now = this.now();
       const changes: Partial<SubscriberEntity> = { updatedAt: now };
-      if (matched === 'PENDING') {
+      if (matchedNow === 'PENDING') {
         changes.passwordHash = locked.pendingPasswordHash;
         changes.pendingPasswordHash = null;
         changes.pendingPasswordExpiresAt = null;
@@ -280,10 +283,14 @@ export class AuthService {
   }
 
   /** One KDF evaluation, whatever the case: unknown login, no password yet, a password, a pending SMS password. */
-  private async verify(subscriber: SubscriberEntity | null, password: string): Promise<Matched> {
+  private async verify(subscriber: SubscriberEntity | null, password: string): Promise<{ matched: Matched; derived: string }> {
     const spec = subscriber?.passwordKdf ? parseSpec(subscriber.passwordKdf) : null;
     const derived = await this.hasher.derive(password, spec ?? this.hasher.decoy);
-    if (!subscriber || !spec) return null;
+    return { matched: subscriber && spec ? this.match(subscriber, derived) : null, derived };
+  }
+
+  /** Which credential of the row a key derived with the row's KDF spec matches. */
+  private match(subscriber: SubscriberEntity, derived: string): Matched {
     if (keysEqual(derived, subscriber.passwordHash)) return 'PASSWORD';
     const pendingValid = subscriber.pendingPasswordExpiresAt && subscriber.pendingPasswordExpiresAt.getTime() > this.now().getTime();
     if (pendingValid && keysEqual(derived, subscriber.pendingPasswordHash)) return 'PENDING';
@@ -378,7 +385,7 @@ export class AuthService {
       });
       return true;
     });
-    if (!ended) throw identityError(ErrorCode.NOT_FOUND, { texts: { KK: 'Сессия табылмады', RU: 'Сеанс не найден', EN: 'Session not found' } });
+    if (!ended) throw identityError(ErrorCode.NOT_FOUND, { field: 'id', texts: { KK: 'Сессия табылмады', RU: 'Сеанс не найден', EN: 'Session not found' } });
     return true;
   }
 
@@ -409,8 +416,8 @@ export class AuthService {
     const rules = this.lockoutRules(loginKey, ctx.clientAddress);
     const lockedMs = await this.limiter.lockedFor(rules.map((r) => r.key));
     if (lockedMs > 0) throw rateLimited(lockedMs / 1000);
-    const matched = typeof currentPassword === 'string' && currentPassword.length <= MAX_PASSWORD_LENGTH ? await this.verify(subscriber, currentPassword) : null;
-    if (!matched) {
+    const verified = typeof currentPassword === 'string' && currentPassword.length <= MAX_PASSWORD_LENGTH ? await this.verify(subscriber, currentPassword) : null;
+    if (!verified?.matched) {
       await this.limiter.failure(rules);
       throw identityError(ErrorCode.INVALID_CREDENTIALS, {
         field: 'currentPassword',
@@ -420,7 +427,8 @@ export class AuthService {
     const next = await this.rehash(newPassword);
     const changed = await this.runtime.database.transaction(async (manager) => {
       const locked = await this.subscribers.lock(manager, subscriber.id);
-      if (!locked || locked.passwordHash !== subscriber.passwordHash || locked.pendingPasswordHash !== subscriber.pendingPasswordHash) return false;
+      // As at login: a concurrent new SMS password does not make the current password wrong; a changed password does.
+      if (!locked || locked.passwordKdf !== subscriber.passwordKdf || !this.match(locked, verified.derived)) return false;
       const now = this.now();
       await manager.update(SubscriberEntity, { id: locked.id }, {
         passwordKdf: next.spec,

@@ -119,10 +119,20 @@ export class RateLimiter {
           return result;
         });
       } catch (error) {
-        // Two replicas created the same bucket at once: the loser retries and finds the row.
-        if (attempt < 3 && this.database.isDuplicateKey(error)) continue;
+        // Two replicas created the same bucket at once: the loser retries and finds the row. Several requests from one
+        // address creating the same new buckets can also deadlock on MariaDB; InnoDB rolled the victim back: retry it.
+        if (attempt < 5 && (this.database.isDuplicateKey(error) || isDeadlock(error))) {
+          await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 10 * (attempt + 1))));
+          continue;
+        }
         throw error;
       }
     }
   }
+}
+
+/** MariaDB chose this transaction as a deadlock victim and rolled it back (ER_LOCK_DEADLOCK). */
+function isDeadlock(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number; driverError?: { code?: string; errno?: number } };
+  return (e?.driverError?.code ?? e?.code) === 'ER_LOCK_DEADLOCK' || (e?.driverError?.errno ?? e?.errno) === 1213;
 }

@@ -67,7 +67,9 @@ export class EmailService {
         const actor = { subscriberId: subscriber.id, actorId: caller.subscriberId, actorKind: 'SUBSCRIBER' as const, viaManagement: false, channel: caller.channel };
         let changes: Partial<SubscriberEntity>;
         if (email === null) {
-          changes = { email: null, emailVerifiedAt: null, verifiedEmail: null, updatedAt: now };
+          // terms 5.1: with no address left, EMAIL is no way to reach the subscriber any more; the cabinet remains.
+          const notifyBy = (subscriber.notifyBy ?? []).filter((channel) => channel !== 'EMAIL');
+          changes = { email: null, emailVerifiedAt: null, verifiedEmail: null, notifyBy: notifyBy.length > 0 ? notifyBy : ['CABINET'], updatedAt: now };
           await this.activity.record(manager, { ...actor, action: 'EMAIL_REMOVED', details: null });
         } else if (email === subscriber.verifiedEmail) {
           changes = { email, emailVerifiedAt: subscriber.emailVerifiedAt ?? now, updatedAt: now };

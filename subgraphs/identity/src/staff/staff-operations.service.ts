@@ -48,7 +48,7 @@ export class StaffOperationsService {
   async find(login: string): Promise<SubscriberEntity> {
     const form = parseLogin(login);
     const subscriber = form ? await this.subscribers.findByLogin(form) : null;
-    if (!subscriber) throw identityError(ErrorCode.NOT_FOUND, { texts: { KK: 'Абонент табылмады', RU: 'Абонент не найден', EN: 'Subscriber not found' } });
+    if (!subscriber) throw identityError(ErrorCode.NOT_FOUND, { field: 'login', texts: { KK: 'Абонент табылмады', RU: 'Абонент не найден', EN: 'Subscriber not found' } });
     return subscriber;
   }
 
@@ -66,6 +66,15 @@ export class StaffOperationsService {
       const account = (request.accountNumber ?? '').trim();
       if (!ACCOUNT_NUMBER.test(account)) {
         throw identityBadInput('accountNumber', { KK: 'Шот нөмірі 6–20 саннан тұрады', RU: 'Номер договора — от 6 до 20 цифр', EN: 'The account number is 6 to 20 digits' });
+      }
+      // The login form decides between number and account (terms section 1 "Login"): "87051234567" reads as the
+      // mobile number +77051234567, so such an account number could never log in (or would name a mobile line).
+      if (parseLogin(account)?.kind !== 'account') {
+        throw identityBadInput('accountNumber', {
+          KK: 'Шот нөмірі ұялы нөмір сияқты оқылады (8 7XX ...); басқа нөмір беріңіз',
+          RU: 'Номер договора читается как мобильный номер (8 7XX ...); укажите другой',
+          EN: 'The account number reads as a mobile number (8 7XX ...); use another one',
+        });
       }
       login = account;
     }
@@ -183,7 +192,7 @@ export class StaffOperationsService {
 
   private async lockExisting(manager: import('typeorm').EntityManager, subscriberId: string): Promise<SubscriberEntity> {
     const subscriber = typeof subscriberId === 'string' && subscriberId.length <= 36 ? await this.subscribers.lock(manager, subscriberId) : null;
-    if (!subscriber) throw identityError(ErrorCode.NOT_FOUND, { texts: { KK: 'Абонент табылмады', RU: 'Абонент не найден', EN: 'Subscriber not found' } });
+    if (!subscriber) throw identityError(ErrorCode.NOT_FOUND, { field: 'subscriberId', texts: { KK: 'Абонент табылмады', RU: 'Абонент не найден', EN: 'Subscriber not found' } });
     return subscriber;
   }
 

@@ -71,6 +71,25 @@ export class Subscriber {
   registered: boolean;
 }
 
+/**
+ * Subscribers reached through an entity reference — another subgraph's field (a management request's owner or
+ * requester, a balance change, an order) or an activity entry's actor — rather than through identity's own checked
+ * paths (me, subscriber(msisdn), login). Their personal data is shown only to the subscriber, a manager of the number
+ * or staff (terms 2.5); see SubscriberResolver.
+ */
+const references = new WeakSet<Subscriber>();
+
+export function isSubscriberReference(subscriber: Subscriber): boolean {
+  return references.has(subscriber);
+}
+
+/** A Subscriber for an entity reference: its personal fields are checked against the caller when read (2.5). */
+export function toSubscriberReference(entity: SubscriberEntity): Subscriber {
+  const subscriber = toSubscriber(entity);
+  references.add(subscriber);
+  return subscriber;
+}
+
 export function toSubscriber(entity: SubscriberEntity): Subscriber {
   const subscriber = new Subscriber();
   subscriber.id = entity.id;

@@ -1,0 +1,50 @@
+import { GraphQLError, GraphQLScalarType, buildSchema, execute, parse, subscribe } from 'graphql';
+import { ErrorCode, createErrorFormatter, createLogger } from '../src';
+
+/** The shared error formatter, fed with what graphql-js itself produces outside Apollo's HTTP pipeline (graphql-ws). */
+describe('createErrorFormatter', () => {
+  const logged: unknown[] = [];
+  const logger = createLogger('format-error-test', 'fatal');
+  logger.error = ((...args: unknown[]) => void logged.push(args)) as typeof logger.error;
+  const format = createErrorFormatter(logger);
+  const Strict = new GraphQLScalarType({
+    name: 'Strict',
+    parseValue: (value) => {
+      if (value !== 'ok') throw new GraphQLError('Strict cannot represent this value');
+      return value;
+    },
+  });
+  const schema = buildSchema(`scalar Strict  type Query { echo(value: Strict!): String, id(value: ID!): String }  type Subscription { tick(value: ID!): String }`);
+  Object.assign(schema.getType('Strict')!, { parseValue: Strict.parseValue });
+
+  beforeEach(() => logged.splice(0));
+
+  it('gives a variable that fails a scalar (an error with an originalError) BAD_USER_INPUT and its field, not INTERNAL', async () => {
+    const result = await execute({ schema, document: parse('query ($v: Strict!) { echo(value: $v) }'), variableValues: { v: 'no' } });
+    const error = result.errors![0]!;
+    expect(error.originalError).toBeDefined();
+    expect(format(error.toJSON(), error)).toMatchObject({ extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'value' } });
+    expect(logged).toEqual([]);
+  });
+
+  it('does the same for a subscription (what graphql-ws hands over)', async () => {
+    const result = (await subscribe({ schema, document: parse('subscription ($v: ID!) { tick(value: $v) }'), variableValues: { v: { not: 'an id' } } })) as { errors: GraphQLError[] };
+    const error = result.errors[0]!;
+    expect(format(error.toJSON(), error).extensions).toMatchObject({ code: ErrorCode.BAD_USER_INPUT, field: 'value' });
+  });
+
+  it('still hides a resolver failure behind INTERNAL and logs it', () => {
+    const error = new GraphQLError('connect ECONNREFUSED 10.0.0.5:3306', { path: ['echo'], originalError: new Error('connect ECONNREFUSED 10.0.0.5:3306') });
+    const formatted = format(error.toJSON(), error);
+    expect(formatted.extensions).toEqual({ code: ErrorCode.INTERNAL });
+    expect(JSON.stringify(formatted)).not.toMatch(/ECONNREFUSED/);
+    expect(logged).toHaveLength(1);
+  });
+
+  it("keeps a subgraph's own BAD_USER_INPUT text at the gateway, and localizes Apollo's English one", () => {
+    const forwarded = new GraphQLError('Неверный курсор', { path: ['me'], extensions: { code: 'BAD_USER_INPUT', field: 'after', serviceName: 'billing' } });
+    expect(format(forwarded.toJSON(), forwarded)).toMatchObject({ message: 'Неверный курсор', extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'after' } });
+    const apollo = new GraphQLError('Variable "$m" got invalid value 5', { extensions: { code: 'BAD_USER_INPUT' } });
+    expect(format(apollo.toJSON(), apollo)).toMatchObject({ message: 'Неверное значение: m', extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'm', detail: 'Variable "$m" got invalid value 5' } });
+  });
+});
