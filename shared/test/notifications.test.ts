@@ -164,6 +164,9 @@ describe('notifications through the outbox', () => {
     expect(sms.accepted.map((m) => m.id)).toEqual(rows.map((r) => r.payload.messageId));
     expect(new Set(sms.accepted.map((m) => m.id)).size).toBe(3);
     expect(rows.every((r) => r.publishedAt instanceof Date && r.type === 'notification.sms')).toBe(true);
+    // Once sent, the text (a code, a password) no longer stays readable in the outbox table.
+    expect(rows.map((r) => r.payload)).toEqual(sms.accepted.map((m) => ({ messageId: m.id, to: m.to, redacted: true })));
+    expect(JSON.stringify(rows)).not.toMatch(/1111|2222|3333/);
   });
 
   it('never sends a notification enqueued in a rolled-back transaction', async () => {
@@ -290,6 +293,7 @@ describe('notifications through the outbox', () => {
       expect(abandoned.attempts).toBe(4);
       expect(abandoned.abandonedAt).toBeInstanceOf(Date);
       expect(abandoned.publishedAt).toBeNull();
+      expect(abandoned.payload).toEqual({ messageId: expect.any(String), to: '+77051234567', redacted: true });
     } finally {
       await consumer.stop();
       await consumerDb.close();

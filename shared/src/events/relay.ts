@@ -244,7 +244,11 @@ export class OutboxRelay {
           continue;
         }
         await database.transaction((manager) =>
-          manager.update(OutboxEventEntity, { id: row.id }, { publishedAt: this.clock.now(), nextAttemptAt: null, lastError: null }),
+          manager.update(
+            OutboxEventEntity,
+            { id: row.id },
+            { publishedAt: this.clock.now(), nextAttemptAt: null, lastError: null, payload: redactedNotification(row.payload) },
+          ),
         );
         result.dispatched += 1;
         this.publishedCounter.inc({ stream, kind: 'notification' });
@@ -266,7 +270,7 @@ export class OutboxRelay {
           attempts,
           nextAttemptAt: new Date(now.getTime() + delay),
           lastError: String(error instanceof Error ? error.message : error).slice(0, 500),
-          ...(abandon ? { abandonedAt: now } : {}),
+          ...(abandon ? { abandonedAt: now, payload: redactedNotification(row.payload) } : {}),
         },
       ),
     );
@@ -318,4 +322,12 @@ function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> 
 function counter<L extends string>(metrics: ServiceMetrics, name: string, help: string, labels: L[]): Counter<L> {
   const existing = metrics.registry.getSingleMetric(name);
   return (existing as Counter<L> | undefined) ?? metrics.counter(name, help, labels);
+}
+
+/**
+ * A sent (or abandoned) notification keeps only who it went to and its message id: its text may hold a password
+ * or a confirmation code (terms 3.1.1, 5.6.3), which must not stay readable in the outbox table.
+ */
+export function redactedNotification(payload: Record<string, unknown>): Record<string, unknown> {
+  return { messageId: payload.messageId, to: payload.to, redacted: true };
 }
