@@ -247,7 +247,7 @@ export class OutboxRelay {
           manager.update(
             OutboxEventEntity,
             { id: row.id },
-            { publishedAt: this.clock.now(), nextAttemptAt: null, lastError: null, payload: redactedNotification(row.payload) },
+            { publishedAt: this.clock.now(), nextAttemptAt: null, lastError: null, payload: redactedNotification(row.payload) as never },
           ),
         );
         result.dispatched += 1;
@@ -270,7 +270,7 @@ export class OutboxRelay {
           attempts,
           nextAttemptAt: new Date(now.getTime() + delay),
           lastError: String(error instanceof Error ? error.message : error).slice(0, 500),
-          ...(abandon ? { abandonedAt: now, payload: redactedNotification(row.payload) } : {}),
+          ...(abandon ? { abandonedAt: now, payload: redactedNotification(row.payload) as never } : {}),
         },
       ),
     );
