@@ -203,7 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     },
     onShutdown: options.onShutdown ?? [],
     websocket: (httpServer) =>
-      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger, production: options.production }),
+      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger, production: options.production, internalToken: options.internalToken }),
     buildContext: (req) =>
       gatewayContext(options.verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',

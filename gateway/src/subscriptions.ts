@@ -8,7 +8,7 @@ import type { FetchNode, PlanNode, QueryPlan, SubscriptionNode } from '@apollo/q
 import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, getOperationAST, getVariableValues, parse, print, validate } from 'graphql';
 import { createClient } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AccessTokenVerifier, DomainError, ErrorCode, Logger, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
+import { AccessTokenVerifier, DomainError, ErrorCode, INTERNAL_TOKEN_HEADER, Logger, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
 import type { SubgraphName } from './gateway-server';
 import { GatewayContext, gatewayContext } from './context';
 
@@ -41,6 +41,8 @@ export function serveGatewaySubscriptions(options: {
   logger: Logger;
   /** No field suggestions ("Did you mean …?") in errors, as over HTTP. */
   production?: boolean;
+  /** Lets the subgraph trust the client address the gateway forwards. */
+  internalToken: string;
 }): { dispose(): Promise<void> } {
   const internals = options.gateway as unknown as GatewayInternals;
   const formatError = createErrorFormatter(options.logger, currentLanguage);
@@ -172,6 +174,7 @@ export function serveGatewaySubscriptions(options: {
         ...(context.authorization ? { authorization: context.authorization } : {}),
         ...(context.acceptLanguage ? { 'accept-language': context.acceptLanguage } : {}),
         'x-client-address': context.clientAddress,
+        [INTERNAL_TOKEN_HEADER]: options.internalToken,
         'x-request-id': context.requestId,
       },
     });

@@ -26,6 +26,11 @@ describe('configuration validated once at start-up', () => {
     expect(parseEnv({ IDENTITY_URL: env.url() }, { IDENTITY_URL: 'http://identity:4001' })).toEqual({ IDENTITY_URL: 'http://identity:4001' });
   });
 
+  it('refuses a database URL without a database (sqlite: alone would silently run in memory)', () => {
+    expect(() => parseEnv({ CATALOG_DATABASE_URL: env.databaseUrl() }, { CATALOG_DATABASE_URL: 'sqlite:' })).toThrow(/CATALOG_DATABASE_URL: must be a sqlite:<file>/);
+    expect(parseEnv({ CATALOG_DATABASE_URL: env.databaseUrl() }, { CATALOG_DATABASE_URL: 'sqlite:./data/catalog.sqlite' })).toEqual({ CATALOG_DATABASE_URL: 'sqlite:./data/catalog.sqlite' });
+  });
+
   it('applies defaults where a variable may be left out', () => {
     expect(parseEnv({ GATEWAY_PORT: env.port(4000), FLAG: env.boolean(false) }, {})).toEqual({ GATEWAY_PORT: 4000, FLAG: false });
   });

@@ -69,7 +69,7 @@ export class DevSmsCentre {
           text: message.text,
           receivedAt: new Date().toISOString(),
         });
-        if (this.messages.length > this.maxMessages) this.messages.shift();
+        if (this.messages.length > this.maxMessages) this.seen.delete(this.messages.shift()!.id);
       }
       res.status(202).json({ id: message.id, status: 'accepted' });
     });

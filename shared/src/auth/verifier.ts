@@ -45,8 +45,9 @@ export class AccessTokenVerifier {
           if (kid) next.set(kid, publicKeyFromJwk(jwk));
         }
         this.keys = next;
-        this.lastFetch = Date.now();
       } finally {
+        // Also after a failure: while identity is down, unknown key ids must not each trigger a fetch.
+        this.lastFetch = Date.now();
         this.pending = null;
       }
     })();

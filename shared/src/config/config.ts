@@ -64,7 +64,7 @@ export const env = {
     ),
   url: (fallback?: string): Out<string> => withDefault(httpUrl(), fallback),
   databaseUrl: (fallback?: string): Out<string> =>
-    withDefault(z.string().regex(/^(sqlite:|mysql:\/\/|mariadb:\/\/)/, 'must be a sqlite:, mysql:// or mariadb:// URL'), fallback),
+    withDefault(z.string().regex(/^(sqlite:.+|mysql:\/\/.+|mariadb:\/\/.+)/, 'must be a sqlite:<file>, mysql:// or mariadb:// URL'), fallback),
   secret: (minLength = 16, fallback?: string): Out<string> => withDefault(z.string().min(minLength, `must be at least ${minLength} characters`), fallback),
   nodeEnv: (): Out<'development' | 'production' | 'test'> => z.enum(['development', 'production', 'test']).default('development'),
   boolean: (fallback: boolean): Out<boolean> =>

@@ -61,7 +61,9 @@ export function dataSourceOptions(options: DatabaseOptions, counter: StatementCo
   };
   if (dialect === 'sqlite') {
     const location = options.url.slice('sqlite:'.length);
-    const database = location === ':memory:' || location === '' ? ':memory:' : resolve(location);
+    // An empty path would silently keep everything in memory: ask for it by name (sqlite::memory:).
+    if (location === '') throw new Error(`${options.service}: the sqlite: URL needs a file path, or :memory:`);
+    const database = location === ':memory:' ? ':memory:' : resolve(location);
     if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
     return {
       ...common,

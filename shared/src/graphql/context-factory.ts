@@ -76,7 +76,12 @@ export function createContextFactory(verifier: AccessTokenVerifier, logger: Logg
 }
 
 /** Websocket subscriptions carry the caller in graphql-ws connection params (the gateway fills them). */
-export function hintsFromConnectionParams(params: Record<string, unknown> | undefined, fallbackAddress: string, requestId: string): CallerHints {
+export function hintsFromConnectionParams(
+  params: Record<string, unknown> | undefined,
+  fallbackAddress: string,
+  requestId: string,
+  internalToken: string,
+): CallerHints {
   const value = (key: string) => {
     const v = params?.[key] ?? params?.[key.toLowerCase()];
     return typeof v === 'string' ? v : null;
@@ -85,7 +90,8 @@ export function hintsFromConnectionParams(params: Record<string, unknown> | unde
     requestId: value('x-request-id') ?? requestId,
     authorization: value('authorization') ?? value('Authorization'),
     language: languageFromHeader(value('accept-language')),
-    clientAddress: value('x-client-address') ?? fallbackAddress,
+    // As over HTTP: the forwarded address counts only from the gateway, which holds the internal token.
+    clientAddress: (internalTokenMatches(value(INTERNAL_TOKEN_HEADER), internalToken) && value('x-client-address')) || fallbackAddress,
     userAgent: value('user-agent'),
   };
 }

@@ -29,6 +29,7 @@ export function serveSubscriptions<TContext extends object>(options: {
   schema: GraphQLSchema;
   buildContext: (hints: CallerHints) => Promise<TContext>;
   formatError: ErrorFormatter;
+  internalToken: string;
 }): WebSocketEndpoint {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql' });
   const contexts = new WeakMap<object, TContext>();
@@ -39,7 +40,12 @@ export function serveSubscriptions<TContext extends object>(options: {
         const cached = contexts.get(ctx);
         if (cached) return cached as never;
         const request = (ctx.extra as { request?: http.IncomingMessage }).request;
-        const hints = hintsFromConnectionParams(ctx.connectionParams as Record<string, unknown> | undefined, request?.socket.remoteAddress ?? 'unknown', randomUUID());
+        const hints = hintsFromConnectionParams(
+          ctx.connectionParams as Record<string, unknown> | undefined,
+          request?.socket.remoteAddress ?? 'unknown',
+          randomUUID(),
+          options.internalToken,
+        );
         const context = await runInRequest({ requestId: hints.requestId, language: hints.language }, () => options.buildContext(hints));
         contexts.set(ctx, context);
         return context as never;

@@ -212,7 +212,13 @@ export async function runSubgraph(
     ...(setup.schema.getSubscriptionType()
       ? {
           websocket: (httpServer, formatError) =>
-            serveSubscriptions({ httpServer, schema: setup.schema, buildContext: createContextBuilder(verifier, logger), formatError }),
+            serveSubscriptions({
+              httpServer,
+              schema: setup.schema,
+              buildContext: createContextBuilder(verifier, logger),
+              formatError,
+              internalToken: platform.internalToken,
+            }),
         }
       : {}),
     readiness,
