@@ -77,6 +77,5 @@ export const env = {
   string: (fallback?: string): Out<string> => withDefault(z.string().min(1, 'is required'), fallback),
   /** A string matching `pattern`, e.g. redis:// URLs. */
   matching: (pattern: RegExp, message: string, fallback?: string): Out<string> => withDefault(z.string().regex(pattern, message), fallback),
-  optionalUrl: (): Out<string | undefined> => httpUrl().optional(),
   optionalString: (): Out<string | undefined> => z.string().optional(),
 };

@@ -130,11 +130,6 @@ export class Database {
     return this;
   }
 
-  async migrate(): Promise<string[]> {
-    const applied = await this.dataSource.runMigrations({ transaction: 'each' });
-    return applied.map((m) => m.name);
-  }
-
   async close(): Promise<void> {
     await this.writeQueue.catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

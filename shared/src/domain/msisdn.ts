@@ -31,10 +31,6 @@ export function normalizeMsisdn(input: string): string | null {
   return `+7${national}`;
 }
 
-export function isMsisdn(value: string): boolean {
-  return normalizeMsisdn(value) === value;
-}
-
 /** "+77051234567" -> "+7 705 *** ** 67": for logs and messages that must not expose the whole number. */
 export function maskMsisdn(msisdn: string): string {
   return `${msisdn.slice(0, 2)} ${msisdn.slice(2, 5)} *** ** ${msisdn.slice(-2)}`;

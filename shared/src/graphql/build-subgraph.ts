@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { GraphQLSchema, parse, specifiedDirectives } from 'graphql';
-import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
+import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
 import { DateTimeScalar } from './scalars';
@@ -49,9 +49,4 @@ export async function buildFederatedSchema(options: SubgraphSchemaOptions): Prom
     resolverMap[typeName] = { ...(resolverMap[typeName] ?? {}), __resolveReference: reference.__resolveReference };
   }
   return buildSubgraphSchema({ typeDefs, resolvers: resolverMap as never });
-}
-
-/** The subgraph's SDL as composition reads it (what `npm run compose` writes to schema/<name>.graphql). */
-export function subgraphSdl(schema: GraphQLSchema): string {
-  return printSubgraphSchema(schema);
 }

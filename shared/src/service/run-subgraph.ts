@@ -1,6 +1,5 @@
 import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import type { EntityManager } from 'typeorm';
 import { AccessPolicy, ManagementGrantSource } from './access-policy';
 import type { Clock } from './clock';
 import type { ServiceDirectory, ServiceName } from './directory';
@@ -248,4 +247,3 @@ export async function runSubgraph(
   return { ...service, runtime, startBackground, stopRelay: () => relay.stop() };
 }
 
-export type { EntityManager };
