@@ -1,5 +1,5 @@
-import { GraphQLError, GraphQLScalarType, buildSchema, execute, parse, subscribe } from 'graphql';
-import { ErrorCode, createErrorFormatter, createLogger } from '../src';
+import { GraphQLError, GraphQLScalarType, Source, buildSchema, execute, parse, subscribe } from 'graphql';
+import { DomainError, ErrorCode, Language, MAX_ERROR_TEXT, argumentNameOf, boundErrorText, createErrorFormatter, createLogger } from '../src';
 
 /** The shared error formatter, fed with what graphql-js itself produces outside Apollo's HTTP pipeline (graphql-ws). */
 describe('createErrorFormatter', () => {
@@ -46,5 +46,51 @@ describe('createErrorFormatter', () => {
     expect(format(forwarded.toJSON(), forwarded)).toMatchObject({ message: 'Неверный курсор', extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'after' } });
     const apollo = new GraphQLError('Variable "$m" got invalid value 5', { extensions: { code: 'BAD_USER_INPUT' } });
     expect(format(apollo.toJSON(), apollo)).toMatchObject({ message: 'Неверное значение: m', extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'm', detail: 'Variable "$m" got invalid value 5' } });
+  });
+
+  it('keeps the standard persisted-query codes and message (clients resend the full query on them)', () => {
+    const notFound = new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(format(notFound.toJSON(), notFound)).toEqual({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+  });
+
+  it("gives Apollo's own refusals without a code (a 400 such as an unsupported persisted-query version) BAD_USER_INPUT, not INTERNAL", () => {
+    const error = new GraphQLError('Unsupported persisted query version', { extensions: { http: { status: 400 } } });
+    const formatted = format({ message: error.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, error);
+    expect(formatted.extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, detail: 'Unsupported persisted query version' });
+    expect(logged).toEqual([]);
+  });
+
+  it('formats a DomainError carried by an error raised outside execution (request limits) in the caller language', () => {
+    const domain = new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { serviceName: 'catalog' } });
+    const error = new GraphQLError('x', { originalError: domain });
+    expect(createErrorFormatter(logger, () => Language.EN)(error.toJSON(), error)).toEqual({
+      message: 'Service temporarily unavailable',
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, serviceName: 'catalog' },
+    });
+  });
+
+  it('never echoes an unbounded value: a long one is shortened, a very long one not shown, every text capped', async () => {
+    for (const length of [100, 70_000]) {
+      const value = 'x'.repeat(length);
+      const result = await execute({ schema, document: parse('query ($v: Strict!) { echo(value: $v) }'), variableValues: { v: value } });
+      const formatted = format(result.errors![0]!.toJSON(), result.errors![0]);
+      const text = JSON.stringify(formatted);
+      expect(text).not.toContain('x'.repeat(40));
+      expect(text).toContain(`${length} characters`);
+      expect(text.length).toBeLessThan(MAX_ERROR_TEXT * 2);
+    }
+    const short = await execute({ schema, document: parse('query ($v: Strict!) { echo(value: $v) }'), variableValues: { v: 'nope' } });
+    expect(JSON.stringify(format(short.errors![0]!.toJSON(), short.errors![0]))).toContain('nope');
+    expect(boundErrorText(`${'y'.repeat(600)}`)).toHaveLength(MAX_ERROR_TEXT);
+  });
+
+  it('finds the argument of a bad value in linear time, even after a 1,000,000-character alias (it backtracked quadratically)', () => {
+    const alias = 'a'.repeat(1_000_000);
+    const literal = `{ ${alias}: echo(value: 5) }`;
+    const atLiteral = new GraphQLError('Expected value of type "Strict!", found 5.', { source: new Source(literal), positions: [literal.indexOf('5)')] });
+    expect(argumentNameOf(atLiteral)).toBe('value');
+    const variable = `query ($v: Strict!) { ${alias}: echo(value: $v) }`;
+    const atVariable = new GraphQLError('Variable "$v" got invalid value 5', { source: new Source(variable) });
+    expect(argumentNameOf(atVariable)).toBe('value');
   });
 });

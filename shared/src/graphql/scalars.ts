@@ -9,6 +9,17 @@ function inputError(message: string): TypeError {
   return new TypeError(message);
 }
 
+/**
+ * Longest input each scalar reads. A longer value is refused before it is examined, with a message that does not
+ * quote it (graphql-js's own quotation of the value is shortened by the error formatter).
+ */
+export const SCALAR_INPUT_CAPS = { PhoneNumber: 32, DateTime: 64, EmailAddress: 254 } as const;
+
+function capped(scalar: keyof typeof SCALAR_INPUT_CAPS, value: string): string {
+  if (value.length > SCALAR_INPUT_CAPS[scalar]) throw inputError(`${scalar} is longer than ${SCALAR_INPUT_CAPS[scalar]} characters`);
+  return value;
+}
+
 /** Contract `PhoneNumber`: returned as E.164, input accepted in the forms listed on `normalizeMsisdn`. */
 export const PhoneNumberScalar = new GraphQLScalarType<string, string>({
   name: 'PhoneNumber',
@@ -18,13 +29,13 @@ export const PhoneNumberScalar = new GraphQLScalarType<string, string>({
     return value;
   },
   parseValue(value) {
-    const normalized = typeof value === 'string' ? normalizeMsisdn(value) : null;
+    const normalized = typeof value === 'string' ? normalizeMsisdn(capped('PhoneNumber', value)) : null;
     if (!normalized) throw inputError('Not a Kazakhstan phone number');
     return normalized;
   },
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING) throw inputError('PhoneNumber must be a string');
-    const normalized = normalizeMsisdn(ast.value);
+    const normalized = normalizeMsisdn(capped('PhoneNumber', ast.value));
     if (!normalized) throw inputError('Not a Kazakhstan phone number');
     return normalized;
   },
@@ -33,7 +44,7 @@ export const PhoneNumberScalar = new GraphQLScalarType<string, string>({
 const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
 
 function parseDateTime(text: string): Date {
-  if (!rfc3339.test(text)) throw inputError('DateTime must be RFC 3339, e.g. 2026-01-31T12:00:00Z');
+  if (!rfc3339.test(capped('DateTime', text))) throw inputError('DateTime must be RFC 3339, e.g. 2026-01-31T12:00:00Z');
   const date = new Date(text);
   if (Number.isNaN(date.getTime())) throw inputError('DateTime is not a valid instant');
   return date;
@@ -77,13 +88,13 @@ export const EmailAddressScalar = new GraphQLScalarType<string, string>({
     return value;
   },
   parseValue(value) {
-    const normalized = typeof value === 'string' ? normalizeEmail(value) : null;
+    const normalized = typeof value === 'string' ? normalizeEmail(capped('EmailAddress', value)) : null;
     if (!normalized) throw inputError('Not an e-mail address');
     return normalized;
   },
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING) throw inputError('EmailAddress must be a string');
-    const normalized = normalizeEmail(ast.value);
+    const normalized = normalizeEmail(capped('EmailAddress', ast.value));
     if (!normalized) throw inputError('Not an e-mail address');
     return normalized;
   },
