@@ -14,7 +14,7 @@ const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir, cpus } = require('node:os');
 const { join } = require('node:path');
 const { DEMO_STAFF_ACCOUNTS } = require('@selfcare/identity');
-const { startIdentity } = require('./support/identity');
+const { BENCH_INTERNAL_TOKEN, startIdentity } = require('./support/identity');
 const { SubscriberEntity } = require('../subgraphs/identity/dist/subscribers/subscriber.entity');
 const { CabinetNotificationEntity, NoticeBroadcastEntity } = require('../subgraphs/identity/dist/notices/notice.entities');
 
@@ -78,7 +78,7 @@ async function seed(database) {
 async function graphql(url, query, variables, token) {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    headers: { 'content-type': 'application/json', 'x-internal-token': BENCH_INTERNAL_TOKEN, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   const body = await response.json();

@@ -13,7 +13,7 @@ const { join } = require('node:path');
 const autocannon = require('autocannon');
 const shared = require('@selfcare/shared');
 const { DEFAULT_SCRYPT_PARAMS, PasswordHasher } = require('@selfcare/identity');
-const { startIdentity } = require('./support/identity');
+const { BENCH_INTERNAL_TOKEN, startIdentity } = require('./support/identity');
 
 const seconds = Number(process.argv[2] ?? 10);
 const connections = Number(process.argv[3] ?? 8);
@@ -52,7 +52,7 @@ async function main() {
       variables: { l: '+77051234567', p: shared.DEMO_PASSWORD },
     });
     // A check first: the request must succeed, or the figure would measure refusals.
-    const check = await fetch(running.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const check = await fetch(running.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-internal-token': BENCH_INTERNAL_TOKEN }, body });
     const checked = await check.json();
     if (!checked.data || !checked.data.login) throw new Error(`login failed: ${JSON.stringify(checked.errors)}`);
 
@@ -60,7 +60,7 @@ async function main() {
     const result = await autocannon({
       url: running.graphqlUrl,
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-internal-token': BENCH_INTERNAL_TOKEN },
       body,
       connections,
       duration: seconds,

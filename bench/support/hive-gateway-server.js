@@ -14,7 +14,8 @@ const { readSupergraph } = require('../../gateway/dist/system');
     supergraph,
     logging: 'error',
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') ?? undefined }),
+      // Subgraphs answer GraphQL only with the internal token, as our gateway sends it.
+      fromClientToSubgraphs: ({ request }) => ({ authorization: request.headers.get('authorization') ?? undefined, 'x-internal-token': process.env.INTERNAL_API_TOKEN }),
     },
   });
   const server = http.createServer(runtime);

@@ -15,6 +15,9 @@ const unexpected = (benchmark, what) => ({
  * memory revocation store, system clock; SMS and e-mail transports that refuse to send.
  * `identity`: options of createIdentitySubgraph besides the signing key (a fresh one).
  */
+/** Subgraphs answer GraphQL only with the internal token, as the gateway sends it. */
+const BENCH_INTERNAL_TOKEN = 'bench-internal-token-0123456789';
+
 async function startIdentity({ benchmark, identity, databaseUrl, seedDemoData }) {
   const platform = {
     mode: 'all-in-one',
@@ -24,7 +27,7 @@ async function startIdentity({ benchmark, identity, databaseUrl, seedDemoData })
     sms: unexpected(benchmark, 'an SMS'),
     email: unexpected(benchmark, 'an e-mail'),
     directory: new shared.ServiceDirectory(),
-    internalToken: 'bench-internal-token-0123456789',
+    internalToken: BENCH_INTERNAL_TOKEN,
     clock: shared.systemClock,
     tokenIssuer: 'selfcare-identity',
     accessTokenTtlSeconds: 900,
@@ -49,4 +52,4 @@ async function startIdentity({ benchmark, identity, databaseUrl, seedDemoData })
   };
 }
 
-module.exports = { startIdentity };
+module.exports = { BENCH_INTERNAL_TOKEN, startIdentity };

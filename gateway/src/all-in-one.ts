@@ -4,20 +4,45 @@ import { startSystem } from './system';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
+import { gatewayLimitsEnvShape, gatewayLimitsFrom } from './limits';
+
+/**
+ * The embedded default is the development system (Apollo Sandbox, introspection, /dev/sms where anyone reads any
+ * number's password, demo staff accounts): it refuses to pass for production rather than run one silently.
+ */
+const nodeEnv = z
+  .string()
+  .default('development')
+  .refine((value) => value !== 'production', {
+    message:
+      'production is not served by the all-in-one launcher (npm start is the development system: Sandbox, /dev/sms, demo staff accounts); run the distributed mode (npm run start:gateway and one process per subgraph, see README, Modes)',
+  })
+  .pipe(z.enum(['development', 'test'], { message: 'must be development or test for the all-in-one launcher' }));
 
 /** `npm start`: the whole system on its embedded default. */
 void startOrExit(async () => {
   const config = parseEnv({
+    NODE_ENV: nodeEnv,
     GATEWAY_PORT: env.port(4000),
     IDENTITY_PORT: env.port(4001),
     CATALOG_PORT: env.port(4002),
     BILLING_PORT: env.port(4003),
     DETAILING_PORT: env.port(4004),
     DELEGATION_PORT: env.port(4005),
-    HOST: z.string().default('0.0.0.0'),
+    GATEWAY_HOST: env.host('127.0.0.1'),
+    IDENTITY_HOST: env.host('127.0.0.1'),
+    CATALOG_HOST: env.host('127.0.0.1'),
+    BILLING_HOST: env.host('127.0.0.1'),
+    DETAILING_HOST: env.host('127.0.0.1'),
+    DELEGATION_HOST: env.host('127.0.0.1'),
     DATA_DIR: env.string('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    TRUST_PROXY: env.trustProxy(),
+    CORS_ORIGINS: env.origins(),
+    METRICS_TOKEN: env.optionalSecret(16),
+    ...gatewayLimitsEnvShape,
   });
+  const { limits, timeouts } = gatewayLimitsFrom(config);
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -27,9 +52,21 @@ void startOrExit(async () => {
       detailing: config.DETAILING_PORT,
       delegation: config.DELEGATION_PORT,
     },
-    host: config.HOST,
+    host: config.GATEWAY_HOST,
+    subgraphHosts: {
+      identity: config.IDENTITY_HOST,
+      catalog: config.CATALOG_HOST,
+      billing: config.BILLING_HOST,
+      detailing: config.DETAILING_HOST,
+      delegation: config.DELEGATION_HOST,
+    },
     dataDir: config.DATA_DIR,
     logLevel: config.LOG_LEVEL,
+    limits,
+    timeouts,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
@@ -38,13 +75,14 @@ void startOrExit(async () => {
   process.stdout.write(
     [
       '',
-      `Beeline self-service API (all-in-one, embedded SQLite in ${config.DATA_DIR})`,
-      `  GraphQL + Apollo Sandbox: ${url}/graphql`,
+      `Beeline self-service API (all-in-one development system, embedded SQLite in ${config.DATA_DIR})`,
+      `  GraphQL + Apollo Sandbox: ${url}/graphql${config.GATEWAY_HOST === '127.0.0.1' ? ' (this machine only: GATEWAY_HOST)' : ''}`,
       `  SMS sent:                 ${url}/dev/sms?to=+77051234567`,
       `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
       `  Demo logins:`,
       logins,
       `  Staff (staffLogin): ${DEMO_STAFF_ACCOUNTS.map((a) => `${a.login} / ${a.password} (${a.role})`).join(', ')}`,
+      `  Metrics:                  ${url}/metrics with Authorization: Bearer <METRICS_TOKEN>${config.METRICS_TOKEN ? '' : ' (set METRICS_TOKEN to read them)'}`,
       '',
     ].join('\n') + '\n',
   );

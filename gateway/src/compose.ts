@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
+import { INTERNAL_TOKEN_HEADER } from '@selfcare/shared';
 import { DEFAULT_PORTS, SUBGRAPH_NAMES, repositoryRoot, startSystem } from './system';
 import type { SubgraphName } from './gateway-server';
 
@@ -29,11 +30,11 @@ export function defaultSubgraphUrl(name: SubgraphName): string {
   return `http://127.0.0.1:${DEFAULT_PORTS[name]}/graphql`;
 }
 
-/** Reads each subgraph's SDL as the gateway's composition sees it: `{ _service { sdl } }` over HTTP. */
-async function fetchSdl(graphqlUrl: string): Promise<string> {
+/** Reads each subgraph's SDL as the gateway's composition sees it: `{ _service { sdl } }` over HTTP, as a platform caller. */
+async function fetchSdl(graphqlUrl: string, internalToken: string): Promise<string> {
   const response = await fetch(graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', [INTERNAL_TOKEN_HEADER]: internalToken },
     body: JSON.stringify({ query: '{ _service { sdl } }' }),
   });
   const body = (await response.json()) as { data?: { _service?: { sdl?: string } }; errors?: unknown };
@@ -56,7 +57,7 @@ export async function composeFromSubgraphs(): Promise<CompositionOutput> {
   try {
     const subgraphs: SubgraphSdl[] = [];
     for (const name of SUBGRAPH_NAMES) {
-      subgraphs.push({ name, url: defaultSubgraphUrl(name), sdl: await fetchSdl(system.subgraphs[name].graphqlUrl) });
+      subgraphs.push({ name, url: defaultSubgraphUrl(name), sdl: await fetchSdl(system.subgraphs[name].graphqlUrl, system.platform.internalToken) });
     }
     const result = composeServices(subgraphs.map((s) => ({ name: s.name, url: s.url, typeDefs: parse(s.sdl) })));
     if (result.errors?.length) throw new CompositionFailed(result.errors.map((e) => e.message));

@@ -6,6 +6,8 @@ export interface GatewayContext {
   acceptLanguage: string | null;
   clientAddress: string;
   userAgent: string | null;
+  /** When the operation's time budget ends (epoch ms); subgraph calls are cut off then. Unset: a call's own timeout. */
+  deadline?: number;
   /** Verified here too, for logs and metrics; the owning subgraph decides what the caller may do. */
   caller: Caller | null;
   /** Why a presented token was refused (expired, revoked…), for the same purpose. */

@@ -3,16 +3,23 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import express, { Express, Request } from 'express';
 import { serveGatewaySubscriptions } from './subscriptions';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
+import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
 
 export type { GatewayContext } from './context';
-import { GraphQLError, Kind } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, Kind } from 'graphql';
 import {
   AccessTokenVerifier,
+  DEFAULT_OPERATION_LIMITS,
+  DomainError,
+  ErrorCode,
   Logger,
+  OperationLimitSettings,
   RunningService,
   INTERNAL_TOKEN_HEADER,
   ServiceMetrics,
+  TrustProxySetting,
   currentRequest,
+  languageFromHeader,
   startGraphQLService,
 } from '@selfcare/shared';
 
@@ -29,38 +36,172 @@ export interface GatewayOptions {
   verifier: AccessTokenVerifier;
   /** Shared secret of the services' internal calls: lets subgraphs trust the client address the gateway forwards. */
   internalToken: string;
+  /** Request limits (GRAPHQL_*); default the kit's. */
+  limits?: OperationLimitSettings;
+  /** Time budget of an operation and of each subgraph call (OPERATION_TIMEOUT_MS, SUBGRAPH_TIMEOUT_MS). */
+  timeouts?: GatewayTimeouts;
+  /** TRUST_PROXY: whose X-Forwarded-For names the client; default nobody's. */
+  trustProxy?: TrustProxySetting;
+  /** CORS_ORIGINS: browser origins allowed to call /graphql; default none. */
+  corsOrigins?: readonly string[];
+  /** METRICS_TOKEN: bearer token of /metrics; default the internal token. */
+  metricsToken?: string;
   /** Extra routes (dev sinks in the embedded default). */
   routes?: (app: Express) => void;
   onShutdown?: (() => Promise<void>)[];
 }
 
+/** The gateway's own bookkeeping on a subgraph call; read and removed by the fetcher, never sent. */
+const DEADLINE_HEADER = 'x-selfcare-deadline';
+const RETRY_SAFE_HEADER = 'x-selfcare-retry-safe';
 
-/** Carries the caller's token, language, address and the request id to every subgraph call. */
+/** A subgraph answer is read at most this far: the cost budget keeps legitimate ones far below it. */
+const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Error answers are short (the error formatter caps every text); a longer one is not read to its end. */
+const MAX_ERROR_BYTES = 256 * 1024;
+
+type Unavailability = 'timeout' | 'unreachable' | 'response too large' | 'bad response' | 'internal token refused';
+
+class SubgraphUnavailable extends Error {
+  constructor(readonly reason: Unavailability, readonly status?: number) {
+    super(`subgraph ${reason}${status ? ` (${status})` : ''}`);
+  }
+}
+
+type FetcherResponse = Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0];
+type FetcherInit = NonNullable<Parameters<RemoteGraphQLDataSource['fetcher']>[1]>;
+type ProcessResult = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
+/** Reads a body once, to at most `maxBytes` (a clone() of node-fetch's body stalled past 64 KiB: the gateway never answered). */
+async function readBounded(response: FetcherResponse, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  const body = (response as unknown as Response).body;
+  if (declared > maxBytes) {
+    await body?.cancel().catch(() => undefined);
+    throw new SubgraphUnavailable('response too large');
+  }
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new SubgraphUnavailable('response too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A keep-alive connection the subgraph closed while idle fails the next request at once, before any answer. */
+function isStaleConnection(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } })?.cause?.code;
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED';
+}
+
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: unknown })?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
+/**
+ * Calls one subgraph for the gateway's plan: carries the caller's token, language, address and the request id;
+ * keeps every call within the operation's time budget; retries a query once on a stale keep-alive connection; reads
+ * answers bounded; and turns a subgraph that is down, slow or garbled into SERVICE_UNAVAILABLE on its own fields.
+ */
 class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     config: { url: string },
     private readonly internalToken: string,
     private readonly serviceName: string,
+    private readonly timeouts: GatewayTimeouts,
+    private readonly logger: Logger,
   ) {
     super(config);
+    this.fetcher = ((url: string, init?: FetcherInit) => this.send(url, init ?? {})) as RemoteGraphQLDataSource['fetcher'];
+  }
+
+  private async send(url: string, init: FetcherInit): Promise<FetcherResponse> {
+    const { [DEADLINE_HEADER]: deadlineHeader, [RETRY_SAFE_HEADER]: retrySafe, ...headers } = init.headers ?? {};
+    const deadline = Number(deadlineHeader) || Date.now() + this.timeouts.operationTimeoutMs;
+    const attempt = async () => {
+      const remaining = Math.min(this.timeouts.subgraphTimeoutMs, deadline - Date.now());
+      if (remaining <= 0) throw new SubgraphUnavailable('timeout');
+      return (await fetch(url, {
+        method: init.method ?? 'POST',
+        headers,
+        ...(init.body === undefined ? {} : { body: init.body }),
+        signal: AbortSignal.timeout(remaining),
+      })) as unknown as FetcherResponse;
+    };
+    try {
+      return await attempt();
+    } catch (error) {
+      if (retrySafe !== '1' || !isStaleConnection(error)) throw error;
+      this.logger.debug({ service: this.serviceName }, 'stale keep-alive connection; retrying once');
+      return attempt();
+    }
+  }
+
+  override async parseBody(response: FetcherResponse): Promise<object | string> {
+    const text = await readBounded(response, MAX_RESPONSE_BYTES);
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.startsWith('application/json') && !type.startsWith('application/graphql-response+json')) return text;
+    try {
+      return JSON.parse(text) as object;
+    } catch {
+      throw new SubgraphUnavailable('bad response', response.status);
+    }
   }
 
   /**
-   * A subgraph answers request errors (e.g. a PhoneNumber that fails to parse) with HTTP 400 and a GraphQL
-   * body carrying the contract code; pass that body on instead of turning it into an opaque HTTP error.
+   * A subgraph answers request errors (e.g. a PhoneNumber that fails to parse) with HTTP 400 and a GraphQL body
+   * carrying the contract code; pass that on. The body is read once, bounded.
    */
-  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]) {
+  override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
+    let body: { errors?: { message?: unknown; extensions?: Record<string, unknown> }[] } | undefined;
     try {
-      const body = (await response.clone().json()) as { errors?: { message?: string; extensions?: Record<string, unknown> }[] };
-      const first = body.errors?.[0];
-      if (first?.message && typeof first.extensions?.code === 'string') {
-        // Tagged like every other subgraph error, so the gateway's formatter keeps the subgraph's text and detail.
-        return new GraphQLError(first.message, { extensions: { serviceName: this.serviceName, ...first.extensions } });
-      }
-    } catch {
-      // not a GraphQL body: fall through to the generic error
+      body = JSON.parse(await readBounded(response, MAX_ERROR_BYTES)) as typeof body;
+    } catch (error) {
+      if (isTimeout(error)) throw error;
+      // too large or not JSON: the generic answer below
     }
-    return super.errorFromResponse(response);
+    const first = body?.errors?.[0];
+    if (typeof first?.message === 'string' && typeof first.extensions?.code === 'string') {
+      if (first.extensions.reason === 'INTERNAL_TOKEN_REQUIRED') {
+        this.logger.error({ service: this.serviceName }, 'the subgraph refused the internal token: INTERNAL_API_TOKEN differs between gateway and subgraph');
+        return new SubgraphUnavailable('internal token refused', response.status) as unknown as GraphQLError;
+      }
+      // Tagged like every other subgraph error, so the gateway's formatter keeps the subgraph's text and detail.
+      return new GraphQLError(first.message, { extensions: { serviceName: this.serviceName, ...first.extensions } });
+    }
+    return new SubgraphUnavailable('bad response', response.status) as unknown as GraphQLError;
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<ProcessResult> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      return { errors: [this.failure(error, options.context as Partial<GatewayContext> | undefined)] };
+    }
+  }
+
+  /** What the plan records for this call's fields; the other subgraphs' fields are answered as usual. */
+  private failure(error: unknown, context: Partial<GatewayContext> | undefined): GraphQLFormattedError {
+    if (error instanceof GraphQLError && typeof error.extensions.code === 'string' && error.extensions.code !== ErrorCode.INTERNAL) {
+      return { message: error.message, extensions: { ...error.extensions } };
+    }
+    const reason: Unavailability =
+      error instanceof SubgraphUnavailable ? error.reason : isTimeout(error) ? 'timeout' : 'unreachable';
+    this.logger.warn({ service: this.serviceName, reason, err: error instanceof SubgraphUnavailable ? undefined : error }, 'subgraph call failed');
+    const unavailable = new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { serviceName: this.serviceName, reason } });
+    const language = languageFromHeader(context?.acceptLanguage);
+    const formatted = unavailable.toGraphQLError(language);
+    return { message: formatted.message, extensions: formatted.extensions };
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
@@ -73,6 +214,9 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (context.clientAddress) headers.set('x-client-address', context.clientAddress);
     headers.set(INTERNAL_TOKEN_HEADER, this.internalToken);
     if (context.userAgent) headers.set('user-agent', context.userAgent);
+    if (context.deadline) headers.set(DEADLINE_HEADER, String(context.deadline));
+    // A query changes nothing, so sending it again is safe; a mutation the subgraph may have started is not retried.
+    if (!/^\s*mutation\b/.test(request.query ?? '')) headers.set(RETRY_SAFE_HEADER, '1');
   }
 }
 
@@ -116,13 +260,15 @@ export function forwardTo(targetBase: () => string, logger: Logger, internalToke
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const metrics = new ServiceMetrics('gateway');
+  const timeouts = options.timeouts ?? DEFAULT_GATEWAY_TIMEOUTS;
+  const limits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name }) => {
       const url = options.subgraphUrls[name as SubgraphName];
       if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-      return new SubgraphDataSource({ url }, options.internalToken, name);
+      return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger);
     },
   });
 
@@ -181,6 +327,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     },
     logger: options.logger,
     metrics,
+    metricsToken: options.metricsToken ?? options.internalToken,
+    operationLimits: limits,
+    limitsSchema: () => gateway.schema,
+    trustProxy: options.trustProxy ?? false,
+    corsOrigins: options.corsOrigins ?? [],
     production: options.production,
     introspection: !options.production,
     landingPage: options.production
@@ -203,7 +354,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     },
     onShutdown: options.onShutdown ?? [],
     websocket: (httpServer) =>
-      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger, production: options.production, internalToken: options.internalToken }),
+      serveGatewaySubscriptions({
+        httpServer,
+        gateway,
+        subgraphUrls: options.subgraphUrls,
+        verifier: options.verifier,
+        logger: options.logger,
+        production: options.production,
+        internalToken: options.internalToken,
+        limits,
+      }),
     buildContext: (req) =>
       gatewayContext(options.verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',
@@ -211,6 +371,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         acceptLanguage: req.header('accept-language') ?? null,
         clientAddress: req.ip ?? 'unknown',
         userAgent: req.header('user-agent') ?? null,
+        // The operation's time budget runs from its arrival; every subgraph call of its plan must end by then.
+        deadline: Date.now() + timeouts.operationTimeoutMs,
       }),
   });
 }

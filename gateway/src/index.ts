@@ -1,4 +1,6 @@
 export * from './gateway-server';
+export * from './limits';
+export * from './gateway-config';
 export * from './system';
 export * from './compose';
 export * from './dev/sms-centre';

@@ -1,31 +1,25 @@
-import { join } from 'node:path';
 import Redis from 'ioredis';
-import { AccessTokenVerifier, RedisRevocationStore, createLogger, env, httpJwksSource, parseEnv, startOrExit } from '@selfcare/shared';
+import { AccessTokenVerifier, RedisRevocationStore, createLogger, httpJwksSource, startOrExit } from '@selfcare/shared';
 import { startGateway } from './gateway-server';
-import { readSupergraph, repositoryRoot } from './system';
+import { readSupergraph } from './system';
+import { gatewayLimitsFrom } from './limits';
+import { loadGatewayConfig } from './gateway-config';
 
 /** Distributed mode: the gateway alone, in front of the five subgraph processes. */
 void startOrExit(async () => {
-  const config = parseEnv({
-    NODE_ENV: env.nodeEnv(),
-    GATEWAY_PORT: env.port(4000),
-    SUPERGRAPH_PATH: env.string(join(repositoryRoot(), 'schema', 'supergraph.graphql')),
-    REDIS_URL: env.matching(/^rediss?:\/\//, 'must be a redis:// URL'),
-    REDIS_KEY_PREFIX: env.matching(/^[\w:.-]*$/, 'may hold letters, digits and : . _ - only', ''),
-    TOKEN_ISSUER: env.string('selfcare-identity'),
-    INTERNAL_API_TOKEN: env.secret(24),
-    ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
-    IDENTITY_URL: env.url('http://127.0.0.1:4001'),
-    CATALOG_URL: env.url('http://127.0.0.1:4002'),
-    BILLING_URL: env.url('http://127.0.0.1:4003'),
-    DETAILING_URL: env.url('http://127.0.0.1:4004'),
-    DELEGATION_URL: env.url('http://127.0.0.1:4005'),
-  });
+  const config = loadGatewayConfig();
   const logger = createLogger('gateway');
+  const { limits, timeouts } = gatewayLimitsFrom(config);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const base = (url: string) => url.replace(/\/+$/, '');
   const gateway = await startGateway({
     port: config.GATEWAY_PORT,
+    host: config.GATEWAY_HOST,
+    limits,
+    timeouts,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
+    ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     supergraphSdl: readSupergraph(config.SUPERGRAPH_PATH),
     subgraphUrls: {
       identity: `${base(config.IDENTITY_URL)}/graphql`,

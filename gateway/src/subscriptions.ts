@@ -10,6 +10,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { AccessTokenVerifier, DomainError, ErrorCode, INTERNAL_TOKEN_HEADER, Logger, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
 import type { SubgraphName } from './gateway-server';
+import type { OperationLimits } from './limits';
 import { GatewayContext, gatewayContext } from './context';
 
 // graphql-ws 6 publishes its ws adapter only through package exports (see shared/src/http/websocket.ts).
@@ -43,6 +44,8 @@ export function serveGatewaySubscriptions(options: {
   production?: boolean;
   /** Lets the subgraph trust the client address the gateway forwards. */
   internalToken: string;
+  /** The gateway's request limits (gateway/src/limits.ts), applied before validation as over HTTP. */
+  limits?: OperationLimits;
 }): { dispose(): Promise<void> } {
   const internals = options.gateway as unknown as GatewayInternals;
   const formatError = createErrorFormatter(options.logger, currentLanguage);
@@ -79,10 +82,12 @@ export function serveGatewaySubscriptions(options: {
         if (!schema) return [new GraphQLError('the gateway has not loaded its supergraph yet', { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } })];
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = options.limits ? options.limits.parse(payload.query) : parse(payload.query);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('Malformed query')];
         }
+        const limited = options.limits?.validate(schema, document, payload.variables ?? {}, payload.operationName) ?? [];
+        if (limited.length > 0) return [...limited];
         const invalid = validate(schema, document);
         if (invalid.length > 0) return [...invalid];
         const operationName = payload.operationName ?? undefined;

@@ -8,12 +8,14 @@ import {
   InProcessEventBus,
   Logger,
   MemoryRevocationStore,
+  OperationLimitSettings,
   PlatformServices,
   RunningService,
   RunningSubgraph,
   ServiceDirectory,
   SmtpEmailTransport,
   SubgraphDefinition,
+  TrustProxySetting,
   createLogger,
   httpJwksSource,
   loadOrCreateSigningKey,
@@ -28,6 +30,7 @@ import { createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
 import { DevSmsCentre } from './dev/sms-centre';
 import { SubgraphName, startGateway } from './gateway-server';
+import type { GatewayTimeouts } from './limits';
 
 export const SUBGRAPH_NAMES: SubgraphName[] = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
 
@@ -52,7 +55,17 @@ export interface SystemOptions {
   /** 0 picks a free port (tests). */
   gatewayPort?: number;
   subgraphPorts?: Partial<Record<SubgraphName, number>>;
+  /** The gateway's listen address (GATEWAY_HOST); default loopback. */
   host?: string;
+  /** Each subgraph's listen address (<NAME>_HOST); default loopback. */
+  subgraphHosts?: Partial<Record<SubgraphName, string>>;
+  /** Request limits and time budget of the gateway (and the subgraphs' backstop); default the kit's. */
+  limits?: OperationLimitSettings;
+  timeouts?: GatewayTimeouts;
+  trustProxy?: TrustProxySetting;
+  corsOrigins?: readonly string[];
+  /** Bearer token of every /metrics (METRICS_TOKEN); default the platform's random internal token. */
+  metricsToken?: string;
   /** Where the SQLite files and the signing key live; default ./data. */
   dataDir?: string;
   /** Per-subgraph database URLs, e.g. MariaDB in tests; default sqlite:<dataDir>/<name>.sqlite. */
@@ -123,6 +136,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     accessTokenTtlSeconds,
     publicUrl: 'http://127.0.0.1:4000',
     relayPollMs: options.relayPollMs ?? 200,
+    ...(options.limits ? { operationLimits: options.limits } : {}),
+    ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
   };
 
   const definitions = subgraphDefinitions(dataDir, options.identity);
@@ -146,7 +161,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     for (const name of SUBGRAPH_NAMES) {
       const running = await runSubgraph(definitions[name], platform, {
         port: options.subgraphPorts?.[name] ?? DEFAULT_PORTS[name],
-        ...(options.host ? { host: options.host } : {}),
+        host: options.subgraphHosts?.[name] ?? '127.0.0.1',
         databaseUrl: options.databaseUrls?.[name] ?? `sqlite:${join(dataDir, `${name}.sqlite`)}`,
         migrateOnOpen: true,
         seedDemoData: options.seedDemoData ?? true,
@@ -163,7 +178,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (!options.withoutGateway) {
       gateway = await startGateway({
         port: options.gatewayPort ?? DEFAULT_PORTS.gateway,
-        ...(options.host ? { host: options.host } : {}),
+        host: options.host ?? '127.0.0.1',
+        ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+        ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
+        ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
         supergraphSdl: options.supergraphSdl ?? readSupergraph(),
         subgraphUrls: Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, subgraphs[name].graphqlUrl])) as Record<SubgraphName, string>,
         production: false,

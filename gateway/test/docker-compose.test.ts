@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateSigningKeyPem, readPlatformEnv } from '@selfcare/shared';
+import { env, generateSigningKeyPem, parseEnv, readPlatformEnv } from '@selfcare/shared';
+import { loadGatewayConfig } from '@selfcare/gateway';
 import { loadIdentityConfig } from '@selfcare/identity';
 import { loadCatalogConfig } from '@selfcare/catalog';
 import { loadBillingConfig } from '@selfcare/billing';
@@ -19,6 +20,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
   volumes?: Record<string, unknown>;
 };
 const services = compose.services;
+const envHost = () => env.host('127.0.0.1');
 const subgraphs = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
 const appServices = [...subgraphs, 'gateway'];
 
@@ -87,6 +89,9 @@ describe('docker-compose.yml (distributed mode)', () => {
       expect(url).toMatch(new RegExp(`^mysql://.+@mysql:3306/${name}$`));
       databases.add(url!);
       expect(env[`${name.toUpperCase()}_PORT`]).toBeDefined();
+      // Subgraphs listen on loopback unless told; in compose the gateway reaches them over the network.
+      expect(parseEnv({ HOST: envHost() }, { HOST: env[`${name.toUpperCase()}_HOST`] })).toEqual({ HOST: '0.0.0.0' });
+      expect(services[name].ports).toBeUndefined();
     }
     expect(databases.size).toBe(subgraphs.length);
     expect(() => environmentOf('identity')).toThrow(/IDENTITY_JWT_PRIVATE_KEY/);
@@ -99,5 +104,15 @@ describe('docker-compose.yml (distributed mode)', () => {
       expect(env[`${name.toUpperCase()}_URL`]).toBe(`http://${name}:${port}`);
     }
     expect(services.gateway.ports).toContain('4000:4000');
+  });
+
+  it("passes the gateway's own start-up validation, limits, time budget and proxy settings included", () => {
+    const config = loadGatewayConfig(environmentOf('gateway'));
+    expect(config).toMatchObject({ GATEWAY_HOST: '0.0.0.0', TRUST_PROXY: false, CORS_ORIGINS: [], GRAPHQL_MAX_DEPTH: 10, OPERATION_TIMEOUT_MS: 15_000 });
+    expect(config.METRICS_TOKEN).toBeUndefined();
+    expect(loadGatewayConfig(environmentOf('gateway', { TRUST_PROXY: '10.0.0.0/8', METRICS_TOKEN: 'prometheus-scrape-token-0123' }))).toMatchObject({
+      TRUST_PROXY: ['10.0.0.0/8'],
+      METRICS_TOKEN: 'prometheus-scrape-token-0123',
+    });
   });
 });

@@ -6,6 +6,7 @@ export * from './domain';
 export * from './db';
 export * from './graphql';
 export * from './graphql/context-factory';
+export * from './graphql/operation-limits';
 export * from './auth/caller';
 export * from './auth/jwt';
 export * from './auth/revocation';

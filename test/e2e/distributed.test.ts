@@ -183,7 +183,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
     expect(errorCode(after)).toBe('ACCESS_SUSPENDED');
     const direct = await graphql(`${env.CATALOG_URL}/graphql`, `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { tariff { code } } } }`, {
       r: [{ __typename: 'Subscriber', id: provisioned.data!.provisionSubscriber.id }],
-    }, { token });
+    }, { token, internalToken: env.INTERNAL_API_TOKEN! });
     expect(errorCode(direct)).toBe('ACCESS_SUSPENDED');
   }, 90_000);
 

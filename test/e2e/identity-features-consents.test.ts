@@ -1,5 +1,5 @@
 import { eventually } from '@selfcare/shared/testing';
-import { DEMO_PASSWORD } from '@selfcare/shared';
+import { DEMO_PASSWORD, INTERNAL_TOKEN_HEADER } from '@selfcare/shared';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { TestSystem } from '../support/system';
 
@@ -96,7 +96,7 @@ describe('withdrawing consent to personal-data processing (terms 2.12, 2.11)', (
     for (const subgraph of ['catalog', 'billing'] as const) {
       const response = await fetch(t.system.subgraphs[subgraph].graphqlUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}`, [INTERNAL_TOKEN_HEADER]: t.system.platform.internalToken },
         body: JSON.stringify({
           query: `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { ${subgraph === 'catalog' ? 'tariff { code }' : 'account { number }'} } } }`,
           variables: { r: [{ __typename: 'Subscriber', id: STEPPE.id }] },

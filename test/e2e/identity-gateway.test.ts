@@ -1,5 +1,5 @@
 import { eventually } from '@selfcare/shared/testing';
-import { DEMO_PASSWORD } from '@selfcare/shared';
+import { DEMO_PASSWORD, INTERNAL_TOKEN_HEADER } from '@selfcare/shared';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { TestSystem, passwordIn } from '../support/system';
 
@@ -31,7 +31,7 @@ async function staffToken(account: { login: string; password: string }): Promise
 async function direct(subgraph: 'catalog' | 'billing' | 'identity', query: string, variables: Record<string, unknown>, token: string) {
   const response = await fetch(t.system.subgraphs[subgraph].graphqlUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, [INTERNAL_TOKEN_HEADER]: t.system.platform.internalToken },
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };

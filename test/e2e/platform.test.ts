@@ -156,25 +156,26 @@ describe('platform: SMS password, login and a cross-subgraph query through the g
     await t.graphql('{ me { id } }', {}, { token: accessToken });
     await t.graphql('{ me { id } }');
     await t.graphql('{ me { id } }', {}, { token: 'forged.token.value' });
-    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    const metrics = await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.system.platform.internalToken}` } })).text();
     for (const caller of ['subscriber', 'anonymous', 'refused:UNAUTHENTICATED']) {
       expect(metrics).toMatch(new RegExp(`gateway_operations_by_caller_total\\{caller="${caller}"[^}]*\\} [1-9]`));
     }
   });
 
-  it('exposes /healthz, /readyz and Prometheus /metrics on the gateway and every subgraph', async () => {
+  it('exposes /healthz, /readyz and Prometheus /metrics (to the metrics token) on the gateway and every subgraph', async () => {
+    const scrape = { headers: { authorization: `Bearer ${t.system.platform.internalToken}` } };
     const bases = [t.url, ...Object.values(t.system.subgraphs).map((s) => s.url)];
     for (const base of bases) {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
       expect(await ready.json()).toMatchObject({ status: 'ready' });
-      const metrics = await fetch(`${base}/metrics`);
+      const metrics = await fetch(`${base}/metrics`, scrape);
       expect(metrics.headers.get('content-type')).toMatch(/text\/plain/);
       expect(await metrics.text()).toMatch(/process_cpu_user_seconds_total/);
     }
     // Operations are counted per service and outcome (the tests above ran tariffs queries through catalog).
-    const catalogMetrics = await (await fetch(`${t.system.subgraphs.catalog.url}/metrics`)).text();
+    const catalogMetrics = await (await fetch(`${t.system.subgraphs.catalog.url}/metrics`, scrape)).text();
     expect(catalogMetrics).toMatch(/graphql_operations_total\{[^}]*outcome="ok"[^}]*service="catalog"[^}]*\} [1-9]/);
   });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem } from '@selfcare/gateway';
-import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql } from '@selfcare/shared/testing';
+import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql, registerInternalToken, unregisterInternalToken } from '@selfcare/shared/testing';
 
 export type { GraphQLResponse } from '@selfcare/shared/testing';
 
@@ -17,7 +17,17 @@ export class TestSystem {
     public system: RunningSystem,
     private readonly cleanup: () => Promise<void>,
     private readonly startOptions: SystemOptions,
-  ) {}
+  ) {
+    TestSystem.trustSubgraphs(system);
+  }
+
+  /** Tests that call a subgraph directly do it as the gateway does, with the internal token (the kit's `graphql`). */
+  private static trustSubgraphs(system: RunningSystem, trusted = true): void {
+    for (const subgraph of Object.values(system.subgraphs)) {
+      if (trusted) registerInternalToken(subgraph.url, system.platform.internalToken);
+      else unregisterInternalToken(subgraph.url);
+    }
+  }
 
   static async start(options: Omit<SystemOptions, 'gatewayPort' | 'subgraphPorts' | 'dataDir' | 'databaseUrls'> = {}): Promise<TestSystem> {
     const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-e2e-'));
@@ -56,12 +66,15 @@ export class TestSystem {
    */
   async restart(whileStopped?: () => Promise<void>): Promise<void> {
     await this.system.stop();
+    TestSystem.trustSubgraphs(this.system, false);
     await whileStopped?.();
     this.system = await startSystem(this.startOptions);
+    TestSystem.trustSubgraphs(this.system);
   }
 
   async stop(): Promise<void> {
     await this.system.stop();
+    TestSystem.trustSubgraphs(this.system, false);
     await this.cleanup();
   }
 

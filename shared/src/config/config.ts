@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -56,6 +57,24 @@ const digitsOnly = (value: unknown): unknown => (typeof value === 'string' ? (/^
 /** Service addresses are fetched: `localhost:4001` (no scheme) parses as a URL of scheme "localhost:" and failed only at the first call. */
 const httpUrl = () => z.string().url('must be an absolute URL').regex(/^https?:\/\/[^/?#]/i, 'must be an http:// or https:// URL');
 
+/** Express's `trust proxy`: false (believe no X-Forwarded-For), a number of proxy hops, or proxy addresses/subnets. */
+export type TrustProxySetting = false | number | string[];
+
+const trustedNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrSubnet(entry: string): boolean {
+  if (trustedNames.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxyMessage = 'must be false, a number of proxy hops (1), or addresses/subnets of the proxies (10.0.0.0/8,loopback); true would believe any X-Forwarded-For';
+
+const originPattern = /^https?:\/\/[^/?#\s*]+$/i;
+
 export const env = {
   port: (fallback?: number): Out<number> =>
     withDefault(
@@ -78,4 +97,41 @@ export const env = {
   /** A string matching `pattern`, e.g. redis:// URLs. */
   matching: (pattern: RegExp, message: string, fallback?: string): Out<string> => withDefault(z.string().regex(pattern, message), fallback),
   optionalString: (): Out<string | undefined> => z.string().optional(),
+  /** A secret that may be left out; empty counts as left out (compose's `${VAR:-}`). */
+  optionalSecret: (minLength = 16): Out<string | undefined> =>
+    z.preprocess((value) => (value === '' ? undefined : value), z.string().min(minLength, `must be at least ${minLength} characters`).optional()) as Out<string | undefined>,
+  /** An interface address to listen on: an IP address or a host name. */
+  host: (fallback: string): Out<string> =>
+    withDefault(
+      z.string().refine((value) => isIP(value) !== 0 || /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})$/.test(value), 'must be an IP address or a host name, e.g. 127.0.0.1 or 0.0.0.0'),
+      fallback,
+    ),
+  /** TRUST_PROXY: which proxies in front of the service may name the client in X-Forwarded-For. */
+  trustProxy: (): Out<TrustProxySetting> =>
+    z
+      .string()
+      .default('false')
+      .transform((value, ctx): TrustProxySetting => {
+        const text = value.trim();
+        if (text === '' || text === 'false' || text === '0') return false;
+        if (/^\d+$/.test(text)) return Number(text);
+        const entries = text.split(',').map((e) => e.trim());
+        if (entries.every(isAddressOrSubnet)) return entries;
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: trustProxyMessage });
+        return z.NEVER;
+      }) as unknown as Out<TrustProxySetting>,
+  /** A comma-separated list of browser origins (scheme://host[:port]); empty by default. */
+  origins: (): Out<string[]> =>
+    z
+      .string()
+      .default('')
+      .transform((value, ctx): string[] => {
+        const origins = value.split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean);
+        const bad = origins.find((o) => !originPattern.test(o));
+        if (bad !== undefined) {
+          ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must list origins like https://cabinet.beeline.kz (scheme and host, no path or *), not "${bad.slice(0, 80)}"` });
+          return z.NEVER;
+        }
+        return origins;
+      }) as unknown as Out<string[]>,
 };

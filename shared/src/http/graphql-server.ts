@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { Express, NextFunction, Request, Response } from 'express';
+import express, { Express, NextFunction, Request, RequestHandler, Response } from 'express';
+import cors from 'cors';
 import { ApolloServer, ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from '../errors/format-error';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 import { currentLanguage, currentRequest, runInRequest } from './request-store';
 import { languageFromHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
-import { ServiceMetrics } from '../metrics/metrics';
+import { ServiceMetrics, rootFieldLabel } from '../metrics/metrics';
+import type { TrustProxySetting } from '../config/config';
+import type { OperationLimits } from '../graphql/operation-limits';
+import { INTERNAL_TOKEN_HEADER, internalTokenMatches } from '../service/internal-http';
 import type { WebSocketEndpoint } from './websocket';
 
 export interface HealthCheck {
@@ -41,6 +47,21 @@ export interface GraphQLServiceOptions<TContext extends BaseContext> {
   bodyLimit?: string;
   /** graphql-ws on the same port and path, for services with subscriptions. */
   websocket?: (httpServer: http.Server, formatError: ReturnType<typeof createErrorFormatter>) => WebSocketEndpoint;
+  /**
+   * What /metrics requires, as `Authorization: Bearer <token>` (Prometheus' scrape credentials) or the internal-token
+   * header. Without one, /metrics answers nobody.
+   */
+  metricsToken?: string;
+  /** Subgraphs: /graphql answers only callers holding this internal token (the gateway, the platform's own tools). */
+  requireInternalToken?: string;
+  /** Request limits applied before Apollo validates, plans or executes an operation. */
+  operationLimits?: OperationLimits;
+  /** The schema the limits measure against; default `schema` (the gateway passes its API schema once loaded). */
+  limitsSchema?: () => GraphQLSchema | undefined;
+  /** Express `trust proxy`: whose X-Forwarded-For names the client. Default: nobody's. */
+  trustProxy?: TrustProxySetting;
+  /** Browser origins allowed to call /graphql from their own pages (CORS); default none. */
+  corsOrigins?: readonly string[];
 }
 
 export interface RunningService {
@@ -52,6 +73,12 @@ export interface RunningService {
   /** Requests being answered right now. */
   inFlight: () => number;
   stop: () => Promise<void>;
+}
+
+/** Where the service itself is reached when it listens on `host` (every interface: loopback). */
+export function reachableHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Request id (X-Request-Id, or a new one), language, and the request scope for logs and error texts. */
@@ -97,15 +124,133 @@ function metricsPlugin<T extends BaseContext>(metrics: ServiceMetrics, tracker: 
       return {
         async willSendResponse(requestContext) {
           tracker.finish();
-          const operation = requestContext.operationName ?? requestContext.operation?.name?.value ?? 'anonymous';
+          // Not the operation's name: the client picks that, and each new one would be a new series.
+          const rootField = rootFieldLabel(requestContext.operation);
           const type = requestContext.operation?.operation ?? 'unknown';
           const outcome = requestContext.errors?.length ? 'error' : 'ok';
-          metrics.operations.inc({ operation, type, outcome });
-          metrics.operationDuration.observe({ operation, type }, Number(process.hrtime.bigint() - started) / 1e9);
+          metrics.operations.inc({ root_field: rootField, type, outcome });
+          metrics.operationDuration.observe({ root_field: rootField, type }, Number(process.hrtime.bigint() - started) / 1e9);
         },
       };
     },
   };
+}
+
+type ErrorFormatter = ReturnType<typeof createErrorFormatter>;
+
+function refuse(res: Response, status: number, errors: GraphQLError[], formatError: ErrorFormatter): void {
+  res.status(status).json({ errors: errors.map((error) => formatError(error.toJSON(), error)) });
+}
+
+function jsonObject(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/**
+ * The request limits on the way in, before Apollo parses and validates: graphql-js's validation is quadratic in
+ * repeated fields, so bounding the document afterwards would come too late. Requests without a query text
+ * (a persisted-query hash) are checked by `persistedLimitsPlugin` once Apollo found the stored document.
+ */
+function limitsMiddleware(limits: OperationLimits, schemaOf: () => GraphQLSchema | undefined, metrics: ServiceMetrics, formatError: ErrorFormatter): RequestHandler {
+  return (req, res, next) => {
+    const body = req.method === 'GET' ? (req.query as Record<string, unknown>) : jsonObject(req.body);
+    const source = body?.query;
+    if (typeof source !== 'string') {
+      next();
+      return;
+    }
+    const refused = (errors: GraphQLError[]) => {
+      for (const error of errors) metrics.refusedOperations.inc({ limit: String(error.extensions.limit ?? 'unknown') });
+      refuse(res, 400, errors, formatError);
+    };
+    let document;
+    try {
+      document = limits.parse(source);
+    } catch (error) {
+      if (error instanceof GraphQLError && error.extensions.limit) {
+        refused([error]);
+        return;
+      }
+      next(); // a syntax error: Apollo reports it as usual
+      return;
+    }
+    const schema = schemaOf();
+    if (schema) {
+      const operationName = typeof body?.operationName === 'string' ? body.operationName : undefined;
+      const errors = limits.validate(schema, document, jsonObject(body?.variables) ?? {}, operationName);
+      if (errors.length) {
+        refused([...errors]);
+        return;
+      }
+    }
+    next();
+  };
+}
+
+/** The same limits for an operation sent as a persisted-query hash: its document comes from Apollo's store. */
+function persistedLimitsPlugin<T extends BaseContext>(limits: OperationLimits, schemaOf: () => GraphQLSchema | undefined, metrics: ServiceMetrics): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document, metrics: requestMetrics }) {
+          const schema = schemaOf();
+          if (!requestMetrics.persistedQueryHit || !schema) return;
+          const errors = limits.validate(schema, document, request.variables ?? {}, request.operationName);
+          for (const error of errors) metrics.refusedOperations.inc({ limit: String(error.extensions.limit ?? 'unknown') });
+          if (errors[0]) throw errors[0];
+        },
+      };
+    },
+  };
+}
+
+/** Subgraphs answer GraphQL only to the platform's own callers: the gateway sends the internal token. */
+function internalOnly(token: string, formatError: ErrorFormatter): RequestHandler {
+  return (req, res, next) => {
+    if (internalTokenMatches(req.header(INTERNAL_TOKEN_HEADER), token)) {
+      next();
+      return;
+    }
+    const error = new DomainError(ErrorCode.FORBIDDEN, { extensions: { reason: 'INTERNAL_TOKEN_REQUIRED' } });
+    refuse(res, 403, [new GraphQLError(error.code, { originalError: error })], formatError);
+  };
+}
+
+function metricsAllowed(req: Request, token: string | undefined): boolean {
+  if (!token) return false;
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+  return internalTokenMatches(bearer ?? req.header(INTERNAL_TOKEN_HEADER), token);
+}
+
+/**
+ * CORS for the configured browser origins. A preflight from any other origin is refused outright (403, no CORS
+ * headers), rather than falling through to /graphql as a bad request.
+ */
+function corsFor(origins: readonly string[]): RequestHandler[] {
+  const allowed = new Set(origins);
+  return [
+    (req, res, next) => {
+      const origin = req.header('origin');
+      if (req.method === 'OPTIONS' && (origin === undefined || !allowed.has(origin))) {
+        res.status(403).json({ error: 'origin not allowed (CORS_ORIGINS)' });
+        return;
+      }
+      next();
+    },
+    cors({
+      origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
+      methods: ['GET', 'POST'],
+      exposedHeaders: ['x-request-id'],
+      maxAge: 600,
+    }),
+  ];
 }
 
 /**
@@ -115,7 +260,8 @@ function metricsPlugin<T extends BaseContext>(metrics: ServiceMetrics, tracker: 
 export async function startGraphQLService<TContext extends BaseContext>(options: GraphQLServiceOptions<TContext>): Promise<RunningService> {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Who the client is (req.ip: rate limits, lock-outs): the TCP peer unless configured proxies are in front.
+  app.set('trust proxy', options.trustProxy ?? false);
   const httpServer = http.createServer(app);
   let shuttingDown = false;
 
@@ -157,7 +303,11 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
     }
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', service: options.name, checks: results });
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (!metricsAllowed(req, options.metricsToken)) {
+      res.status(401).json({ error: 'metrics: send Authorization: Bearer <METRICS_TOKEN>' });
+      return;
+    }
     res.setHeader('content-type', options.metrics.registry.contentType);
     res.send(await options.metrics.registry.metrics());
   });
@@ -174,6 +324,8 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
   ];
   const production = options.production ?? false;
   const formatError = createErrorFormatter(options.logger, currentLanguage);
+  const limitsSchema = options.limitsSchema ?? (() => options.schema);
+  if (options.operationLimits) plugins.push(persistedLimitsPlugin<TContext>(options.operationLimits, limitsSchema, options.metrics));
   const websocket = options.websocket?.(httpServer, formatError);
   const apolloBase = {
     ...(options.apolloConfig ?? {}),
@@ -191,7 +343,10 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
 
   app.use(
     '/graphql',
+    ...(options.corsOrigins ? corsFor(options.corsOrigins) : []),
+    ...(options.requireInternalToken ? [internalOnly(options.requireInternalToken, formatError)] : []),
     express.json({ limit: options.bodyLimit ?? '100kb' }),
+    ...(options.operationLimits ? [limitsMiddleware(options.operationLimits, limitsSchema, options.metrics, formatError)] : []),
     expressMiddleware(apollo, { context: async ({ req }) => options.buildContext(req) }),
   );
   app.use((_req, res) => {
@@ -213,10 +368,10 @@ export async function startGraphQLService<TContext extends BaseContext>(options:
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
-    httpServer.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+    httpServer.listen(options.port, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${reachableHost(options.host ?? '127.0.0.1')}:${port}`;
   options.logger.info({ port }, `${options.name} listening`);
 
   let stopping: Promise<void> | null = null;

@@ -6,6 +6,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { CallerHints } from '../graphql/context-factory';
 import { hintsFromConnectionParams } from '../graphql/context-factory';
 import { runInRequest } from './request-store';
+import { INTERNAL_TOKEN_HEADER, internalTokenMatches } from '../service/internal-http';
 
 // graphql-ws 6 publishes its ws adapter only through package exports, which this build's module resolution
 // does not read for types; the runtime require resolves it normally.
@@ -36,6 +37,8 @@ export function serveSubscriptions<TContext extends object>(options: {
   const cleanup = useServer(
     {
       schema: options.schema,
+      // Only the gateway subscribes here (it sends the internal token in the connection params): 4403 for anyone else.
+      onConnect: (ctx) => internalTokenMatches((ctx.connectionParams as Record<string, unknown> | undefined)?.[INTERNAL_TOKEN_HEADER] as string | undefined, options.internalToken),
       context: async (ctx) => {
         const cached = contexts.get(ctx);
         if (cached) return cached as never;

@@ -1,5 +1,39 @@
 import type { z } from 'zod';
 import { env, parseEnv } from '../config/config';
+import { DEFAULT_OPERATION_LIMITS, OperationLimitSettings } from '../graphql/operation-limits';
+
+/**
+ * Request limits (shared/src/graphql/operation-limits.ts). The gateway applies them to what clients send; every
+ * subgraph reads the same variables and applies a looser backstop derived from them (`subgraphBackstop`).
+ */
+export const operationLimitsEnvShape = {
+  GRAPHQL_MAX_TOKENS: env.int(DEFAULT_OPERATION_LIMITS.maxTokens, 100),
+  GRAPHQL_MAX_FIELDS: env.int(DEFAULT_OPERATION_LIMITS.maxFields, 10),
+  GRAPHQL_MAX_FIELD_REPEATS: env.int(DEFAULT_OPERATION_LIMITS.maxRepeats, 1),
+  GRAPHQL_MAX_DEPTH: env.int(DEFAULT_OPERATION_LIMITS.maxDepth, 2),
+  GRAPHQL_MAX_ALIASES: env.int(DEFAULT_OPERATION_LIMITS.maxAliases, 0),
+  GRAPHQL_MAX_DIRECTIVES: env.int(DEFAULT_OPERATION_LIMITS.maxDirectives, 0),
+  GRAPHQL_MAX_COST: env.int(DEFAULT_OPERATION_LIMITS.maxCost, 100),
+  GRAPHQL_DEFAULT_LIST_SIZE: env.int(DEFAULT_OPERATION_LIMITS.defaultListSize, 1),
+};
+
+export function operationLimitsFrom(values: z.infer<z.ZodObject<typeof operationLimitsEnvShape>>): OperationLimitSettings {
+  return {
+    maxTokens: values.GRAPHQL_MAX_TOKENS,
+    maxFields: values.GRAPHQL_MAX_FIELDS,
+    maxRepeats: values.GRAPHQL_MAX_FIELD_REPEATS,
+    maxDepth: values.GRAPHQL_MAX_DEPTH,
+    maxAliases: values.GRAPHQL_MAX_ALIASES,
+    maxDirectives: values.GRAPHQL_MAX_DIRECTIVES,
+    maxCost: values.GRAPHQL_MAX_COST,
+    defaultListSize: values.GRAPHQL_DEFAULT_LIST_SIZE,
+  };
+}
+
+/** Prometheus' bearer token for /metrics on every port; without it, the internal API token. */
+export const metricsEnvShape = {
+  METRICS_TOKEN: env.optionalSecret(16),
+};
 
 /**
  * Settings every process of the distributed mode reads (the embedded default fills them itself).
@@ -24,6 +58,8 @@ export const platformEnvShape = {
   BILLING_URL: env.url('http://127.0.0.1:4003'),
   DETAILING_URL: env.url('http://127.0.0.1:4004'),
   DELEGATION_URL: env.url('http://127.0.0.1:4005'),
+  ...operationLimitsEnvShape,
+  ...metricsEnvShape,
 };
 
 export type PlatformEnv = z.infer<z.ZodObject<typeof platformEnvShape>>;

@@ -1,8 +1,8 @@
-import { readPlatformEnv } from './platform-config';
+import { operationLimitsFrom, readPlatformEnv } from './platform-config';
 import { ServiceDirectory } from './directory';
 import { systemClock } from './clock';
 import { PlatformServices, RunSubgraphOptions, SubgraphDefinition, runSubgraph } from './run-subgraph';
-import { startOrExit } from '../config/config';
+import { env, parseEnv, startOrExit } from '../config/config';
 import { RedisStreamsEventBus } from '../events';
 import { RedisRevocationStore } from '../auth/revocation';
 import { HttpSmsCentreTransport, SmtpEmailTransport } from '../notifications';
@@ -23,6 +23,9 @@ export function runSubgraphProcess(definition: SubgraphDefinition | (() => Subgr
     const platformEnv = readPlatformEnv();
     const resolved = typeof options === 'function' ? options() : options;
     const subgraph = typeof definition === 'function' ? definition() : definition;
+    // <NAME>_HOST: loopback unless set, so a subgraph is not reachable from other hosts by accident.
+    const hostVariable = `${subgraph.name.toUpperCase()}_HOST`;
+    const host = parseEnv({ [hostVariable]: env.host('127.0.0.1') })[hostVariable] as string;
     const logger = createLogger(subgraph.name);
     const { default: Redis } = await import('ioredis');
     const redis = new Redis(platformEnv.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
@@ -47,9 +50,12 @@ export function runSubgraphProcess(definition: SubgraphDefinition | (() => Subgr
       accessTokenTtlSeconds: platformEnv.ACCESS_TOKEN_TTL_SECONDS,
       publicUrl: platformEnv.PUBLIC_URL,
       relayPollMs: platformEnv.RELAY_POLL_MS,
+      operationLimits: operationLimitsFrom(platformEnv),
+      ...(platformEnv.METRICS_TOKEN ? { metricsToken: platformEnv.METRICS_TOKEN } : {}),
     };
     const runOptions: RunSubgraphOptions = {
       port: resolved.port,
+      host,
       databaseUrl: resolved.databaseUrl,
       migrateOnOpen: false,
       seedDemoData: false,

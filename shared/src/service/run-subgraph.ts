@@ -18,6 +18,7 @@ import { serveSubscriptions } from '../http/websocket';
 import { HealthCheck, RunningService, startGraphQLService } from '../http/graphql-server';
 import { createLogger, Logger } from '../logging/logger';
 import { ServiceMetrics } from '../metrics/metrics';
+import { DEFAULT_OPERATION_LIMITS, OperationLimitSettings, createOperationLimits, subgraphBackstop } from '../graphql/operation-limits';
 
 /** What the whole platform shares, built once per process by the launcher (all-in-one or one service). */
 export interface PlatformServices {
@@ -37,6 +38,10 @@ export interface PlatformServices {
   publicUrl: string;
   /** How often each outbox relay polls when not poked. */
   relayPollMs: number;
+  /** The gateway's request limits (GRAPHQL_*); each subgraph applies `subgraphBackstop` of them. Default: the kit's. */
+  operationLimits?: OperationLimitSettings;
+  /** What /metrics requires as a bearer token (METRICS_TOKEN); default the internal token. */
+  metricsToken?: string;
 }
 
 export interface SubgraphRuntime {
@@ -207,6 +212,9 @@ export async function runSubgraph(
     logger,
     metrics,
     production: platform.production,
+    requireInternalToken: platform.internalToken,
+    metricsToken: platform.metricsToken ?? platform.internalToken,
+    operationLimits: createOperationLimits(subgraphBackstop(platform.operationLimits ?? DEFAULT_OPERATION_LIMITS)),
     buildContext: createContextFactory(verifier, logger, platform.internalToken),
     ...(setup.schema.getSubscriptionType()
       ? {

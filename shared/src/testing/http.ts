@@ -13,6 +13,23 @@ export interface GraphQLRequestOptions {
   headers?: Record<string, string>;
   /** Sent as `accept-language`. */
   language?: string;
+  /**
+   * The internal token to send. Default: the one registered for the URL's service (`registerInternalToken`: the test
+   * platforms do it for every subgraph they start), as the gateway sends it; null sends none.
+   */
+  internalToken?: string | null;
+}
+
+/** Internal token by service origin: subgraphs answer GraphQL only to callers holding it (the gateway). */
+const internalTokens = new Map<string, string>();
+
+/** Makes `graphql()` call the service at `baseUrl` as the gateway does, with the platform's internal token. */
+export function registerInternalToken(baseUrl: string, token: string): void {
+  internalTokens.set(new URL(baseUrl).origin, token);
+}
+
+export function unregisterInternalToken(baseUrl: string): void {
+  internalTokens.delete(new URL(baseUrl).origin);
 }
 
 /** A GraphQL request over real HTTP, as a client (or the gateway) sends it. */
@@ -22,10 +39,12 @@ export async function graphql<T = Record<string, any>>(
   variables: Record<string, unknown> = {},
   options: GraphQLRequestOptions = {},
 ): Promise<GraphQLResponse<T>> {
+  const internalToken = options.internalToken === undefined ? internalTokens.get(new URL(url).origin) : options.internalToken;
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      ...(internalToken ? { [INTERNAL_TOKEN_HEADER]: internalToken } : {}),
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...(options.language ? { 'accept-language': options.language } : {}),
       ...(options.headers ?? {}),

@@ -10,7 +10,7 @@ import { ManualClock } from '../service/clock';
 import { ServiceDirectory, ServiceName } from '../service/directory';
 import { PlatformServices, RunningSubgraph, runSubgraph, SubgraphDefinition } from '../service/run-subgraph';
 import { createTestDatabase, TestDatabase } from './databases';
-import { internalRequest, InternalRequestInit } from './http';
+import { internalRequest, InternalRequestInit, registerInternalToken, unregisterInternalToken } from './http';
 
 /** The instant a test platform's clock starts at unless told otherwise: fixed, so expectations do not drift. */
 export const TEST_NOW = new Date('2026-03-15T09:00:00.000Z');
@@ -126,6 +126,7 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
         logger: createLogger(definition.name, process.env.LOG_LEVEL ?? 'warn'),
       });
       running.push(subgraph);
+      registerInternalToken(subgraph.url, platform.internalToken);
       return subgraph;
     },
     tokenFor(subscriberId, tokenOptions = {}) {
@@ -144,7 +145,10 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
       stopHooks.push(hook);
     },
     async stop() {
-      for (const subgraph of running.splice(0).reverse()) await subgraph.stop();
+      for (const subgraph of running.splice(0).reverse()) {
+        await subgraph.stop();
+        unregisterInternalToken(subgraph.url);
+      }
       await bus.close();
       await platform.email.close?.();
       for (const hook of stopHooks.splice(0).reverse()) await hook();
