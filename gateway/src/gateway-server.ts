@@ -197,7 +197,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     }
     const reason: Unavailability =
       error instanceof SubgraphUnavailable ? error.reason : isTimeout(error) ? 'timeout' : 'unreachable';
-    this.logger.warn({ service: this.serviceName, reason, err: error instanceof SubgraphUnavailable ? undefined : error }, 'subgraph call failed');
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
+    this.logger.warn({ service: this.serviceName, reason, detail: cause?.code ?? cause?.message ?? (error as Error)?.message }, 'subgraph call failed');
     const unavailable = new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { serviceName: this.serviceName, reason } });
     const language = languageFromHeader(context?.acceptLanguage);
     const formatted = unavailable.toGraphQLError(language);
