@@ -137,9 +137,13 @@ describe('request limits: the operation (validate)', () => {
     expect(costOf('query ($r: [String!]!) { _entities(representations: $r) { id } }', { r: ['a', 'b', 'c'] })).toBe(3 * 2);
   });
 
-  it('does not cost introspection (production refuses it; Sandbox needs it in development)', () => {
-    const big = createOperationLimits({ ...settings, maxTokens: 5000, maxFields: 500, maxRepeats: 10, maxDepth: 10 });
-    expect(big.validate(schema, big.parse(getIntrospectionQuery()))).toEqual([]);
+  it('costs introspection apart: Sandbox\'s query passes, a recursive one does not (production refuses both)', () => {
+    const big = createOperationLimits({ ...DEFAULT_OPERATION_LIMITS });
+    expect(big.validate(schema, big.parse(getIntrospectionQuery({ descriptions: true, inputValueDeprecation: true, schemaDescription: true })))).toEqual([]);
+    let recursive = 'name';
+    for (let level = 0; level < 4; level += 1) recursive = `fields { type { ofType { ${recursive} } } }`;
+    const [refused] = big.validate(schema, big.parse(`{ __schema { types { ${recursive} } } }`));
+    expect(refused?.extensions).toMatchObject({ limit: 'cost', max: DEFAULT_OPERATION_LIMITS.maxCost * 10 });
   });
 
   it('leaves bad variables to coercion, which runs next and refuses them', () => {

@@ -169,6 +169,12 @@ describe('attacks on the all-in-one launcher (npm start) in a 256 MB child proce
     expect(limitOf(await attack('31 aliases of tariffs', () => post({ query: `{ ${few} }` })))).toBe('aliases');
   });
 
+  it('applies the same limits to a GET query', async () => {
+    const query = `{ ${'currentTerms { version } '.repeat(20)} }`;
+    const answer = await attack('GET with 20 × currentTerms { version }', () => send(`${gateway}/graphql?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } }));
+    expect({ status: answer.status, limit: limitOf(answer) }).toEqual({ status: 400, limit: 'repeats' });
+  });
+
   it('answers a 70,000-character PhoneNumber at once with a short BAD_USER_INPUT that does not echo it (it never answered)', async () => {
     const value = '7'.repeat(70_000);
     const answer = await attack('70,000-character PhoneNumber variable', () =>
@@ -373,10 +379,16 @@ describe('attacks that need the system’s insides (in-process)', () => {
 
   it('answers SERVICE_UNAVAILABLE on the fields of a subgraph that is slow, garbled or drops a stale connection, the rest answered', async () => {
     // A stand-in catalog: hangs, answers a long or an oversized error, or drops the first request's connection unanswered.
-    let mode: 'hang' | 'long error' | 'huge error' | 'drop once' = 'hang';
+    let mode: 'hang' | 'long error' | 'huge error' | 'drop once' | 'drop always' = 'hang';
+    let requests = 0;
     let dropped = 0;
     const catalog = http.createServer((req, res) => {
+      requests += 1;
       if (mode === 'hang') return; // never answers
+      if (mode === 'drop always') {
+        req.socket.destroy();
+        return;
+      }
       if (mode === 'long error' || mode === 'huge error') {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ errors: [{ message: 'x'.repeat(mode === 'long error' ? 100_000 : 300_000), extensions: { code: 'BAD_USER_INPUT' } }] }));
@@ -425,6 +437,27 @@ describe('attacks that need the system’s insides (in-process)', () => {
       const retried = await me();
       expect(retried.body).toEqual({ data: { currentTerms: { version: expect.any(String) }, me: { msisdn: '+77051234567', tariff: { name: 'Stand-in' } } } });
       expect(dropped).toBe(1);
+
+      // A mutation the subgraph may have begun is not sent again (the stand-in plays identity, which has mutations).
+      mode = 'drop always';
+      requests = 0;
+      const identityGateway = await gatewayWith({
+        subgraphUrls: { ...Object.fromEntries(Object.entries(t.system.subgraphs).map(([name, s]) => [name, s.graphqlUrl])), identity: standIn } as never,
+      });
+      try {
+        const mutation = await attack('identity stand-in drops a mutation', () =>
+          send(`${identityGateway.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { logout }' }) }),
+        );
+        expect(mutation.body!.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'identity', reason: 'unreachable' });
+        expect(requests).toBe(1);
+      } finally {
+        await identityGateway.stop();
+      }
+      // A query is sent again once, not more.
+      requests = 0;
+      const dropped2 = await me();
+      expect(dropped2.body!.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'catalog' });
+      expect(requests).toBe(2);
       expect((await send(`${gateway.url}/healthz`)).status).toBe(200);
     } finally {
       await gateway.stop();

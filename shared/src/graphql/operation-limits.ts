@@ -214,14 +214,22 @@ function boundSelections(document: DocumentNode, maxFields: number, maxRepeats: 
  * The cost of a field: 1, plus what it selects, times the number of items it stands for. A connection (a field
  * with a `first` argument) stands for `first` items, `DEFAULT_PAGE_SIZE` without one, and the `edges` list inside it
  * for one; `_entities` for its representations; any other list for `listSizes["Type.field"]`, or
- * `defaultListSize`. Introspection is not costed (production refuses it; Sandbox needs it in development).
+ * `defaultListSize`. Introspection (refused in production; Sandbox needs it in development) is costed apart, by
+ * `onIntrospection`: the standard introspection query costs about 50,000 and the operation budget does not count it,
+ * while `fields { type { ofType { fields … } } }` grows tenfold a level and still meets a limit.
  */
-export function operationCostEstimator(settings: Pick<OperationLimitSettings, 'defaultListSize' | 'listSizes'>) {
+export function operationCostEstimator(settings: Pick<OperationLimitSettings, 'defaultListSize' | 'listSizes'>, onIntrospection: (cost: number) => void = () => undefined) {
   return ({ type, field, args, childComplexity }: ComplexityEstimatorArgs): number => {
-    if (field.name === '__schema' || field.name === '__type') return 0;
+    if (field.name === '__schema' || field.name === '__type') {
+      onIntrospection(1 + childComplexity);
+      return 0;
+    }
     return itemsOf(type.name, field, args, settings) * (1 + childComplexity);
   };
 }
+
+/** How much more than `maxCost` introspection may cost: the standard introspection query, not a recursive one. */
+export const INTROSPECTION_COST_FACTOR = 10;
 
 function itemsOf(typeName: string, field: GraphQLField<unknown, unknown>, args: Record<string, unknown>, settings: Pick<OperationLimitSettings, 'defaultListSize' | 'listSizes'>): number {
   if (field.args.some((a) => a.name === 'first') && getNamedType(field.type).name.endsWith('Connection')) {
@@ -252,7 +260,6 @@ function armorMeasures(measured: { depth: number; aliases: number; directives: n
 }
 
 export function createOperationLimits(settings: OperationLimitSettings): OperationLimits {
-  const estimator = operationCostEstimator(settings);
   return {
     parse(source) {
       let document: DocumentNode;
@@ -275,7 +282,11 @@ export function createOperationLimits(settings: OperationLimitSettings): Operati
     validate(schema, document, variables = {}, operationName) {
       const measured = { depth: 0, aliases: 0, directives: 0 };
       let cost = 0;
+      let introspectionCost = 0;
       let costUnbounded = false;
+      const estimator = operationCostEstimator(settings, (c) => {
+        introspectionCost += c;
+      });
       // The operation that will run, with the fragments: another operation of the document never runs with it.
       const chosen = operationName ? document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && d.name?.value === operationName) : undefined;
       const measuredDocument: DocumentNode = chosen
@@ -303,6 +314,9 @@ export function createOperationLimits(settings: OperationLimitSettings): Operati
       if (measured.aliases > settings.maxAliases) errors.push(operationLimitError('aliases', settings.maxAliases, measured.aliases));
       if (measured.directives > settings.maxDirectives) errors.push(operationLimitError('directives', settings.maxDirectives, measured.directives));
       if (costUnbounded || cost > settings.maxCost) errors.push(operationLimitError('cost', settings.maxCost, costUnbounded ? `> ${settings.maxCost}` : cost));
+      else if (introspectionCost > settings.maxCost * INTROSPECTION_COST_FACTOR) {
+        errors.push(operationLimitError('cost', settings.maxCost * INTROSPECTION_COST_FACTOR, introspectionCost));
+      }
       return errors;
     },
   };
