@@ -160,7 +160,8 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   /**
    * A subgraph answers request errors (e.g. a PhoneNumber that fails to parse) with HTTP 400 and a GraphQL body
-   * carrying the contract code; pass that on. The body is read once, bounded.
+   * carrying the contract code; pass that on. The body is read once, bounded. What is returned is thrown by the
+   * data source and lands in `process` below, so an unavailability may stand in for the GraphQLError.
    */
   override async errorFromResponse(response: FetcherResponse): Promise<GraphQLError> {
     let body: { errors?: { message?: unknown; extensions?: Record<string, unknown> }[] } | undefined;
@@ -196,7 +197,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       return { message: error.message, extensions: { ...error.extensions } };
     }
     const reason: Unavailability =
-      error instanceof SubgraphUnavailable ? error.reason : isTimeout(error) ? 'timeout' : 'unreachable';
+      error instanceof SubgraphUnavailable ? error.reason : isTimeout(error) ? 'timeout' : error instanceof GraphQLError ? 'bad response' : 'unreachable';
     const cause = (error as { cause?: { code?: unknown; message?: unknown } })?.cause;
     this.logger.warn({ service: this.serviceName, reason, detail: cause?.code ?? cause?.message ?? (error as Error)?.message }, 'subgraph call failed');
     const unavailable = new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { serviceName: this.serviceName, reason } });
