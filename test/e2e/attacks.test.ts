@@ -126,8 +126,9 @@ describe('attacks on the all-in-one launcher (npm start) in a 256 MB child proce
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('listens on loopback only by default', () => {
-    expect(output.join('')).toMatch(/this machine only: GATEWAY_HOST/);
+  it('listens on loopback only by default, and says so', async () => {
+    const banner = await waitFor(() => /GraphQL \+ Apollo Sandbox: .*/.exec(output.join(''))?.[0], 10_000, 'the start-up banner');
+    expect(banner).toMatch(/this machine only: GATEWAY_HOST/);
   });
 
   it('refuses 15 levels of me { activity(first: 50) { … actor { activity … } } } before planning: depth and cost', async () => {
@@ -405,7 +406,7 @@ describe('attacks that need the system’s insides (in-process)', () => {
     await new Promise<void>((resolve) => catalog.listen(0, '127.0.0.1', resolve));
     const standIn = `http://127.0.0.1:${(catalog.address() as AddressInfo).port}/graphql`;
     const subgraphUrls = { ...Object.fromEntries(Object.entries(t.system.subgraphs).map(([name, s]) => [name, s.graphqlUrl])), catalog: standIn } as never;
-    const gateway = await gatewayWith({ subgraphUrls, timeouts: { operationTimeoutMs: 2000, subgraphTimeoutMs: 300 } });
+    const gateway = await gatewayWith({ subgraphUrls, timeouts: { operationTimeoutMs: 10_000, subgraphTimeoutMs: 300 } });
     const me = () =>
       attack(`catalog stand-in: ${mode}`, () =>
         send(`${gateway.url}/graphql`, {
@@ -418,6 +419,17 @@ describe('attacks that need the system’s insides (in-process)', () => {
       const slow = await me();
       expect(slow.body!.data).toMatchObject({ currentTerms: { version: expect.any(String) }, me: { msisdn: '+77051234567', tariff: null } });
       expect(slow.body!.errors).toEqual([{ message: 'Service temporarily unavailable', extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'catalog', reason: 'timeout' } }]);
+
+      // The operation's own budget ends the call too, however long a single call may take.
+      const budgeted = await gatewayWith({ subgraphUrls, timeouts: { operationTimeoutMs: 300, subgraphTimeoutMs: 60_000 } });
+      try {
+        const late = await attack('catalog stand-in: hang, operation budget 300 ms', () =>
+          send(`${budgeted.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ tariffs { code } }' }) }),
+        );
+        expect(late.body!.errors![0]!.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', serviceName: 'catalog', reason: 'timeout' });
+      } finally {
+        await budgeted.stop();
+      }
 
       // Past 64 KiB (the gateway used to wait for it forever): read once, its text cut short.
       mode = 'long error';
