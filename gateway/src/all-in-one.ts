@@ -1,6 +1,7 @@
-import { startOrExit } from '@selfcare/shared';
+import { createLogger, installProcessHandlers, startOrExit } from '@selfcare/shared';
 import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
+import { readSubscriptionSettings } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
@@ -17,7 +18,10 @@ void startOrExit(async () => {
     HOST: z.string().default('0.0.0.0'),
     DATA_DIR: env.string('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    FEED_SAFETY_POLL_MS: env.int(5000, 100),
   });
+  const subscriptions = readSubscriptionSettings();
+  installProcessHandlers(createLogger('system', config.LOG_LEVEL));
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -30,6 +34,8 @@ void startOrExit(async () => {
     host: config.HOST,
     dataDir: config.DATA_DIR,
     logLevel: config.LOG_LEVEL,
+    subscriptions,
+    feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers

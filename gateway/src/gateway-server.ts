@@ -2,6 +2,7 @@ import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
 import { serveGatewaySubscriptions } from './subscriptions';
+import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 
 export type { GatewayContext } from './context';
@@ -32,6 +33,8 @@ export interface GatewayOptions {
   /** Extra routes (dev sinks in the embedded default). */
   routes?: (app: Express) => void;
   onShutdown?: (() => Promise<void>)[];
+  /** Websocket caps and resumption (defaults in subscription-settings.ts). */
+  subscriptions?: Partial<SubscriptionSettings>;
 }
 
 
@@ -117,13 +120,14 @@ export function forwardTo(targetBase: () => string, logger: Logger, internalToke
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const metrics = new ServiceMetrics('gateway');
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
+  const dataSource = (name: string) => {
+    const url = options.subgraphUrls[name as SubgraphName];
+    if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
+    return new SubgraphDataSource({ url }, options.internalToken, name);
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => {
-      const url = options.subgraphUrls[name as SubgraphName];
-      if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-      return new SubgraphDataSource({ url }, options.internalToken, name);
-    },
+    buildService: ({ name }) => dataSource(name),
   });
 
   const raw = express.raw({ type: () => true, limit: '100kb' });
@@ -203,7 +207,18 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     },
     onShutdown: options.onShutdown ?? [],
     websocket: (httpServer) =>
-      serveGatewaySubscriptions({ httpServer, gateway, subgraphUrls: options.subgraphUrls, verifier: options.verifier, logger: options.logger, production: options.production, internalToken: options.internalToken }),
+      serveGatewaySubscriptions({
+        httpServer,
+        supergraphSdl: options.supergraphSdl,
+        subgraphUrls: options.subgraphUrls,
+        dataSource,
+        verifier: options.verifier,
+        logger: options.logger,
+        production: options.production,
+        internalToken: options.internalToken,
+        ...(options.subscriptions ? { settings: options.subscriptions } : {}),
+        metrics,
+      }),
     buildContext: (req) =>
       gatewayContext(options.verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',

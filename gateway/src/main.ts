@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { AccessTokenVerifier, RedisRevocationStore, createLogger, env, httpJwksSource, parseEnv, startOrExit } from '@selfcare/shared';
+import { AccessTokenVerifier, RedisRevocationStore, createLogger, env, httpJwksSource, installProcessHandlers, parseEnv, startOrExit } from '@selfcare/shared';
 import { startGateway } from './gateway-server';
+import { readSubscriptionSettings } from './subscription-settings';
 import { readSupergraph, repositoryRoot } from './system';
 
 /** Distributed mode: the gateway alone, in front of the five subgraph processes. */
@@ -21,7 +22,9 @@ void startOrExit(async () => {
     DETAILING_URL: env.url('http://127.0.0.1:4004'),
     DELEGATION_URL: env.url('http://127.0.0.1:4005'),
   });
+  const subscriptions = readSubscriptionSettings();
   const logger = createLogger('gateway');
+  installProcessHandlers(logger);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const base = (url: string) => url.replace(/\/+$/, '');
   const gateway = await startGateway({
@@ -43,6 +46,7 @@ void startOrExit(async () => {
       config.TOKEN_ISSUER,
     ),
     onShutdown: [async () => void redis.disconnect()],
+    subscriptions,
   });
   const shutdown = async () => {
     const timer = setTimeout(() => process.exit(1), 25_000);

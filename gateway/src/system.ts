@@ -28,6 +28,7 @@ import { createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
 import { DevSmsCentre } from './dev/sms-centre';
 import { SubgraphName, startGateway } from './gateway-server';
+import type { SubscriptionSettings } from './subscription-settings';
 
 export const SUBGRAPH_NAMES: SubgraphName[] = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
 
@@ -67,6 +68,10 @@ export interface SystemOptions {
   identity?: Record<string, unknown>;
   /** Start only the subgraphs (used by `npm run compose`). */
   withoutGateway?: boolean;
+  /** The gateway's websocket caps and resumption. */
+  subscriptions?: Partial<SubscriptionSettings>;
+  /** The live feeds' shared safety poll per service (default 5 s). */
+  feedSafetyPollMs?: number;
 }
 
 export interface RunningSystem {
@@ -123,6 +128,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     accessTokenTtlSeconds,
     publicUrl: 'http://127.0.0.1:4000',
     relayPollMs: options.relayPollMs ?? 200,
+    ...(options.feedSafetyPollMs ? { feedSafetyPollMs: options.feedSafetyPollMs } : {}),
   };
 
   const definitions = subgraphDefinitions(dataDir, options.identity);
@@ -174,6 +180,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
           smsCentre.mount(app);
           mail.mount(app);
         },
+        ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
       });
       started.push(gateway);
       directory.set('gateway', gateway.url);
