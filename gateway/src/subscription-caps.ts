@@ -6,6 +6,8 @@ export type SubscriptionRefusal = 'subscriptionsPerSocket' | 'subscriptionsPerCa
 /** One open socket as the caps see it. */
 export interface SocketSlot {
   readonly address: string;
+  /** Before connection_init: counted among its address's sockets that have not said who they are. */
+  pending: boolean;
   /** `subscriber:<id>` or `staff:<id>` once the connection's token verified; null while anonymous. */
   caller: string | null;
   readonly subscriptions: Set<string>;
@@ -14,11 +16,13 @@ export interface SocketSlot {
 
 /**
  * Counts what each caller holds open on this gateway process: sockets per verified caller, anonymous sockets per
- * client address, subscriptions per socket and per caller. A socket counts as anonymous for its address from the
- * moment it opens until its connection_init names a verified caller, so sockets that never say who they are are
- * capped too. Every release is idempotent: graphql-ws reports an end through several paths.
+ * client address, subscriptions per socket and per caller. Sockets that have not sent connection_init yet are
+ * capped per address too (with the anonymous cap, in a count of their own: many subscribers may share an address
+ * behind carrier NAT, and their sockets must not be refused for the anonymous ones). Every release is idempotent:
+ * graphql-ws reports an end through several paths.
  */
 export class SubscriptionCaps {
+  private readonly pendingByAddress = new Map<string, number>();
   private readonly anonymousByAddress = new Map<string, number>();
   private readonly socketsByCaller = new Map<string, number>();
   private readonly subscriptionsByCaller = new Map<string, number>();
@@ -27,22 +31,26 @@ export class SubscriptionCaps {
 
   constructor(private readonly settings: Pick<SubscriptionSettings, 'subscriptionsPerSocket' | 'socketsPerCaller' | 'subscriptionsPerCaller' | 'anonymousSocketsPerAddress'>) {}
 
-  /** A socket opened: counted as anonymous for its address, or refused. */
+  /** A socket opened: counted among its address's sockets not yet initialised, or refused. */
   open(address: string): SocketSlot | SocketRefusal {
-    if ((this.anonymousByAddress.get(address) ?? 0) >= this.settings.anonymousSocketsPerAddress) return 'anonymousSocketsPerAddress';
-    increment(this.anonymousByAddress, address);
+    if ((this.pendingByAddress.get(address) ?? 0) >= this.settings.anonymousSocketsPerAddress) return 'anonymousSocketsPerAddress';
+    increment(this.pendingByAddress, address);
     this.sockets += 1;
-    return { address, caller: null, subscriptions: new Set(), closed: false };
+    return { address, pending: true, caller: null, subscriptions: new Set(), closed: false };
   }
 
-  /** The connection's token verified as `caller`: the socket moves from its address's count to the caller's, or is refused. */
-  identify(slot: SocketSlot, caller: string): true | SocketRefusal {
-    if (slot.closed || slot.caller === caller) return true;
-    if ((this.socketsByCaller.get(caller) ?? 0) >= this.settings.socketsPerCaller) return 'socketsPerCaller';
-    if (slot.caller) decrement(this.socketsByCaller, slot.caller);
-    else decrement(this.anonymousByAddress, slot.address);
+  /**
+   * connection_init: the socket moves to its verified caller's count (`caller`), or to its address's anonymous
+   * count (null) — or is refused when that count is full.
+   */
+  identify(slot: SocketSlot, caller: string | null): true | SocketRefusal {
+    if (slot.closed || !slot.pending) return true;
+    if (caller && (this.socketsByCaller.get(caller) ?? 0) >= this.settings.socketsPerCaller) return 'socketsPerCaller';
+    if (!caller && (this.anonymousByAddress.get(slot.address) ?? 0) >= this.settings.anonymousSocketsPerAddress) return 'anonymousSocketsPerAddress';
+    decrement(this.pendingByAddress, slot.address);
+    slot.pending = false;
     slot.caller = caller;
-    increment(this.socketsByCaller, caller);
+    increment(caller ? this.socketsByCaller : this.anonymousByAddress, caller ?? slot.address);
     return true;
   }
 
@@ -69,7 +77,8 @@ export class SubscriptionCaps {
     if (slot.closed) return;
     for (const id of [...slot.subscriptions]) this.leave(slot, id);
     slot.closed = true;
-    if (slot.caller) decrement(this.socketsByCaller, slot.caller);
+    if (slot.pending) decrement(this.pendingByAddress, slot.address);
+    else if (slot.caller) decrement(this.socketsByCaller, slot.caller);
     else decrement(this.anonymousByAddress, slot.address);
     this.sockets -= 1;
   }

@@ -176,13 +176,10 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionsOptions):
         const slot = slots.get(extra.socket);
         if (!slot) return false;
         extra.gatewayContext = await contextFor(ctx.connectionParams, extra.request);
-        const caller = callerKey(extra.gatewayContext.caller);
-        if (caller) {
-          const admitted = caps.identify(slot, caller);
-          if (admitted !== true) {
-            refuseSocket(extra.socket, admitted);
-            return false;
-          }
+        const admitted = caps.identify(slot, callerKey(extra.gatewayContext.caller));
+        if (admitted !== true) {
+          refuseSocket(extra.socket, admitted);
+          return false;
         }
         return true;
       },

@@ -57,8 +57,9 @@ export class UpstreamConnection {
       url: options.url.replace(/^http/, 'ws'),
       webSocketImpl: UpstreamSocket,
       lazy: true,
-      // Keep an idle connection a while: subscriptions come and go.
-      lazyCloseTimeout: 30_000,
+      // Closed when its last subscription ends (graphql-ws keeps a pending close timer alive otherwise, and reconnects by
+      // itself for a subscription that comes while it closes).
+      lazyCloseTimeout: 0,
       retryAttempts: 0,
       connectionAckWaitTimeout: connectTimeoutMs,
       connectionParams: { [INTERNAL_TOKEN_HEADER]: options.internalToken },

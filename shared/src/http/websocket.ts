@@ -87,8 +87,13 @@ export function serveSubscriptions<TContext extends object>(options: {
     return state;
   };
   const scopeOf = (ctx: object, id: string): RequestScope => stateOf(ctx).scopes.get(id) ?? { requestId: id, language: currentLanguage() };
+  // graphql-ws wraps what a feed's next() throws (UNAUTHENTICATED for a revoked token…) in a GraphQLError without a
+  // path, which the formatter does not unwrap: hand it the DomainError itself, or it becomes INTERNAL.
   const format = (error: unknown): GraphQLFormattedError =>
-    options.formatError(error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError), error);
+    options.formatError(
+      error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError),
+      error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : error,
+    );
   const refuse = (error: DomainError | GraphQLError, scope: RequestScope): readonly GraphQLError[] => [
     error instanceof DomainError ? error.toGraphQLError(scope.language) : error,
   ];
