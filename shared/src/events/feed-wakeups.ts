@@ -51,6 +51,8 @@ export class FeedWakeups implements FeedWaker {
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly batchSize: number;
+  /** Safety-poll rounds finished so far (metrics, tests). */
+  pollRounds = 0;
 
   constructor(private readonly options: FeedWakeupsOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -134,7 +136,10 @@ export class FeedWakeups implements FeedWaker {
 
   /** One safety-poll round (the timer runs it; tests call it to drive the poll). */
   pollOnce(): Promise<void> {
-    const next = this.round.catch(() => undefined).then(() => this.poll());
+    const next = this.round
+      .catch(() => undefined)
+      .then(() => this.poll())
+      .finally(() => void (this.pollRounds += 1));
     this.round = next;
     return next;
   }
