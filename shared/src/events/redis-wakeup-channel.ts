@@ -39,7 +39,7 @@ export class RedisWakeupChannel implements WakeupChannel {
   }
 
   async listen(handlers: { keys(keys: string[]): void; gap(): void }): Promise<void> {
-    const subscriber = new Redis(this.options.url, { maxRetriesPerRequest: null, enableReadyCheck: true, disconnectTimeout: 300 });
+    const subscriber = new Redis(this.options.url, { maxRetriesPerRequest: null, enableReadyCheck: true, disconnectTimeout: 300, connectionName: this.channel });
     this.subscriber = subscriber;
     let connectedBefore = false;
     subscriber.on('ready', () => {
