@@ -1,0 +1,48 @@
+import { SubscriptionCaps } from '../src/subscription-caps';
+
+describe('websocket caps', () => {
+  const caps = () => new SubscriptionCaps({ subscriptionsPerSocket: 2, socketsPerCaller: 2, subscriptionsPerCaller: 3, anonymousSocketsPerAddress: 2 });
+  const open = (c: SubscriptionCaps, address = '10.0.0.1') => {
+    const slot = c.open(address);
+    if (typeof slot === 'string') throw new Error(`refused: ${slot}`);
+    return slot;
+  };
+
+  it('counts sockets per verified caller, anonymous ones per address, and sockets not yet initialised apart', () => {
+    const c = caps();
+    const [a, b] = [open(c), open(c)];
+    expect(c.open('10.0.0.1')).toBe('anonymousSocketsPerAddress'); // two not yet initialised from this address
+    expect(c.identify(a, 'subscriber:1')).toBe(true);
+    expect(c.identify(b, 'subscriber:1')).toBe(true);
+    const third = open(c);
+    expect(c.identify(third, 'subscriber:1')).toBe('socketsPerCaller');
+    // Refused sockets are closed by the caller of the caps; closing frees the place.
+    c.close(third);
+    const anon = [open(c), open(c)];
+    anon.forEach((slot) => expect(c.identify(slot, null)).toBe(true));
+    const fourth = open(c);
+    expect(c.identify(fourth, null)).toBe('anonymousSocketsPerAddress');
+    // Another address has its own count; a verified caller is not held back by anonymous sockets.
+    expect(c.identify(open(c, '10.0.0.2'), null)).toBe(true);
+    c.close(a);
+    expect(c.identify(fourth, 'subscriber:1')).toBe(true);
+  });
+
+  it('counts subscriptions per socket and per caller, and gives each back once, however it ends', () => {
+    const c = caps();
+    const [x, y] = [open(c), open(c)];
+    c.identify(x, 'subscriber:1');
+    c.identify(y, 'subscriber:1');
+    expect([c.admit(x, '1'), c.admit(x, '2'), c.admit(x, '3')]).toEqual([true, true, 'subscriptionsPerSocket']);
+    expect([c.admit(y, '1'), c.admit(y, '2')]).toEqual([true, 'subscriptionsPerCaller']);
+    c.leave(x, '1');
+    c.leave(x, '1');
+    expect(c.subscriptionsOf('subscriber:1')).toBe(2);
+    expect(c.admit(y, '2')).toBe(true);
+    c.close(y);
+    c.close(y);
+    expect(c.subscriptionsOf('subscriber:1')).toBe(1);
+    c.close(x);
+    expect(c.counts).toEqual({ sockets: 0, subscriptions: 0 });
+  });
+});
