@@ -4,7 +4,7 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, getOperationAST, getVariableValues, parse, validate } from 'graphql';
 import { Gauge } from 'prom-client';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AccessTokenVerifier, Caller, DomainError, ErrorCode, Logger, ServiceMetrics, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
+import { AccessTokenVerifier, Caller, DocumentCache, DomainError, ErrorCode, Logger, ServiceMetrics, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
 import type { SubgraphName } from './gateway-server';
 import { GatewayContext, gatewayContext } from './context';
 import { LiveSubscription, contractError } from './live-subscription';
@@ -90,6 +90,7 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionsOptions):
     new Gauge({ name: 'gateway_ws_sockets', help: 'Open websocket sockets', registers: [options.metrics.registry], collect() { this.set(caps.counts.sockets); } });
     new Gauge({ name: 'gateway_ws_subscriptions', help: 'Open subscriptions', registers: [options.metrics.registry], collect() { this.set(caps.counts.subscriptions); } });
   }
+  const documents = new DocumentCache();
   const parseOperation = options.limits ? (source: string) => options.limits!.parse(source) : (source: string) => parse(source, { maxTokens: FALLBACK_MAX_TOKENS });
 
   const upstreamFor = (name: string): UpstreamConnection | undefined => {
@@ -202,12 +203,13 @@ export function serveGatewaySubscriptions(options: GatewaySubscriptionsOptions):
         try {
           let document: DocumentNode;
           try {
-            document = parseOperation(payload.query);
+            const checked = documents.get(payload.query, parseOperation, (parsed) => validate(schema, parsed));
+            if (checked.errors.length > 0) return refuse(checked.errors);
+            document = checked.document;
           } catch (error) {
             return refuse([error instanceof GraphQLError ? error : new GraphQLError('Malformed query', { extensions: { code: ErrorCode.BAD_USER_INPUT } })]);
           }
-          const invalid = validate(schema, document);
-          if (invalid.length > 0) return refuse(invalid);
+          // The limits' own rules may weigh the variables: checked every time.
           const variables = (payload.variables ?? {}) as Record<string, unknown>;
           const limited = options.limits?.validate(schema, document, variables) ?? [];
           if (limited.length > 0) return refuse(limited);

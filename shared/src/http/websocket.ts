@@ -5,6 +5,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { CallerHints } from '../graphql/context-factory';
 import { DomainError } from '../errors/domain-error';
+import { DocumentCache } from '../graphql/document-cache';
 import { ErrorCode } from '../errors/error-code';
 import { languageFromHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
@@ -77,6 +78,7 @@ export function serveSubscriptions<TContext extends object>(options: {
   wsServer.on('connection', (socket: WebSocket) => {
     socket.on('error', (error) => options.logger?.debug({ err: error }, 'websocket connection error'));
   });
+  const documents = new DocumentCache();
   const states = new WeakMap<object, ConnectionState>();
   const stateOf = (ctx: object): ConnectionState => {
     let state = states.get(ctx);
@@ -113,12 +115,12 @@ export function serveSubscriptions<TContext extends object>(options: {
         return runInRequest(scope, async () => {
           let document: DocumentNode;
           try {
-            document = parse(payload.query);
+            const checked = documents.get(payload.query, (source) => parse(source), (parsed) => validate(options.schema, parsed));
+            if (checked.errors.length > 0) return checked.errors;
+            document = checked.document;
           } catch (error) {
             return [error instanceof GraphQLError ? error : new GraphQLError('Malformed query')];
           }
-          const invalid = validate(options.schema, document);
-          if (invalid.length > 0) return invalid;
           const operation = getOperationAST(document, payload.operationName ?? undefined);
           if (!operation) return [new GraphQLError('Unable to identify operation')];
           if (operation.operation !== 'subscription') {
