@@ -91,7 +91,8 @@ describe('feed wake-ups', () => {
     const { wakeups } = replica();
     const woken: string[] = [];
     wakeups.follow('account:a', () => woken.push('a'));
-    await wakeups.pollOnce(); // the first round takes the current position
+    // The first round (due at once when something is followed) takes the current position.
+    await waitFor(() => wakeups.pollRounds > 0 || undefined, 10_000, 'the first round');
     const counter = db.database.counter;
     let before = counter.count;
     await wakeups.pollOnce();
@@ -118,7 +119,7 @@ describe('feed wake-ups', () => {
     wakeups.wakeOn('BalanceChanged', (payload) => [`account:${String(payload.accountId)}`]);
     const woken = new Set<string>();
     for (const id of ['a', 'b', 'c', 'd', 'e']) wakeups.follow(`account:${id}`, () => woken.add(id));
-    await wakeups.pollOnce();
+    await waitFor(() => wakeups.pollRounds > 0 || undefined, 10_000, 'the first round');
     for (const id of ['a', 'b', 'c', 'd', 'e']) await write(writer.outbox, id);
     await relay.drainOnce();
     await wakeups.pollOnce();

@@ -98,6 +98,12 @@ describe('40 sockets × 200 subscriptions from one subscriber', () => {
       // One socket from the gateway to billing for all 8,000.
       expect(upgrades).toBe(1);
 
+      // Feeds follow before their first read: wait for a safety-poll round with no other statement (all have read).
+      await waitFor(async () => {
+        const [count, round] = [billing.database.counter.count, billing.feeds.pollRounds];
+        await waitFor(() => billing.feeds.pollRounds > round || undefined, 30_000, 'a safety-poll round');
+        return billing.database.counter.count - count <= billing.feeds.pollRounds - round || undefined;
+      }, 120_000, 'the feeds to have read once');
       // Idle: over three safety-poll rounds the billing database sees those rounds' reads and nothing else.
       const rounds = billing.feeds.pollRounds;
       const statements = billing.database.counter.count;

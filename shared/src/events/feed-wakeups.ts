@@ -1,4 +1,4 @@
-import { MoreThan } from 'typeorm';
+import { EntityManager, MoreThan } from 'typeorm';
 import type { Database } from '../db/database';
 import type { Logger } from '../logging/logger';
 import { OutboxEventEntity, WrittenEvent } from './outbox';
@@ -160,8 +160,10 @@ export class FeedWakeups implements FeedWaker {
 
   private async poll(): Promise<void> {
     const { database, stream } = this.options;
-    // A transaction: on SQLite that queues the read behind open writers, so it never sees a row that may roll back.
-    await database.transaction(async (manager) => {
+    // On SQLite every transaction shares one connection: queued behind the writers as a transaction, the read never
+    // sees a row that may still roll back. MariaDB's READ COMMITTED reads see committed rows only anyway.
+    const read = <T>(work: (manager: EntityManager) => Promise<T>) => (database.dialect === 'sqlite' ? database.transaction(work) : work(database.manager));
+    await read(async (manager) => {
       if (this.watermark === null) {
         const top = await manager
           .createQueryBuilder(OutboxEventEntity, 'o')
