@@ -31,7 +31,7 @@ export interface LiveSubscriptionOptions {
   operationName?: string;
   context: GatewayContext;
   services: Record<string, GraphQLDataSource>;
-  settings: Pick<SubscriptionSettings, 'resumeWindowMs' | 'maxQueuedEvents'>;
+  settings: Pick<SubscriptionSettings, 'resumeWindowMs' | 'maxQueuedEvents' | 'eventTimeoutMs'>;
   logger: Logger;
 }
 
@@ -40,7 +40,8 @@ export interface LiveSubscriptionOptions {
  * subgraph's shared connection) are queued, and each is completed by the rest of the plan when the client takes it.
  * When the subgraph's connection goes away it resumes from the newest cursor it received (if the operation takes
  * `after`) within the resume window, else it ends with SERVICE_UNAVAILABLE — it never waits silently. A client that
- * reads slower than events come gets SERVICE_UNAVAILABLE after `maxQueuedEvents` and resumes with its cursor.
+ * reads slower than events come gets SERVICE_UNAVAILABLE after `maxQueuedEvents` and resumes with its cursor; so does
+ * one whose event cannot be completed in time (another subgraph hangs): the cursor it resumes from is the event's.
  * `return()` never rejects: graphql-ws calls it without waiting when a client completes while the subscription starts.
  */
 export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> {
@@ -85,7 +86,8 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
         return DONE;
       }
       if (item.kind === 'errors') return { done: false, value: { errors: item.errors } as ExecutionResult };
-      return { done: false, value: await this.complete(item) };
+      const completed = await this.complete(item);
+      if (completed) return { done: false, value: completed };
     }
   }
 
@@ -206,7 +208,28 @@ export class LiveSubscription implements AsyncIterableIterator<ExecutionResult> 
     return errors.map((e) => ({ ...e, extensions: { serviceName: this.options.plan.serviceName, ...e.extensions } }));
   }
 
-  private async complete(item: Extract<Item, { kind: 'event' }>): Promise<ExecutionResult> {
+  /** The client's result of an event, or null when completing it took too long (the subscription then ends). */
+  private async complete(item: Extract<Item, { kind: 'event' }>): Promise<ExecutionResult | null> {
+    const { plan, context, logger, settings } = this.options;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), settings.eventTimeoutMs);
+    });
+    try {
+      const result = await Promise.race([this.execute(item), timeout]);
+      if (result) return result;
+      logger.warn({ requestId: context.requestId, service: plan.serviceName, timeoutMs: settings.eventTimeoutMs }, 'completing a subscription event took too long; ending the subscription');
+      // What was queued behind it goes too (also an end already queued): the client resumes from the cursor before this event.
+      this.stopUpstream();
+      this.queue.length = 0;
+      this.queue.push({ kind: 'errors', errors: [contractError(ErrorCode.SERVICE_UNAVAILABLE, this.language, { extensions: { reason: 'an event could not be completed in time; resume with your last cursor' } })] }, { kind: 'end' });
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async execute(item: Extract<Item, { kind: 'event' }>): Promise<ExecutionResult> {
     const { executor, plan, services, context, logger } = this.options;
     try {
       const result = await executor.execute({

@@ -22,6 +22,8 @@ export interface SubscriptionSettings {
   resumeWindowMs: number;
   /** Events held for a client that reads slower than they come; past that it ends with SERVICE_UNAVAILABLE (and resumes by cursor). */
   maxQueuedEvents: number;
+  /** Completing one event (the rest of the plan, other subgraphs) may take this long; past it the subscription ends with SERVICE_UNAVAILABLE. */
+  eventTimeoutMs: number;
   /** First back-off before reconnecting to a subgraph; doubles up to `maxRetryDelayMs`. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
@@ -35,6 +37,7 @@ export const DEFAULT_SUBSCRIPTION_SETTINGS: SubscriptionSettings = {
   anonymousSocketsPerAddress: 20,
   resumeWindowMs: 30_000,
   maxQueuedEvents: 100,
+  eventTimeoutMs: 15_000,
   retryDelayMs: 250,
   maxRetryDelayMs: 5_000,
 };
