@@ -1,3 +1,5 @@
+import { ConfigError } from '@selfcare/shared';
+import { readSubscriptionSettings } from '../src/subscription-settings';
 import { SubscriptionCaps } from '../src/subscription-caps';
 
 describe('websocket caps', () => {
@@ -44,5 +46,17 @@ describe('websocket caps', () => {
     expect(c.subscriptionsOf('subscriber:1')).toBe(1);
     c.close(x);
     expect(c.counts).toEqual({ sockets: 0, subscriptions: 0 });
+  });
+});
+
+describe('websocket settings from the environment', () => {
+  it('reads the caps and the resume window, with defaults', () => {
+    expect(readSubscriptionSettings({})).toEqual({ subscriptionsPerSocket: 50, socketsPerCaller: 10, subscriptionsPerCaller: 100, anonymousSocketsPerAddress: 20, resumeWindowMs: 30_000 });
+    expect(readSubscriptionSettings({ GATEWAY_WS_SUBSCRIPTIONS_PER_SOCKET: '5', GATEWAY_WS_RESUME_SECONDS: '0' })).toMatchObject({ subscriptionsPerSocket: 5, resumeWindowMs: 0 });
+  });
+
+  it('refuses a cap of zero or a non-number with one line naming the variable', () => {
+    expect(() => readSubscriptionSettings({ GATEWAY_WS_SOCKETS_PER_SUBSCRIBER: '0' })).toThrow(new ConfigError('GATEWAY_WS_SOCKETS_PER_SUBSCRIBER', 'must be at least 1'));
+    expect(() => readSubscriptionSettings({ GATEWAY_WS_SUBSCRIPTIONS_PER_SUBSCRIBER: 'lots' })).toThrow(new ConfigError('GATEWAY_WS_SUBSCRIPTIONS_PER_SUBSCRIBER', 'must be a whole number'));
   });
 });
