@@ -1,6 +1,7 @@
-import { startOrExit } from '@selfcare/shared';
+import { createLogger, installProcessHandlers, startOrExit } from '@selfcare/shared';
 import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
+import { subscriptionEnvShape, subscriptionSettingsFrom } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
@@ -40,9 +41,13 @@ void startOrExit(async () => {
     TRUST_PROXY: env.trustProxy(),
     CORS_ORIGINS: env.origins(),
     METRICS_TOKEN: env.optionalSecret(16),
+    FEED_SAFETY_POLL_MS: env.int(5000, 100),
     ...gatewayLimitsEnvShape,
+    ...subscriptionEnvShape,
   });
   const { limits, timeouts } = gatewayLimitsFrom(config);
+  const subscriptions = subscriptionSettingsFrom(config);
+  installProcessHandlers(createLogger('system', config.LOG_LEVEL));
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -67,6 +72,8 @@ void startOrExit(async () => {
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS,
     ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
+    subscriptions,
+    feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
 import { repositoryRoot } from './system';
 import { gatewayLimitsEnvShape } from './limits';
+import { subscriptionEnvShape } from './subscription-settings';
 
 /** The distributed gateway's settings (`npm run start:gateway`), validated once at start. */
 export const gatewayEnvShape = {
@@ -14,6 +15,7 @@ export const gatewayEnvShape = {
   CORS_ORIGINS: env.origins(),
   METRICS_TOKEN: env.optionalSecret(16),
   ...gatewayLimitsEnvShape,
+  ...subscriptionEnvShape,
   SUPERGRAPH_PATH: env.string(join(repositoryRoot(), 'schema', 'supergraph.graphql')),
   REDIS_URL: env.matching(/^rediss?:\/\//, 'must be a redis:// URL'),
   REDIS_KEY_PREFIX: env.matching(/^[\w:.-]*$/, 'may hold letters, digits and : . _ - only', ''),

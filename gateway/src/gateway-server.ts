@@ -2,6 +2,7 @@ import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
 import { serveGatewaySubscriptions } from './subscriptions';
+import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
 
@@ -49,6 +50,8 @@ export interface GatewayOptions {
   /** Extra routes (dev sinks in the embedded default). */
   routes?: (app: Express) => void;
   onShutdown?: (() => Promise<void>)[];
+  /** Websocket caps and resumption (defaults in subscription-settings.ts). */
+  subscriptions?: Partial<SubscriptionSettings>;
 }
 
 /** The gateway's own bookkeeping on a subgraph call; read and removed by the fetcher, never sent. */
@@ -265,13 +268,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const timeouts = options.timeouts ?? DEFAULT_GATEWAY_TIMEOUTS;
   const limits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
+  const dataSource = (name: string) => {
+    const url = options.subgraphUrls[name as SubgraphName];
+    if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
+    return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger);
+  };
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name }) => {
-      const url = options.subgraphUrls[name as SubgraphName];
-      if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-      return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger);
-    },
+    buildService: ({ name }) => dataSource(name),
   });
 
   const raw = express.raw({ type: () => true, limit: '100kb' });
@@ -358,13 +362,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
     websocket: (httpServer) =>
       serveGatewaySubscriptions({
         httpServer,
-        gateway,
+        supergraphSdl: options.supergraphSdl,
         subgraphUrls: options.subgraphUrls,
+        dataSource,
         verifier: options.verifier,
         logger: options.logger,
         production: options.production,
         internalToken: options.internalToken,
         limits,
+        ...(options.subscriptions ? { settings: options.subscriptions } : {}),
+        metrics,
       }),
     buildContext: (req) =>
       gatewayContext(options.verifier, {

@@ -1,15 +1,18 @@
 import Redis from 'ioredis';
-import { AccessTokenVerifier, RedisRevocationStore, createLogger, httpJwksSource, startOrExit } from '@selfcare/shared';
+import { AccessTokenVerifier, RedisRevocationStore, createLogger, httpJwksSource, installProcessHandlers, startOrExit } from '@selfcare/shared';
 import { startGateway } from './gateway-server';
 import { readSupergraph } from './system';
 import { gatewayLimitsFrom } from './limits';
 import { loadGatewayConfig } from './gateway-config';
+import { subscriptionSettingsFrom } from './subscription-settings';
 
 /** Distributed mode: the gateway alone, in front of the five subgraph processes. */
 void startOrExit(async () => {
   const config = loadGatewayConfig();
   const logger = createLogger('gateway');
+  installProcessHandlers(logger);
   const { limits, timeouts } = gatewayLimitsFrom(config);
+  const subscriptions = subscriptionSettingsFrom(config);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
   const base = (url: string) => url.replace(/\/+$/, '');
   const gateway = await startGateway({
@@ -37,6 +40,7 @@ void startOrExit(async () => {
       config.TOKEN_ISSUER,
     ),
     onShutdown: [async () => void redis.disconnect()],
+    subscriptions,
   });
   const shutdown = async () => {
     const timer = setTimeout(() => process.exit(1), 25_000);

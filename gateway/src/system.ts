@@ -31,6 +31,7 @@ import { DevMailSink } from './dev/mail-sink';
 import { DevSmsCentre } from './dev/sms-centre';
 import { SubgraphName, startGateway } from './gateway-server';
 import type { GatewayTimeouts } from './limits';
+import type { SubscriptionSettings } from './subscription-settings';
 
 export const SUBGRAPH_NAMES: SubgraphName[] = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
 
@@ -80,6 +81,10 @@ export interface SystemOptions {
   identity?: Record<string, unknown>;
   /** Start only the subgraphs (used by `npm run compose`). */
   withoutGateway?: boolean;
+  /** The gateway's websocket caps and resumption. */
+  subscriptions?: Partial<SubscriptionSettings>;
+  /** The live feeds' shared safety poll per service (default 5 s). */
+  feedSafetyPollMs?: number;
 }
 
 export interface RunningSystem {
@@ -138,6 +143,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     relayPollMs: options.relayPollMs ?? 200,
     ...(options.limits ? { operationLimits: options.limits } : {}),
     ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}),
+    ...(options.feedSafetyPollMs ? { feedSafetyPollMs: options.feedSafetyPollMs } : {}),
   };
 
   const definitions = subgraphDefinitions(dataDir, options.identity);
@@ -194,6 +200,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
           smsCentre.mount(app);
           mail.mount(app);
         },
+        ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
       });
       started.push(gateway);
       directory.set('gateway', gateway.url);

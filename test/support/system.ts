@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem } from '@selfcare/gateway';
+import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem, subgraphDefinitions } from '@selfcare/gateway';
+import { RunningSubgraph, createLogger, runSubgraph } from '@selfcare/shared';
 import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql, registerInternalToken, unregisterInternalToken } from '@selfcare/shared/testing';
 
 export type { GraphQLResponse } from '@selfcare/shared/testing';
@@ -13,6 +14,9 @@ export type { GraphQLResponse } from '@selfcare/shared/testing';
  * databases of its own when TEST_DATABASE_URL is set; driven as a client would, over real HTTP.
  */
 export class TestSystem {
+  /** Subgraphs started again by `restartSubgraph` (the system's own stop() knows only the first ones). */
+  private readonly restarted: RunningSubgraph[] = [];
+
   private constructor(
     public system: RunningSystem,
     private readonly cleanup: () => Promise<void>,
@@ -75,7 +79,34 @@ export class TestSystem {
   async stop(): Promise<void> {
     await this.system.stop();
     TestSystem.trustSubgraphs(this.system, false);
+    for (const subgraph of this.restarted.splice(0)) await subgraph.stop();
     await this.cleanup();
+  }
+
+  /** The database URL a subgraph of this system runs on. */
+  databaseUrl(name: SubgraphName): string {
+    return this.startOptions.databaseUrls?.[name] ?? `sqlite:${join(this.startOptions.dataDir!, `${name}.sqlite`)}`;
+  }
+
+  /**
+   * Stops one subgraph and starts it again on the same port and database (the gateway keeps its URL), as a
+   * redeploy would; `whileStopped` runs in between.
+   */
+  async restartSubgraph(name: SubgraphName, whileStopped?: () => Promise<void>): Promise<void> {
+    const old = this.system.subgraphs[name];
+    await old.stop();
+    await whileStopped?.();
+    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity)[name];
+    const running = await runSubgraph(definition, this.system.platform, {
+      port: old.port,
+      host: '127.0.0.1',
+      databaseUrl: this.databaseUrl(name),
+      migrateOnOpen: true,
+      seedDemoData: false,
+      logger: createLogger(name, this.startOptions.logLevel),
+    });
+    this.restarted.push(running);
+    this.system.subgraphs[name] = running;
   }
 
   graphql<T = Record<string, any>>(query: string, variables: Record<string, unknown> = {}, options: GraphQLRequestOptions = {}): Promise<GraphQLResponse<T>> {

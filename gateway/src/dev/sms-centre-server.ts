@@ -1,5 +1,5 @@
 import express from 'express';
-import { createLogger, env, parseEnv, requestScopeMiddleware, startOrExit } from '@selfcare/shared';
+import { createLogger, env, installProcessHandlers, parseEnv, requestScopeMiddleware, startOrExit } from '@selfcare/shared';
 import { DevSmsCentre } from './sms-centre';
 
 /**
@@ -14,6 +14,7 @@ void startOrExit(async () => {
     INBOUND_WEBHOOK_URL: env.url('http://127.0.0.1:4000/sms/inbound'),
   });
   const logger = createLogger('sms-centre');
+  installProcessHandlers(logger);
   const centre = new DevSmsCentre(config.SMS_CENTRE_SECRET, () => config.INBOUND_WEBHOOK_URL);
   const app = express();
   app.use(requestScopeMiddleware);

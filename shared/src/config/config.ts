@@ -12,6 +12,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** Start-up found something it cannot run with (not the environment): one line saying what and how to fix it. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
 export function parseEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
@@ -31,6 +39,10 @@ export async function startOrExit(main: () => Promise<unknown>): Promise<void> {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       process.exit(78);
+    }
+    if (error instanceof StartupError) {
+      process.stderr.write(`Start-up failed: ${error.message}\n`);
+      process.exit(1);
     }
     const failure = error as NodeJS.ErrnoException & { port?: number };
     if (failure?.code === 'EADDRINUSE') {

@@ -118,14 +118,20 @@ export class EventTablesMigration implements MigrationInterface {
   }
 }
 
+/** What a committed transaction wrote to the outbox, as its listeners are told. */
+export interface WrittenEvent {
+  type: string;
+  payload: Record<string, unknown>;
+}
+
 /**
- * Writes events into the caller's transaction. Listeners (the relay) are told after the transaction
- * commits — telling them at insert time would make the relay look before the row is visible.
+ * Writes events into the caller's transaction. Listeners (the relay, the live feeds' wake-ups) are told after the
+ * transaction commits — telling them at insert time would make them look before the row is visible.
  */
 export class TransactionalOutbox implements OutboxWriter {
-  private readonly listeners: (() => void)[] = [];
+  private readonly listeners: ((written: WrittenEvent[]) => void)[] = [];
   private readonly watched = new WeakSet<DataSource>();
-  private readonly dirty = new WeakSet<QueryRunner>();
+  private readonly dirty = new WeakMap<QueryRunner, WrittenEvent[]>();
 
   constructor(
     readonly stream: string,
@@ -152,11 +158,13 @@ export class TransactionalOutbox implements OutboxWriter {
       abandonedAt: null,
     });
     this.watchCommits(manager.connection);
-    this.dirty.add(manager.queryRunner);
+    const written = this.dirty.get(manager.queryRunner) ?? [];
+    written.push({ type, payload });
+    this.dirty.set(manager.queryRunner, written);
   }
 
-  /** `listener` runs after each commit of a transaction that wrote to this outbox. */
-  onWrite(listener: () => void): void {
+  /** `listener` runs after each commit of a transaction that wrote to this outbox, with what it wrote. */
+  onWrite(listener: (written: WrittenEvent[]) => void): void {
     this.listeners.push(listener);
   }
 
@@ -165,13 +173,14 @@ export class TransactionalOutbox implements OutboxWriter {
     this.watched.add(dataSource);
     const subscriber: EntitySubscriberInterface = {
       afterTransactionCommit: (event: TransactionCommitEvent) => {
-        if (!this.dirty.has(event.queryRunner)) return;
+        const written = this.dirty.get(event.queryRunner);
+        if (!written) return;
         this.dirty.delete(event.queryRunner);
         for (const listener of this.listeners) {
           try {
-            listener();
+            listener(written);
           } catch {
-            // A listener only nudges the relay; its polling covers a failed nudge.
+            // A listener only nudges (the relay, a feed); their polling covers a failed nudge.
           }
         }
       },

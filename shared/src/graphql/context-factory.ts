@@ -4,7 +4,7 @@ import { bearerToken } from '../auth/verifier';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { currentRequest } from '../http/request-store';
-import { Language, languageFromHeader } from '../i18n/language';
+import { Language } from '../i18n/language';
 import type { Logger } from '../logging/logger';
 import type { GraphQLContext } from './context';
 import { LoaderRegistry } from './loaders';
@@ -72,26 +72,5 @@ export function createContextFactory(verifier: AccessTokenVerifier, logger: Logg
       clientAddress: clientAddressOf(req, internalToken),
       userAgent: req.header('user-agent') ?? null,
     });
-  };
-}
-
-/** Websocket subscriptions carry the caller in graphql-ws connection params (the gateway fills them). */
-export function hintsFromConnectionParams(
-  params: Record<string, unknown> | undefined,
-  fallbackAddress: string,
-  requestId: string,
-  internalToken: string,
-): CallerHints {
-  const value = (key: string) => {
-    const v = params?.[key] ?? params?.[key.toLowerCase()];
-    return typeof v === 'string' ? v : null;
-  };
-  return {
-    requestId: value('x-request-id') ?? requestId,
-    authorization: value('authorization') ?? value('Authorization'),
-    language: languageFromHeader(value('accept-language')),
-    // As over HTTP: the forwarded address counts only from the gateway, which holds the internal token.
-    clientAddress: (internalTokenMatches(value(INTERNAL_TOKEN_HEADER), internalToken) && value('x-client-address')) || fallbackAddress,
-    userAgent: value('user-agent'),
   };
 }

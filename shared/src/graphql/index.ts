@@ -6,3 +6,4 @@ export * from './common-types';
 export * from './pagination';
 export * from './build-subgraph';
 export * from './live-feed';
+export * from './document-cache';

@@ -1,17 +1,27 @@
 import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, GraphQLSchema } from 'graphql';
-import { WebSocketServer } from 'ws';
+import { DocumentNode, ExecutionArgs, GraphQLError, GraphQLSchema, getOperationAST, parse, subscribe, validate } from 'graphql';
 import type { GraphQLFormattedError } from 'graphql';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { CallerHints } from '../graphql/context-factory';
-import { hintsFromConnectionParams } from '../graphql/context-factory';
-import { runInRequest } from './request-store';
+import { DomainError } from '../errors/domain-error';
+import { DocumentCache } from '../graphql/document-cache';
+import { ErrorCode } from '../errors/error-code';
+import { languageFromHeader } from '../i18n/language';
+import type { Logger } from '../logging/logger';
 import { INTERNAL_TOKEN_HEADER, internalTokenMatches } from '../service/internal-http';
+import { RequestScope, currentLanguage, runInRequest } from './request-store';
 
 // graphql-ws 6 publishes its ws adapter only through package exports, which this build's module resolution
 // does not read for types; the runtime require resolves it normally.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
+
+/** The largest websocket message accepted, as the HTTP body limit (100 KB): larger ones close the socket with 1009. */
+export const WEBSOCKET_MAX_PAYLOAD_BYTES = 100 * 1024;
+
+/** Close code for a connection without the internal token (graphql-ws's Forbidden). */
+export const WEBSOCKET_FORBIDDEN = 4403;
 
 export interface WebSocketEndpoint {
   dispose(): Promise<void>;
@@ -19,10 +29,38 @@ export interface WebSocketEndpoint {
 
 export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 
+/** Request ids are echoed in logs: the same rule as for X-Request-Id over HTTP. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
 /**
- * graphql-ws on the service's own port and GraphQL path. Each subscription gets a context built from the
- * connection params (the gateway puts the caller's Authorization, language, address and request id there),
- * and its errors go through the same formatter as HTTP errors.
+ * The caller of one subscription, from its subscribe message's `extensions` (the gateway puts the caller's
+ * Authorization, language, client address and request id there). Only connections that presented the internal
+ * token get here, so the forwarded address can be trusted as over HTTP.
+ */
+export function hintsFromExtensions(extensions: unknown, fallbackAddress: string): CallerHints {
+  const record = extensions && typeof extensions === 'object' ? (extensions as Record<string, unknown>) : {};
+  const value = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : null);
+  const requestId = value('x-request-id');
+  return {
+    requestId: requestId && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
+    authorization: value('authorization'),
+    language: languageFromHeader(value('accept-language')),
+    clientAddress: value('x-client-address') || fallbackAddress,
+    userAgent: value('user-agent'),
+  };
+}
+
+interface ConnectionState {
+  /** The request scope (id, language) of each subscription, for its logs and its errors' language. */
+  scopes: Map<string, RequestScope>;
+}
+
+/**
+ * graphql-ws on the service's own port and GraphQL path, for the gateway only: a connection must present the
+ * internal token in its connection params (else it is closed with 4403), and carries many subscriptions of many
+ * callers — the gateway multiplexes them — so each subscription gets its own context from its `extensions`.
+ * Nothing one subscription sends may close the connection: parsing, validation, the context and the subscribe
+ * call are all caught here and answered as that subscription's error (graphql-ws would close with 4500).
  */
 export function serveSubscriptions<TContext extends object>(options: {
   httpServer: http.Server;
@@ -31,37 +69,108 @@ export function serveSubscriptions<TContext extends object>(options: {
   buildContext: (hints: CallerHints) => Promise<TContext>;
   formatError: ErrorFormatter;
   internalToken: string;
+  logger?: Logger;
+  maxPayloadBytes?: number;
 }): WebSocketEndpoint {
-  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql' });
-  const contexts = new WeakMap<object, TContext>();
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql', maxPayload: options.maxPayloadBytes ?? WEBSOCKET_MAX_PAYLOAD_BYTES });
+  // graphql-ws listens for errors with once(): a second one would be unhandled and end the process.
+  wsServer.on('error', (error) => options.logger?.warn({ err: error }, 'websocket server error'));
+  wsServer.on('connection', (socket: WebSocket) => {
+    socket.on('error', (error) => options.logger?.debug({ err: error }, 'websocket connection error'));
+  });
+  const documents = new DocumentCache();
+  const states = new WeakMap<object, ConnectionState>();
+  const stateOf = (ctx: object): ConnectionState => {
+    let state = states.get(ctx);
+    if (!state) {
+      state = { scopes: new Map() };
+      states.set(ctx, state);
+    }
+    return state;
+  };
+  const scopeOf = (ctx: object, id: string): RequestScope => stateOf(ctx).scopes.get(id) ?? { requestId: id, language: currentLanguage() };
+  // graphql-ws wraps what a feed's next() throws (UNAUTHENTICATED for a revoked token…) in a GraphQLError without a
+  // path, which the formatter does not unwrap: hand it the DomainError itself, or it becomes INTERNAL.
+  const format = (error: unknown): GraphQLFormattedError =>
+    options.formatError(
+      error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError),
+      error instanceof GraphQLError && error.originalError instanceof DomainError ? error.originalError : error,
+    );
+  const refuse = (error: DomainError | GraphQLError, scope: RequestScope): readonly GraphQLError[] => [
+    error instanceof DomainError ? error.toGraphQLError(scope.language) : error,
+  ];
+
   const cleanup = useServer(
     {
-      schema: options.schema,
-      // Only the gateway subscribes here (it sends the internal token in the connection params): 4403 for anyone else.
-      onConnect: (ctx) => internalTokenMatches((ctx.connectionParams as Record<string, unknown> | undefined)?.[INTERNAL_TOKEN_HEADER] as string | undefined, options.internalToken),
-      context: async (ctx) => {
-        const cached = contexts.get(ctx);
-        if (cached) return cached as never;
+      onConnect: (ctx) => {
+        const params = ctx.connectionParams as Record<string, unknown> | undefined;
+        const token = params?.[INTERNAL_TOKEN_HEADER];
+        return internalTokenMatches(typeof token === 'string' ? token : null, options.internalToken);
+      },
+      onSubscribe: async (ctx, id, payload) => {
         const request = (ctx.extra as { request?: http.IncomingMessage }).request;
-        const hints = hintsFromConnectionParams(
-          ctx.connectionParams as Record<string, unknown> | undefined,
-          request?.socket.remoteAddress ?? 'unknown',
-          randomUUID(),
-          options.internalToken,
-        );
-        const context = await runInRequest({ requestId: hints.requestId, language: hints.language }, () => options.buildContext(hints));
-        contexts.set(ctx, context);
-        return context as never;
+        const hints = hintsFromExtensions(payload.extensions, request?.socket.remoteAddress ?? 'unknown');
+        const scope: RequestScope = { requestId: hints.requestId, language: hints.language };
+        stateOf(ctx).scopes.set(id, scope);
+        return runInRequest(scope, async () => {
+          let document: DocumentNode;
+          try {
+            const checked = documents.get(payload.query, (source) => parse(source), (parsed) => validate(options.schema, parsed));
+            if (checked.errors.length > 0) return checked.errors;
+            document = checked.document;
+          } catch (error) {
+            return [error instanceof GraphQLError ? error : new GraphQLError('Malformed query')];
+          }
+          const operation = getOperationAST(document, payload.operationName ?? undefined);
+          if (!operation) return [new GraphQLError('Unable to identify operation')];
+          if (operation.operation !== 'subscription') {
+            return refuse(new DomainError(ErrorCode.BAD_USER_INPUT, { texts: { KK: 'Бұл байланыс тек жазылымдарға арналған', RU: 'Это соединение только для подписок', EN: 'This socket carries subscriptions only' } }), scope);
+          }
+          try {
+            const contextValue = await options.buildContext(hints);
+            const args: ExecutionArgs = {
+              schema: options.schema,
+              document,
+              contextValue,
+              variableValues: payload.variables ?? {},
+              ...(payload.operationName ? { operationName: payload.operationName } : {}),
+            };
+            return args;
+          } catch (error) {
+            options.logger?.error({ err: error, requestId: scope.requestId }, 'building a subscription context failed');
+            return refuse(new DomainError(ErrorCode.INTERNAL), scope);
+          }
+        });
       },
-      onNext: (_ctx, _id, _payload, _args, result) => {
+      subscribe: async (args) => {
+        const context = args.contextValue as Partial<RequestScope>;
+        const scope: RequestScope = { requestId: context.requestId ?? 'subscription', language: context.language ?? currentLanguage() };
+        try {
+          return await runInRequest(scope, () => subscribe(args));
+        } catch (error) {
+          options.logger?.error({ err: error, requestId: scope.requestId }, 'starting a subscription failed');
+          return { errors: [new DomainError(ErrorCode.INTERNAL).toGraphQLError(scope.language)] };
+        }
+      },
+      execute: () => ({ errors: [new GraphQLError('subscriptions only', { extensions: { code: ErrorCode.BAD_USER_INPUT } })] }),
+      onNext: (ctx, id, _payload, _args, result) => {
         if (!('errors' in result) || !result.errors?.length) return result;
-        return {
-          ...result,
-          errors: result.errors.map((error) => options.formatError(error instanceof GraphQLError ? error.toJSON() : (error as GraphQLFormattedError), error)),
-        };
+        return runInRequest(scopeOf(ctx, id), () => ({ ...result, errors: result.errors!.map(format) }));
       },
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((error) => new GraphQLError(options.formatError(error.toJSON(), error).message, { extensions: options.formatError(error.toJSON(), error).extensions })),
+      onError: (ctx, id, _payload, errors) => {
+        const scope = scopeOf(ctx, id);
+        // An error ends the subscription; a refusal in onSubscribe is not followed by onComplete.
+        stateOf(ctx).scopes.delete(id);
+        return runInRequest(scope, () =>
+          errors.map((error) => {
+            const formatted = format(error);
+            return new GraphQLError(formatted.message, { extensions: formatted.extensions ?? {} });
+          }),
+        );
+      },
+      onComplete: (ctx, id) => {
+        stateOf(ctx).scopes.delete(id);
+      },
     },
     wsServer,
   );

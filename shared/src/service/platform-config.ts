@@ -53,6 +53,8 @@ export const platformEnvShape = {
   TOKEN_ISSUER: env.string('selfcare-identity'),
   ACCESS_TOKEN_TTL_SECONDS: env.int(900, 30),
   RELAY_POLL_MS: env.int(500, 10),
+  /** The live feeds' shared safety poll per service; writes wake feeds at once (Redis pub/sub between replicas). */
+  FEED_SAFETY_POLL_MS: env.int(5000, 100),
   IDENTITY_URL: env.url('http://127.0.0.1:4001'),
   CATALOG_URL: env.url('http://127.0.0.1:4002'),
   BILLING_URL: env.url('http://127.0.0.1:4003'),

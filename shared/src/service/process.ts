@@ -3,10 +3,29 @@ import { ServiceDirectory } from './directory';
 import { systemClock } from './clock';
 import { PlatformServices, RunSubgraphOptions, SubgraphDefinition, runSubgraph } from './run-subgraph';
 import { env, parseEnv, startOrExit } from '../config/config';
-import { RedisStreamsEventBus } from '../events';
+import { RedisStreamsEventBus, RedisWakeupChannel } from '../events';
 import { RedisRevocationStore } from '../auth/revocation';
 import { HttpSmsCentreTransport, SmtpEmailTransport } from '../notifications';
-import { createLogger } from '../logging/logger';
+import { Logger, createLogger } from '../logging/logger';
+
+let handlersInstalled = false;
+
+/**
+ * Every launcher's process-level safety net. A promise rejected with nobody listening is a bug to log, not a reason
+ * to drop every subscriber's connection: Node's default ends the process, so this logs it and keeps running. An
+ * uncaught exception leaves the process in an unknown state: logged, then exit(1) (the supervisor restarts it).
+ */
+export function installProcessHandlers(logger: Logger): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('unhandledRejection', (reason) => {
+    logger.error({ err: reason instanceof Error ? reason : { value: String(reason) } }, 'unhandled promise rejection (process kept running)');
+  });
+  process.on('uncaughtException', (error, origin) => {
+    logger.fatal({ err: error, origin }, 'uncaught exception; exiting');
+    process.exit(1);
+  });
+}
 
 export interface ProcessOptions {
   port: number;
@@ -27,6 +46,7 @@ export function runSubgraphProcess(definition: SubgraphDefinition | (() => Subgr
     const hostVariable = `${subgraph.name.toUpperCase()}_HOST`;
     const host = parseEnv({ [hostVariable]: env.host('127.0.0.1') })[hostVariable] as string;
     const logger = createLogger(subgraph.name);
+    installProcessHandlers(logger);
     const { default: Redis } = await import('ioredis');
     const redis = new Redis(platformEnv.REDIS_URL, { maxRetriesPerRequest: 3, lazyConnect: false });
     const bus = new RedisStreamsEventBus(platformEnv.REDIS_URL, { keyPrefix: platformEnv.REDIS_KEY_PREFIX, logger });
@@ -52,6 +72,8 @@ export function runSubgraphProcess(definition: SubgraphDefinition | (() => Subgr
       relayPollMs: platformEnv.RELAY_POLL_MS,
       operationLimits: operationLimitsFrom(platformEnv),
       ...(platformEnv.METRICS_TOKEN ? { metricsToken: platformEnv.METRICS_TOKEN } : {}),
+      feedSafetyPollMs: platformEnv.FEED_SAFETY_POLL_MS,
+      feedWakeupChannel: (service) => new RedisWakeupChannel({ url: platformEnv.REDIS_URL, publisher: redis, keyPrefix: platformEnv.REDIS_KEY_PREFIX, service, logger }),
     };
     const runOptions: RunSubgraphOptions = {
       port: resolved.port,

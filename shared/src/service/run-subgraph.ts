@@ -11,6 +11,7 @@ import type { ConsumerHandler, EventBus, OutboxWriter } from '../events/types';
 import { EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
 import { OutboxRelay } from '../events/relay';
 import { IdempotentConsumer } from '../events/consumer';
+import { FeedWakeups, WakeupChannel } from '../events/feed-wakeups';
 import type { EmailTransport, Notifications, SmsTransport } from '../notifications/types';
 import { NotificationDispatcher, OutboxNotifications } from '../notifications/notifications';
 import { createContextBuilder, createContextFactory } from '../graphql/context-factory';
@@ -42,6 +43,10 @@ export interface PlatformServices {
   operationLimits?: OperationLimitSettings;
   /** What /metrics requires as a bearer token (METRICS_TOKEN); default the internal token. */
   metricsToken?: string;
+  /** The live feeds' shared safety poll of each service (default 5 s). */
+  feedSafetyPollMs?: number;
+  /** How a service's replicas tell each other of writes that wake feeds (distributed mode: Redis pub/sub). */
+  feedWakeupChannel?: (service: string) => WakeupChannel;
 }
 
 export interface SubgraphRuntime {
@@ -56,6 +61,8 @@ export interface SubgraphRuntime {
   verifier: AccessTokenVerifier;
   accessPolicy: AccessPolicy;
   internal: InternalClient;
+  /** Wakes the service's live feeds (subscriptions) when what they follow is written. */
+  feeds: FeedWakeups;
   /** Registers an idempotent consumer of another service's event stream; started with the service. */
   consume(stream: ServiceName, handler: ConsumerHandler): void;
   /** Runs on shutdown, before the database closes. */
@@ -147,6 +154,14 @@ export async function runSubgraph(
   await database.open();
 
   const outbox = new TransactionalOutbox(definition.name, platform.clock);
+  const feeds = new FeedWakeups({
+    database,
+    stream: definition.name,
+    safetyPollMs: platform.feedSafetyPollMs ?? 5_000,
+    ...(platform.feedWakeupChannel ? { channel: platform.feedWakeupChannel(definition.name) } : {}),
+    logger,
+  });
+  outbox.onWrite((written) => feeds.written(written));
   const stopHooks: (() => Promise<void>)[] = [];
   const readiness: HealthCheck[] = [
     { name: 'database', check: () => database.ping() },
@@ -168,6 +183,7 @@ export async function runSubgraph(
     platform,
     verifier,
     internal,
+    feeds,
     consume: (stream, handler) => {
       consumerHandlers.push({ stream, handler });
     },
@@ -225,6 +241,7 @@ export async function runSubgraph(
               buildContext: createContextBuilder(verifier, logger),
               formatError,
               internalToken: platform.internalToken,
+              logger,
             }),
         }
       : {}),
@@ -239,12 +256,14 @@ export async function runSubgraph(
       },
       // The relay finishes the batch it is publishing before it stops.
       () => relay.stop(),
+      () => feeds.stop(),
       () => database.close(),
     ],
   });
   platform.directory.set(definition.name, service.url);
 
   for (const consumer of consumers) await consumer.start();
+  await feeds.start();
   let background: Promise<void> | null = null;
   const startBackground = () =>
     (background ??= (async () => {

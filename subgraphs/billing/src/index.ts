@@ -37,7 +37,7 @@ export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): Su
     async setup(runtime) {
       const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
       const accounts = new AccountService(runtime.database, runtime.accessPolicy);
-      const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger);
+      const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger, runtime.feeds);
 
       // Every new line gets its personal account.
       runtime.consume('identity', async (event, manager) => {

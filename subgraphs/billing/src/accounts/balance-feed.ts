@@ -1,9 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
-import { MoreThan } from 'typeorm';
+import { EntityManager, MoreThan } from 'typeorm';
 import {
   AccessTokenVerifier,
   Database,
   ErrorCode,
+  FeedWakeups,
   GraphQLContext,
   LoaderRegistry,
   Logger,
@@ -18,7 +19,11 @@ import {
 } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity } from './entities';
+import { BillingEvents } from './ledger-service';
 import { LedgerEntry, Subscriber, toLedgerEntry } from './types';
+
+/** The feed key of an account: what a posting's BalanceChanged event wakes. */
+const accountKey = (accountId: string) => `account:${accountId}`;
 
 @ObjectType({ description: 'terms 2.1: a change of the personal account balance, pushed to real-time clients' })
 export class BalanceChange {
@@ -40,9 +45,10 @@ export class BalanceChange {
 
 /**
  * `balanceChanged`: the account's ledger entries after the client's cursor, then each new one as it is posted.
- * The ledger is the source, so a reconnecting client misses nothing and every replica sees every entry.
- * The caller's token and right to the number are checked again before each event: a revoked token
- * (access status change) or an ended management grant (4.4) ends the stream.
+ * The ledger is the source, so a reconnecting client misses nothing and every replica sees every entry; the feed
+ * reads it only when a posting to the account commits (its BalanceChanged outbox event wakes the feed) or the
+ * service's shared safety poll says so. The caller's token and right to the number are checked again before
+ * each event: a revoked token (access status change) or an ended management grant (4.4) ends the stream.
  */
 export class BalanceFeed {
   constructor(
@@ -50,31 +56,44 @@ export class BalanceFeed {
     private readonly accessPolicy: AccessPolicy,
     private readonly verifier: AccessTokenVerifier,
     private readonly logger: Logger,
-    private readonly pollMs = 250,
-  ) {}
+    private readonly wakeups: FeedWakeups,
+  ) {
+    wakeups.wakeOn(BillingEvents.BalanceChanged, (payload) => (typeof payload.accountId === 'string' ? [accountKey(payload.accountId)] : []));
+  }
+
+  /**
+   * On SQLite every transaction shares one connection: a read outside `transaction()` could see a posting that is
+   * still open and may roll back. Queued behind the writers, it sees only committed entries.
+   */
+  private read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.database.dialect === 'sqlite' ? this.database.transaction(work) : work(this.database.manager);
+  }
 
   async subscribe(ctx: GraphQLContext, subscriberId: string, after: string | null | undefined): Promise<AsyncIterableIterator<BalanceChange>> {
     requireSubscriber(ctx);
     await this.accessPolicy.assertMayManage(ctx, subscriberId);
-    const account = await this.database.manager.findOne(AccountEntity, { where: { subscriberId } });
+    const account = await this.read((manager) => manager.findOne(AccountEntity, { where: { subscriberId } }));
     if (!account) throw new BillingError(ErrorCode.NOT_FOUND);
     // `after` is a ledger entry's cursor: one from an earlier balanceChanged event or from `account.entries`,
     // so a client can load the ledger and then subscribe from its newest entry without a gap.
     const cursor = decodeCursor(after);
     if (cursor) {
+      const { id, k: seq } = cursor;
       const entry =
-        typeof cursor.k === 'number' && Number.isInteger(cursor.k)
-          ? await this.database.manager.findOne(LedgerEntryEntity, { where: { id: cursor.id, accountId: account.id, seq: cursor.k } })
+        typeof seq === 'number' && Number.isInteger(seq)
+          ? await this.read((manager) => manager.findOne(LedgerEntryEntity, { where: { id, accountId: account.id, seq } }))
           : null;
       if (!entry) throw badInput('after');
     }
+    // Without a cursor the feed starts at the account's newest entry as of now; the account row just read has it.
+    const start = cursor ? (cursor.k as number) : account.lastEntrySeq;
     const rows = liveFeed<LedgerEntryEntity, number>({
-      startAt: async () =>
-        cursor ? (cursor.k as number) : ((await this.database.manager.findOne(AccountEntity, { where: { id: account.id } }))?.lastEntrySeq ?? 0),
-      fetchAfter: (seq) =>
-        this.database.manager.find(LedgerEntryEntity, { where: { accountId: account.id, seq: MoreThan(seq ?? 0) }, order: { seq: 'ASC' }, take: 100 }),
+      startAt: async () => start,
+      fetchAfter: (seq, limit) =>
+        this.read((manager) => manager.find(LedgerEntryEntity, { where: { accountId: account.id, seq: MoreThan(seq ?? 0) }, order: { seq: 'ASC' }, take: limit })),
       cursorOf: (row) => row.seq,
-      intervalMs: this.pollMs,
+      wakeups: this.wakeups,
+      key: accountKey(account.id),
       onError: (error) => this.logger.warn({ err: error }, 'balance feed read failed; retrying'),
     });
     const stillAllowed = async () => {
