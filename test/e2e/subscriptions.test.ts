@@ -1,4 +1,5 @@
 import type { Client } from 'graphql-ws';
+import { billingEvents } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryKind, LedgerService } from '@selfcare/billing';
 import { TestSystem } from '../support/system';
 
@@ -35,7 +36,7 @@ describe('balanceChanged over websockets through the gateway', () => {
   /** A charge posted the way other subgraphs' orders will post theirs: through billing's ledger. */
   async function charge(amountMinor: number, reference: string) {
     const runtime = t.system.subgraphs.billing.runtime;
-    const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+    const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
     await runtime.database.transaction(async (manager) => {
       const account = await manager.findOneOrFail(AccountEntity, { where: { subscriberId } });
       await ledger.post(manager, account.id, {
