@@ -47,4 +47,17 @@ describe('createErrorFormatter', () => {
     const apollo = new GraphQLError('Variable "$m" got invalid value 5', { extensions: { code: 'BAD_USER_INPUT' } });
     expect(format(apollo.toJSON(), apollo)).toMatchObject({ message: 'Неверное значение: m', extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'm', detail: 'Variable "$m" got invalid value 5' } });
   });
+
+  it("passes automatic persisted queries' own codes and texts through: clients resend the query on exactly these", () => {
+    const notFound = new GraphQLError('PersistedQueryNotFound', { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+    expect(format(notFound.toJSON(), notFound)).toEqual({ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } });
+  });
+
+  it("gives a request Apollo refused without a code (HTTP 400, e.g. a persisted query's hash) BAD_USER_INPUT, not a logged INTERNAL", () => {
+    const refused = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400 } } });
+    // Apollo fills in INTERNAL_SERVER_ERROR where an error has no code.
+    const formatted = format({ message: refused.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, refused);
+    expect(formatted.extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, detail: 'provided sha does not match query' });
+    expect(logged).toEqual([]);
+  });
 });

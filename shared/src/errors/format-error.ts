@@ -15,11 +15,12 @@ const apolloCodes: Record<string, ErrorCode> = {
   BAD_USER_INPUT: ErrorCode.BAD_USER_INPUT,
   BAD_REQUEST: ErrorCode.BAD_USER_INPUT,
   OPERATION_RESOLUTION_FAILURE: ErrorCode.BAD_USER_INPUT,
-  PERSISTED_QUERY_NOT_FOUND: ErrorCode.BAD_USER_INPUT,
-  PERSISTED_QUERY_NOT_SUPPORTED: ErrorCode.BAD_USER_INPUT,
   UNAUTHENTICATED: ErrorCode.UNAUTHENTICATED,
   FORBIDDEN: ErrorCode.FORBIDDEN,
 };
+
+/** Automatic persisted queries: clients resend the whole query on exactly these codes and texts, so both stay. */
+const persistedQueryCodes = new Set(['PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED']);
 
 /**
  * One error format for every subgraph and the gateway: a contract ErrorCode, the caller's language,
@@ -42,6 +43,7 @@ export function createErrorFormatter(logger: Logger, languageOf: () => Language 
       const { stacktrace: _s, exception: _e, ...extensions } = (formatted.extensions ?? {}) as Record<string, unknown>;
       return { message: formatted.message, ...base, extensions };
     }
+    if (persistedQueryCodes.has(code)) return { message: formatted.message, ...base, extensions: { code } };
     const mapped = apolloCodes[code];
     if (mapped) {
       const field =
@@ -63,6 +65,11 @@ export function createErrorFormatter(logger: Logger, languageOf: () => Language 
       // A validation-style error raised by graphql-js itself (no code): the request was at fault.
       const field = argumentNameOf(original) ?? fieldFromMessage(formatted.message);
       return { message: formatted.message, ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, ...(field ? { field } : {}) } };
+    }
+    const status = original instanceof GraphQLError ? (original.extensions?.http as { status?: number } | undefined)?.status : undefined;
+    if (status !== undefined && status >= 400 && status < 500) {
+      // Apollo refused the request itself without a code of its own (a persisted query's bad version or hash).
+      return { message: messageFor(ErrorCode.BAD_USER_INPUT, languageOf()), ...base, extensions: { code: ErrorCode.BAD_USER_INPUT, detail: formatted.message } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
     return { message: messageFor(ErrorCode.INTERNAL, languageOf()), ...base, extensions: { code: ErrorCode.INTERNAL } };
