@@ -16,6 +16,7 @@ export * from './http/graphql-server';
 export * from './logging/logger';
 export * from './metrics/metrics';
 export * from './events';
+export * from './contracts';
 export * from './notifications';
 export * from './service';
 export * from './http/websocket';

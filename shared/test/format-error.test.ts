@@ -93,4 +93,11 @@ describe('createErrorFormatter', () => {
     const atVariable = new GraphQLError('Variable "$v" got invalid value 5', { source: new Source(variable) });
     expect(argumentNameOf(atVariable)).toBe('value');
   });
+  it("gives a request Apollo refused without a code (HTTP 400, e.g. a persisted query's hash) BAD_USER_INPUT, not a logged INTERNAL", () => {
+    const refused = new GraphQLError('provided sha does not match query', { extensions: { http: { status: 400 } } });
+    // Apollo fills in INTERNAL_SERVER_ERROR where an error has no code.
+    const formatted = format({ message: refused.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } }, refused);
+    expect(formatted.extensions).toEqual({ code: ErrorCode.BAD_USER_INPUT, detail: 'provided sha does not match query' });
+    expect(logged).toEqual([]);
+  });
 });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DevMailSink } from '@selfcare/gateway';
-import { generateSigningKeyPem } from '@selfcare/shared';
+import { Database, generateSigningKeyPem, systemClock } from '@selfcare/shared';
+import { catalogEntities, catalogMigrations, loadDemoOffers } from '@selfcare/catalog';
 import { TestDatabase, createTestDatabase, errorCode, eventually, graphql, waitFor } from '@selfcare/shared/testing';
 import { passwordIn } from '../support/system';
 
@@ -14,6 +15,7 @@ import { passwordIn } from '../support/system';
  * The distributed mode for real: `npm run migrate`'s CLI, then the gateway, the five subgraphs and the SMS
  * centre each as its own Node process on the built output, with Redis Streams as the bus and the revocation
  * store, SMTP for e-mail, one database per subgraph (MariaDB with TEST_DATABASE_URL, else SQLite files).
+ * The catalog starts empty (no demo offers outside the embedded default) until the operator's offer list is loaded.
  * A staff member provisions a line; its tariff and account arrive through the bus; the subscriber gets a
  * password by SMS, logs in and reads `me` across three subgraphs, verifies an e-mail over SMTP and logs in with it; a suspension in identity cuts the token off
  * in another process at once; SIGTERM stops every process cleanly.
@@ -127,6 +129,21 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
   });
 
   const gql = (query: string, variables: Record<string, unknown> = {}, token?: string) => graphql(`${gatewayUrl}/graphql`, query, variables, { token: token ?? null });
+
+  it('starts with an empty catalog: no demo offers outside the embedded default', async () => {
+    const offers = await gql(`{ tariffs { code } services { code } }`);
+    expect(offers.errors).toBeUndefined();
+    expect(offers.data).toEqual({ tariffs: [], services: [] });
+    // The operator publishes its offer list (2.6); its tooling writes into catalog's own database, as here.
+    const catalogDb = new Database({ service: 'catalog', url: databaseUrls.catalog!, entities: catalogEntities, migrations: catalogMigrations });
+    await catalogDb.open();
+    try {
+      await loadDemoOffers(catalogDb, systemClock);
+    } finally {
+      await catalogDb.close();
+    }
+    expect(((await gql(`{ tariffs { code } }`)).data!.tariffs as { code: string }[]).map((x) => x.code)).toContain('BEELINE_L');
+  });
 
   it('provisions a line, delivers its password by SMS, logs in, reads three subgraphs, and cuts a suspended token off everywhere', async () => {
     const staff = await gql(`mutation { staffLogin(login: "ops", password: "Ops-Test-2026!") { accessToken } }`);

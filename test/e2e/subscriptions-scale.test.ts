@@ -1,3 +1,4 @@
+import { billingEvents } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryKind, LedgerService } from '@selfcare/billing';
 import { waitFor } from '@selfcare/shared/testing';
 import { TestSystem } from '../support/system';
@@ -15,7 +16,7 @@ const LEAN = `subscription ($id: ID!, $after: String) { balanceChanged(subscribe
 
 async function charge(t: TestSystem, subscriberId: string, amountMinor: number, reference: string) {
   const runtime = t.system.subgraphs.billing.runtime;
-  const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+  const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
   await runtime.database.transaction(async (manager) => {
     const account = await manager.findOneOrFail(AccountEntity, { where: { subscriberId } });
     await ledger.post(manager, account.id, { amountMinor: -amountMinor, kind: LedgerEntryKind.CHARGE, description: { KK: 'Сынақ', RU: 'Тест', EN: 'Test' }, reference });

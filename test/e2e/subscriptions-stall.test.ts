@@ -1,3 +1,4 @@
+import { billingEvents } from '@selfcare/shared';
 import { Server, Socket, createServer } from 'node:net';
 import { AccountEntity, LedgerEntryKind, LedgerService } from '@selfcare/billing';
 import { waitFor } from '@selfcare/shared/testing';
@@ -37,7 +38,7 @@ describe('a subscription whose events cannot be completed', () => {
     await new Promise<void>((resolve) => hang!.listen(identity.port, '127.0.0.1', resolve));
 
     const runtime = t.system.subgraphs.billing.runtime;
-    const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+    const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
     await runtime.database.transaction(async (manager) => {
       const account = await manager.findOneOrFail(AccountEntity, { where: { subscriberId } });
       for (let i = 0; i < 10; i += 1) {

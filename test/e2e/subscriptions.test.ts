@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { AccountEntity, LedgerEntryKind, LedgerService, billingEntities } from '@selfcare/billing';
-import { Database, InboxEventEntity, OutboxEventEntity, TransactionalOutbox, systemClock } from '@selfcare/shared';
+import { Database, InboxEventEntity, OutboxEventEntity, TransactionalOutbox, billingEvents, systemClock } from '@selfcare/shared';
 import { waitFor } from '@selfcare/shared/testing';
 import { TestSystem } from '../support/system';
 import { RawSocket } from '../support/raw-ws';
@@ -43,7 +43,7 @@ describe('balanceChanged over websockets through the gateway', () => {
 
   /** A charge posted the way other subgraphs' orders will post theirs: through billing's ledger. */
   async function charge(amountMinor: number, reference: string, owner = subscriberId, runtime = t.system.subgraphs.billing.runtime) {
-    const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+    const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
     await runtime.database.transaction(async (manager) => {
       const account = await manager.findOneOrFail(AccountEntity, { where: { subscriberId: owner } });
       await ledger.post(manager, account.id, {

@@ -1,4 +1,6 @@
+import type { EntityManager } from 'typeorm';
 import type { Database } from '../db/database';
+import { EventContract, EventPayload, EventTypeOf, eventSchema } from '../contracts/event-contract';
 import type { Logger } from '../logging/logger';
 import { Clock, systemClock } from '../service/clock';
 import { InboxEventEntity } from './outbox';
@@ -66,4 +68,35 @@ export class IdempotentConsumer {
       throw error;
     }
   }
+}
+
+/** Handlers of one producer's events, by type; each receives the payload parsed with the contract's schema. */
+export type EventHandlers<C extends EventContract> = {
+  readonly [T in EventTypeOf<C>]?: (payload: EventPayload<C, T>, manager: EntityManager, event: DomainEvent<EventPayload<C, T>>) => Promise<void>;
+};
+
+/**
+ * One ConsumerHandler from typed handlers: the event's type picks the handler (types without one are not this
+ * consumer's business and pass), its payload is parsed with the contract's schema, and a malformed event is
+ * logged and skipped — retrying it would block the stream behind it forever.
+ */
+export function contractHandler<C extends EventContract>(contract: C, handlers: EventHandlers<C>, logger: Logger): ConsumerHandler {
+  for (const type of Object.keys(handlers)) {
+    // A typo in a handler's name would otherwise pass silently (and every such event with it).
+    if (!eventSchema(contract, type)) throw new Error(`${type} is not an event of the ${contract.stream} contract`);
+  }
+  return async (event, manager) => {
+    if (!Object.prototype.hasOwnProperty.call(handlers, event.type)) return;
+    const handle = handlers[event.type as EventTypeOf<C>] as
+      | ((payload: unknown, manager: EntityManager, event: DomainEvent<unknown>) => Promise<void>)
+      | undefined;
+    const schema = eventSchema(contract, event.type);
+    if (!handle || !schema) return;
+    const parsed = schema.safeParse(event.payload);
+    if (!parsed.success) {
+      logger.error({ stream: event.stream, eventId: event.id, type: event.type, issues: parsed.error.issues }, `malformed ${event.type} skipped`);
+      return;
+    }
+    await handle(parsed.data, manager, { ...event, payload: parsed.data });
+  };
 }

@@ -3,6 +3,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { DateTimeColumn, columns, createTable } from '../db/schema-kit';
 import type { Clock } from '../service/clock';
 import type { OutboxWriter } from './types';
+import { EventContract, EventContractError, EventInput, EventTypeOf, eventSchema } from '../contracts/event-contract';
 
 /** Rows of this type prefix are notifications for the NotificationDispatcher, not events for the bus. */
 export const NOTIFICATION_TYPE_PREFIX = 'notification.';
@@ -127,6 +128,7 @@ export interface WrittenEvent {
 /**
  * Writes events into the caller's transaction. Listeners (the relay, the live feeds' wake-ups) are told after the
  * transaction commits — telling them at insert time would make them look before the row is visible.
+ * The kit's own, untyped writer: services publish through a `ContractOutbox` over it (`runtime.outboxFor`).
  */
 export class TransactionalOutbox implements OutboxWriter {
   private readonly listeners: ((written: WrittenEvent[]) => void)[] = [];
@@ -189,5 +191,27 @@ export class TransactionalOutbox implements OutboxWriter {
       },
     };
     dataSource.subscribers.push(subscriber);
+  }
+}
+
+/**
+ * The outbox of one service typed by its event contract: the event type name selects the payload type, and the
+ * payload is validated (and stripped of unknown fields) before it is written — a malformed event fails the
+ * transaction that would have published it, instead of reaching consumers that must skip it.
+ */
+export class ContractOutbox<C extends EventContract> {
+  constructor(
+    readonly contract: C,
+    private readonly outbox: TransactionalOutbox,
+  ) {
+    if (outbox.stream !== contract.stream) throw new Error(`the ${outbox.stream} outbox cannot publish events of the ${contract.stream} stream`);
+  }
+
+  async add<T extends EventTypeOf<C>>(manager: EntityManager, type: T, payload: EventInput<C, T>): Promise<void> {
+    const schema = eventSchema(this.contract, type);
+    if (!schema) throw new Error(`${type} is not an event of the ${this.contract.stream} contract`);
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) throw new EventContractError(this.contract.stream, type, parsed.error.issues);
+    await this.outbox.add(manager, type, parsed.data);
   }
 }

@@ -36,6 +36,11 @@ export interface EventBus {
 
 /** Writes events in the same transaction as the change they report (transactional outbox). */
 export interface OutboxWriter {
+  /**
+   * @deprecated Untyped: nothing checks the payload. Publish through the service's contract instead,
+   * `runtime.outboxFor(billingEvents).add(manager, 'BalanceChanged', payload)` (shared/src/contracts). Kept until
+   * identity adopts its contract (identity-events.ts).
+   */
   add(manager: EntityManager, type: string, payload: Record<string, unknown>): Promise<void>;
 }
 

@@ -1,9 +1,22 @@
 import 'reflect-metadata';
-import { GraphQLSchema, parse, specifiedDirectives } from 'graphql';
+import { GraphQLEnumType, GraphQLSchema, parse, specifiedDirectives } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
 import { DateTimeScalar } from './scalars';
+import { ERROR_CODE_DESCRIPTION } from './common-types';
+import { ErrorCode } from '../errors/error-code';
+
+/**
+ * The contract's ErrorCode in every subgraph's SDL, so the supergraph (and front-end code generators) carry it.
+ * No field returns it — it types `extensions.code` — so it composes as an enum no field uses: identical in every
+ * subgraph, one definition here.
+ */
+export const ErrorCodeType = new GraphQLEnumType({
+  name: 'ErrorCode',
+  description: ERROR_CODE_DESCRIPTION,
+  values: Object.fromEntries(Object.values(ErrorCode).map((code) => [code, { value: code }])),
+});
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])';
@@ -43,7 +56,9 @@ export async function buildFederatedSchema(options: SubgraphSchemaOptions): Prom
       },
     },
   });
-  const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(typeGraphQLSchema)}`);
+  const config = typeGraphQLSchema.toConfig();
+  const withErrorCode = typeGraphQLSchema.getType('ErrorCode') ? typeGraphQLSchema : new GraphQLSchema({ ...config, types: [...config.types, ErrorCodeType] });
+  const typeDefs = parse(`${FEDERATION_LINK}\n\n${printSchemaWithDirectives(withErrorCode)}`);
   const resolverMap = createResolversMap(typeGraphQLSchema) as Record<string, Record<string, unknown>>;
   for (const [typeName, reference] of Object.entries(options.referenceResolvers ?? {})) {
     resolverMap[typeName] = { ...(resolverMap[typeName] ?? {}), __resolveReference: reference.__resolveReference };

@@ -47,7 +47,12 @@ export enum AllowanceUnit {
   MEGABYTES = 'MEGABYTES',
 }
 
-registerEnumType(ErrorCode, { name: 'ErrorCode' });
+export const ERROR_CODE_DESCRIPTION =
+  'What a failed operation reports in `extensions.code` (with `extensions.field` for a bad argument). The standard ' +
+  'automatic-persisted-query answers PERSISTED_QUERY_NOT_FOUND and PERSISTED_QUERY_NOT_SUPPORTED keep their own codes.';
+
+// No field returns it today; buildFederatedSchema adds the same type to every subgraph (ErrorCodeType).
+registerEnumType(ErrorCode, { name: 'ErrorCode', description: ERROR_CODE_DESCRIPTION });
 registerEnumType(Language, { name: 'Language' });
 registerEnumType(ChannelEnum, { name: 'Channel', description: 'terms 2.3: WEB or the My Beeline app; HOME_INTERNET has no MOBILE_APP access (1)' });
 registerEnumType(SubscriberKind, { name: 'SubscriberKind' });

@@ -4,6 +4,8 @@ export * from './context';
 export * from './guards';
 export * from './common-types';
 export * from './pagination';
+export * from './keyset-pages';
+export * from './connection';
 export * from './build-subgraph';
 export * from './live-feed';
 export * from './document-cache';

@@ -3,6 +3,9 @@ import type { GraphQLContext } from '../graphql/context';
 import { requireSubscriber } from '../graphql/guards';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { subscriberId as subscriberIdSchema } from '../contracts/common';
+import { MAX_MANAGEMENT_CHECK_IDS } from '../contracts/delegation-api';
+import type { SubscriberCaller } from '../auth/caller';
 
 /** Answers "may this manager manage these numbers now?" (terms 4.2/4.3, section 5); delegation owns the answer. */
 export interface ManagementGrantSource {
@@ -19,19 +22,49 @@ export interface NumberAccess {
 /**
  * The one place that decides whether a subscriber caller may act on a number: their own, or one whose
  * management was handed to them (4.3: "everything the owner can"). 2.5: nobody else, staff included.
+ * Every check of one request shares one DataLoader, so all numbers asked about in the same tick cost one
+ * question to delegation, however they are asked (one by one, `assertMayManageAll`, `filterManageable`).
  */
 export class AccessPolicy {
   constructor(private readonly grants: ManagementGrantSource) {}
 
   async assertMayManage(ctx: GraphQLContext, subscriberId: string): Promise<NumberAccess> {
+    const [access] = await this.assertMayManageAll(ctx, [subscriberId]);
+    return access!;
+  }
+
+  /** All of these numbers, or FORBIDDEN: one grant question for every number that is not the caller's own. */
+  async assertMayManageAll(ctx: GraphQLContext, subscriberIds: readonly string[]): Promise<NumberAccess[]> {
     const caller = requireSubscriber(ctx);
-    if (caller.subscriberId === subscriberId) return { subscriberId, viaManagement: false, actorId: caller.subscriberId };
-    const loader = ctx.loaders.get<string, boolean>(
-      'accessPolicy.managed',
-      () => new DataLoader<string, boolean>((ids) => this.grants.managedBy(caller.subscriberId, ids)),
-    );
-    if (await loader.load(subscriberId)) return { subscriberId, viaManagement: true, actorId: caller.subscriberId };
-    throw new DomainError(ErrorCode.FORBIDDEN);
+    const accesses = await this.accessTo(ctx, caller, subscriberIds);
+    if (accesses.some((access) => access === null)) throw new DomainError(ErrorCode.FORBIDDEN);
+    return accesses as NumberAccess[];
+  }
+
+  /** The numbers of these the caller may act on, in the given order; the others are left out, not refused. */
+  async filterManageable(ctx: GraphQLContext, subscriberIds: readonly string[]): Promise<NumberAccess[]> {
+    const caller = requireSubscriber(ctx);
+    return (await this.accessTo(ctx, caller, subscriberIds)).filter((access): access is NumberAccess => access !== null);
+  }
+
+  /**
+   * Runs `read` alongside the check and hands its result over only if the caller may act on the number. Reading
+   * first puts the caller's own number (decided at once) and managed ones (decided by delegation) into the same
+   * DataLoader batches, so a request's statement count does not depend on whose numbers it names.
+   */
+  async whenMayManage<T>(ctx: GraphQLContext, subscriberId: string, read: () => Promise<T>): Promise<T> {
+    requireSubscriber(ctx);
+    let data: Promise<T>;
+    try {
+      data = read();
+    } catch (error) {
+      // A read that throws at once (a bad argument) still waits for the check: another's number is FORBIDDEN first.
+      data = Promise.reject(error);
+    }
+    // Awaited below only once the check passed; until then a failed read must not surface as unhandled.
+    data.catch(() => undefined);
+    await this.assertMayManage(ctx, subscriberId);
+    return data;
   }
 
   /** The owner alone (e.g. sessions, 4.4 revocation): management does not reach these. */
@@ -39,5 +72,33 @@ export class AccessPolicy {
     const caller = requireSubscriber(ctx);
     if (caller.subscriberId !== subscriberId) throw new DomainError(ErrorCode.FORBIDDEN);
     return { subscriberId, viaManagement: false, actorId: caller.subscriberId };
+  }
+
+  private async accessTo(ctx: GraphQLContext, caller: SubscriberCaller, subscriberIds: readonly string[]): Promise<(NumberAccess | null)[]> {
+    const own = (id: string) => id === caller.subscriberId;
+    // An id no subscriber can have (too long, empty) is nobody's number to manage: not worth a question, and it
+    // must not make delegation refuse the whole batch.
+    const asked = subscriberIds.filter((id) => !own(id) && subscriberIdSchema.safeParse(id).success);
+    const managed = new Map<string, boolean>();
+    if (asked.length) {
+      const answers = await this.managedLoader(ctx, caller).loadMany(asked);
+      asked.forEach((id, i) => {
+        const answer = answers[i];
+        if (answer instanceof Error) throw answer;
+        managed.set(id, answer === true);
+      });
+    }
+    return subscriberIds.map((id) => {
+      if (own(id)) return { subscriberId: id, viaManagement: false, actorId: caller.subscriberId };
+      return managed.get(id) ? { subscriberId: id, viaManagement: true, actorId: caller.subscriberId } : null;
+    });
+  }
+
+  private managedLoader(ctx: GraphQLContext, caller: SubscriberCaller): DataLoader<string, boolean> {
+    return ctx.loaders.get<string, boolean>(
+      'accessPolicy.managed',
+      // delegation answers at most MAX_MANAGEMENT_CHECK_IDS numbers per question; a larger request asks several times.
+      () => new DataLoader<string, boolean>((ids) => this.grants.managedBy(caller.subscriberId, ids), { maxBatchSize: MAX_MANAGEMENT_CHECK_IDS }),
+    );
   }
 }

@@ -1,8 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
-import { currentRequest } from '../http/request-store';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { z } from 'zod';
+import { currentLanguage, currentRequest } from '../http/request-store';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import type { Logger } from '../logging/logger';
+import type { InternalRequest, InternalResponse, InternalRoute } from '../contracts/internal-api';
 import type { ServiceDirectory, ServiceName } from './directory';
 
 export const INTERNAL_TOKEN_HEADER = 'x-internal-token';
@@ -24,19 +27,55 @@ export function requireInternalToken(token: string) {
   };
 }
 
+export interface InternalClientOptions {
+  timeoutMs?: number;
+  /** Where answers that break their route's contract are reported. */
+  logger?: Logger;
+}
+
 /** JSON over HTTP to another service's internal API, with the request id carried along and a timeout. */
 export class InternalClient {
-  constructor(private readonly directory: ServiceDirectory, private readonly token: string, private readonly timeoutMs = 5000) {}
+  private readonly timeoutMs: number;
 
+  constructor(
+    private readonly directory: ServiceDirectory,
+    private readonly token: string,
+    private readonly options: InternalClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+  }
+
+  /**
+   * Calls a route of a contract (shared/src/contracts): the request must fit the route's request schema (a
+   * caller's bug otherwise, thrown before anything is sent), the answer is parsed with its response schema.
+   * Unreachable, refusing or answering out of contract: SERVICE_UNAVAILABLE.
+   */
+  async call<R extends InternalRoute>(route: R, input: InternalRequest<R>): Promise<InternalResponse<R>> {
+    const request = route.request.safeParse(input);
+    if (!request.success) throw new Error(`request to ${route.service} ${route.path} breaks its contract: ${request.error.message}`);
+    const answer =
+      route.method === 'GET'
+        ? await this.request(route.service, `${route.path}?${new URLSearchParams(request.data as Record<string, string>).toString()}`, { method: 'GET' })
+        : await this.request(route.service, route.path, { method: 'POST', body: JSON.stringify(request.data) });
+    const response = route.response.safeParse(answer);
+    if (!response.success) {
+      this.options.logger?.error({ service: route.service, path: route.path, issues: response.error.issues }, 'internal API answered out of contract');
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { service: route.service } });
+    }
+    return response.data;
+  }
+
+  /** @deprecated Untyped; declare the route in shared/src/contracts and use `call`. */
   async post<T>(service: ServiceName, path: string, body: unknown): Promise<T> {
-    return this.request<T>(service, path, { method: 'POST', body: JSON.stringify(body) });
+    return (await this.request(service, path, { method: 'POST', body: JSON.stringify(body) })) as T;
   }
 
+  /** @deprecated Untyped; declare the route in shared/src/contracts and use `call`. */
   async get<T>(service: ServiceName, path: string): Promise<T> {
-    return this.request<T>(service, path, { method: 'GET' });
+    return (await this.request(service, path, { method: 'GET' })) as T;
   }
 
-  private async request<T>(service: ServiceName, path: string, init: { method: string; body?: string }): Promise<T> {
+  private async request(service: ServiceName, path: string, init: { method: string; body?: string }): Promise<unknown> {
     const requestId = currentRequest()?.requestId;
     let response: globalThis.Response;
     try {
@@ -53,6 +92,56 @@ export class InternalClient {
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { service } });
     }
     if (!response.ok) throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { service, status: response.status } });
-    return (await response.json()) as T;
+    try {
+      return await response.json();
+    } catch {
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { service } });
+    }
   }
+}
+
+/** HTTP status of a refusal an internal route reports with a contract code. */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.BAD_USER_INPUT]: 400,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.CONSENT_REQUIRED]: 409,
+};
+
+/** The body of a refused internal request: `{ error: { code, message, field? } }`. */
+function refuse(res: Response, code: ErrorCode, message: string, field?: string): void {
+  res.status(STATUS[code] ?? 400).json({ error: { code, message, ...(field ? { field } : {}) } });
+}
+
+/**
+ * Serves a route of a contract behind the internal token: the request (JSON body, or query for GET) is parsed
+ * with the route's schema — 400 BAD_USER_INPUT naming the field otherwise — and the handler's answer is typed by
+ * the response schema. A DomainError from the handler answers with its code and status; anything else goes to
+ * the service's error handler (500, no details).
+ */
+export function serveInternal<R extends InternalRoute>(
+  app: Express,
+  internalToken: string,
+  route: R,
+  handler: (input: z.output<R['request']>, req: Request) => Promise<z.input<R['response']>>,
+): void {
+  const parse = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const parsed = route.request.safeParse(route.method === 'GET' ? req.query : (req.body ?? {}));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.length ? String(issue.path[0]) : undefined;
+        refuse(res, ErrorCode.BAD_USER_INPUT, `${issue.path.join('.') || 'body'}: ${issue.message}`, field);
+        return;
+      }
+      const answer = await handler(parsed.data, req);
+      res.status(route.successStatus ?? 200).json(answer);
+    } catch (error) {
+      if (error instanceof DomainError) refuse(res, error.code, error.localizedMessage(currentLanguage()), error.options.field);
+      else next(error);
+    }
+  };
+  if (route.method === 'GET') app.get(route.path, requireInternalToken(internalToken), parse);
+  else app.post(route.path, requireInternalToken(internalToken), express.json({ limit: route.bodyLimit ?? '100kb' }), parse);
 }

@@ -8,10 +8,12 @@ import { Database } from '../db/database';
 import { AccessTokenVerifier, KeySource, httpJwksSource } from '../auth/verifier';
 import type { RevocationStore } from '../auth/revocation';
 import type { ConsumerHandler, EventBus, OutboxWriter } from '../events/types';
-import { EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
+import { ContractOutbox, EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
 import { OutboxRelay } from '../events/relay';
-import { IdempotentConsumer } from '../events/consumer';
 import { FeedWakeups, WakeupChannel } from '../events/feed-wakeups';
+import { EventHandlers, IdempotentConsumer, contractHandler } from '../events/consumer';
+import type { EventContract } from '../contracts/event-contract';
+import { managementCheck } from '../contracts/delegation-api';
 import type { EmailTransport, Notifications, SmsTransport } from '../notifications/types';
 import { NotificationDispatcher, OutboxNotifications } from '../notifications/notifications';
 import { createContextBuilder, createContextFactory } from '../graphql/context-factory';
@@ -52,6 +54,12 @@ export interface PlatformServices {
 export interface SubgraphRuntime {
   name: ServiceName;
   database: Database;
+  /**
+   * This service's outbox typed by its contract (shared/src/contracts): the event type selects the payload type,
+   * validated before insert. Refuses another service's contract.
+   */
+  outboxFor<C extends EventContract>(contract: C): ContractOutbox<C>;
+  /** @deprecated Untyped; use `outboxFor(contract)`. Kept until identity adopts identity-events.ts. */
   outbox: OutboxWriter;
   notifications: Notifications;
   logger: Logger;
@@ -63,7 +71,13 @@ export interface SubgraphRuntime {
   internal: InternalClient;
   /** Wakes the service's live feeds (subscriptions) when what they follow is written. */
   feeds: FeedWakeups;
-  /** Registers an idempotent consumer of another service's event stream; started with the service. */
+  /**
+   * Consumes another service's stream through its contract: `consume(identityEvents, { SubscriberProvisioned:
+   * async (payload, manager, event) => … })`. Payloads arrive parsed; a malformed event is logged and skipped;
+   * types without a handler are ignored. Idempotent (inbox), started with the service.
+   */
+  consume<C extends EventContract>(contract: C, handlers: EventHandlers<C>): void;
+  /** @deprecated Hand-parsed events; pass the producer's contract and typed handlers. Kept until identity adopts the contracts. */
   consume(stream: ServiceName, handler: ConsumerHandler): void;
   /** Runs on shutdown, before the database closes. */
   onStop(hook: () => Promise<void>): void;
@@ -123,10 +137,8 @@ export interface RunningSubgraph extends RunningService {
 export function httpGrantSource(internal: InternalClient): ManagementGrantSource {
   return {
     async managedBy(managerId, subscriberIds) {
-      const answer = await internal.post<{ managed: boolean[] }>('delegation', '/internal/management/check', {
-        managerId,
-        subscriberIds,
-      });
+      const answer = await internal.call(managementCheck, { managerId, subscriberIds: [...subscriberIds] });
+      if (answer.managed.length !== subscriberIds.length) throw new Error(`delegation answered ${answer.managed.length} of ${subscriberIds.length} management checks`);
       return answer.managed;
     },
   };
@@ -168,7 +180,7 @@ export async function runSubgraph(
     { name: 'bus', check: () => platform.bus.ping() },
   ];
   const consumerHandlers: { stream: ServiceName; handler: ConsumerHandler }[] = [];
-  const internal = new InternalClient(platform.directory, platform.internalToken);
+  const internal = new InternalClient(platform.directory, platform.internalToken, { logger });
   const keySource = definition.keySource?.({ platform }) ?? (() => httpJwksSource(`${platform.directory.url('identity')}/.well-known/jwks.json`)());
   const verifier = new AccessTokenVerifier(keySource, platform.revocations, platform.tokenIssuer);
 
@@ -176,6 +188,7 @@ export async function runSubgraph(
     name: definition.name,
     database,
     outbox,
+    outboxFor: (contract) => new ContractOutbox(contract, outbox),
     notifications: new OutboxNotifications(outbox, platform.clock),
     logger,
     metrics,
@@ -184,8 +197,9 @@ export async function runSubgraph(
     verifier,
     internal,
     feeds,
-    consume: (stream, handler) => {
-      consumerHandlers.push({ stream, handler });
+    consume: (source: ServiceName | EventContract, handlers: ConsumerHandler | EventHandlers<EventContract>) => {
+      if (typeof source === 'string') consumerHandlers.push({ stream: source, handler: handlers as ConsumerHandler });
+      else consumerHandlers.push({ stream: source.stream, handler: contractHandler(source, handlers as EventHandlers<EventContract>, logger) });
     },
     onStop: (hook) => {
       stopHooks.push(hook);

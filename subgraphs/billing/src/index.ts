@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GraphQLContext, SubgraphDefinition, buildFederatedSchema } from '@selfcare/shared';
+import { GraphQLContext, SubgraphDefinition, billingEvents, buildFederatedSchema, identityEvents } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryEntity, SavedCardEntity } from './accounts/entities';
 import { AccountService } from './accounts/account-service';
 import { BalanceFeed } from './accounts/balance-feed';
@@ -11,19 +10,13 @@ import { seedBillingDemo } from './seed/demo-seed';
 
 export * from './config';
 export * from './accounts/entities';
-export { LedgerService, BillingEvents, creditLimitFor, isInDebt } from './accounts/ledger-service';
+export { LedgerService, creditLimitFor, isInDebt } from './accounts/ledger-service';
 export type { Posting, PostingResult } from './accounts/ledger-service';
 export { AccountService } from './accounts/account-service';
 export { BalanceChange, BalanceFeed } from './accounts/balance-feed';
 
 export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity];
 export const billingMigrations = [BillingInitial1764200000000];
-
-const provisionedSchema = z.object({
-  subscriberId: z.string().min(1).max(36),
-  kind: z.enum(['MOBILE', 'HOME_INTERNET']),
-  partyType: z.enum(['INDIVIDUAL', 'LEGAL_ENTITY']),
-});
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface BillingSubgraphOptions {}
@@ -35,19 +28,15 @@ export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): Su
     entities: billingEntities,
     migrations: billingMigrations,
     async setup(runtime) {
-      const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+      const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
       const accounts = new AccountService(runtime.database, runtime.accessPolicy);
       const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger, runtime.feeds);
 
       // Every new line gets its personal account.
-      runtime.consume('identity', async (event, manager) => {
-        if (event.type !== 'SubscriberProvisioned') return;
-        const parsed = provisionedSchema.safeParse(event.payload);
-        if (!parsed.success) {
-          runtime.logger.error({ eventId: event.id, issues: parsed.error.issues }, 'malformed SubscriberProvisioned skipped');
-          return;
-        }
-        await ledger.openAccount(manager, parsed.data);
+      runtime.consume(identityEvents, {
+        SubscriberProvisioned: async (line, manager) => {
+          await ledger.openAccount(manager, line);
+        },
       });
 
       const schema = await buildFederatedSchema({

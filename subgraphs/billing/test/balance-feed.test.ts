@@ -1,3 +1,4 @@
+import { billingEvents } from '@selfcare/shared';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { INTERNAL_TOKEN_HEADER } from '@selfcare/shared';
@@ -22,7 +23,7 @@ describe('balanceChanged on billing’s own websocket', () => {
 
   async function post(subscriberId: string, amountMinor: number, reference: string) {
     const runtime = billing.runtime;
-    const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+    const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
     await runtime.database.transaction(async (manager) => {
       const account = await manager.findOneOrFail(AccountEntity, { where: { subscriberId } });
       await ledger.post(manager, account.id, { kind: LedgerEntryKind.CHARGE, amountMinor: -amountMinor, description: T('test'), reference });
@@ -84,7 +85,7 @@ describe('balanceChanged on billing’s own websocket', () => {
       const account = await runtime.database.manager.findOneByOrFail(AccountEntity, { subscriberId: aigerim.id });
       // The subscription is live once billing follows the account for it.
       await waitFor(() => runtime.feeds.followerCount > followers || undefined, 10_000, 'billing to follow the account');
-      const ledger = new LedgerService(runtime.database, runtime.outbox, runtime.clock);
+      const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
       await expect(
         runtime.database.transaction(async (manager) => {
           await ledger.post(manager, account.id, { kind: LedgerEntryKind.CHARGE, amountMinor: -99_00, description: T('rolled back'), reference: 'feed-rollback' });

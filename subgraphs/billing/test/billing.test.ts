@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent, demoSubscribers } from '@selfcare/shared';
+import { DomainEvent, billingEvents, demoSubscribers } from '@selfcare/shared';
 import { demo, entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind, LedgerService, createBillingSubgraph } from '../src';
@@ -19,7 +19,7 @@ describe('billing subgraph', () => {
   const events: DomainEvent[] = [];
 
   beforeAll(async () => {
-    ledger = new LedgerService(billing.runtime.database, billing.runtime.outbox, billing.runtime.clock);
+    ledger = new LedgerService(billing.runtime.database, billing.runtime.outboxFor(billingEvents), billing.runtime.clock);
     // Another service following billing's stream, as identity does for DebtIncurred/DebtSettled.
     await t.bus.subscribe('billing', 'test-observer', async (event) => void events.push(event));
   });

@@ -1,23 +1,22 @@
-import { GraphQLContext, SubgraphDefinition, buildFederatedSchema } from '@selfcare/shared';
+import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, identityEvents } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from './offers/entities';
 import { ConnectedServiceEntity, SubscriberLineEntity } from './inventory/entities';
 import { OfferService } from './offers/offer-service';
-import { InventoryService, subscriberProvisionedSchema } from './inventory/inventory-service';
+import { InventoryService } from './inventory/inventory-service';
 import { catalogInternalRoutes } from './inventory/internal-routes';
 import { toService, toTariffPlan } from './offers/types';
 import { ConnectedService, Subscriber } from './inventory/types';
 import { catalogResolvers } from './resolvers';
 import { CatalogInitial1764100000000 } from './migrations/1764100000000-catalog-initial';
-import { loadPublishedOffers, seedCatalogDemo } from './seed/demo-seed';
+import { seedCatalogDemo } from './seed/demo-seed';
 
 export * from './config';
 export * from './offers/entities';
 export * from './inventory/entities';
 export { OfferService } from './offers/offer-service';
 export { InventoryService } from './inventory/inventory-service';
-export type { LinePlan, SubscriberProvisioned } from './inventory/inventory-service';
 export { demoTariffs, demoServices } from './seed/demo-offers';
-export { loadPublishedOffers, seedCatalogDemo } from './seed/demo-seed';
+export { loadDemoOffers, seedCatalogDemo } from './seed/demo-seed';
 
 export const catalogEntities = [
   TariffPlanEntity,
@@ -46,15 +45,10 @@ export function createCatalogSubgraph(_options: CatalogSubgraphOptions = {}): Su
       const inventory = new InventoryService(runtime.database, runtime.accessPolicy, offers, runtime.clock, runtime.logger);
 
       // A new line gets its tariff as soon as identity provisions it.
-      runtime.consume('identity', async (event, manager) => {
-        if (event.type !== 'SubscriberProvisioned') return;
-        const parsed = subscriberProvisionedSchema.safeParse(event.payload);
-        if (!parsed.success) {
-          // A malformed event would block the stream forever if retried; it is logged and skipped.
-          runtime.logger.error({ eventId: event.id, issues: parsed.error.issues }, 'malformed SubscriberProvisioned skipped');
-          return;
-        }
-        await inventory.provision(manager, parsed.data);
+      runtime.consume(identityEvents, {
+        SubscriberProvisioned: async (line, manager) => {
+          await inventory.provision(manager, line);
+        },
       });
 
       const schema = await buildFederatedSchema({
@@ -77,12 +71,10 @@ export function createCatalogSubgraph(_options: CatalogSubgraphOptions = {}): Su
         },
       });
 
-      // The offer list is reference data every mode needs (a provisioned line must find its tariff).
-      await loadPublishedOffers(runtime.database, runtime.clock);
-
       return {
         schema,
         routes: catalogInternalRoutes(runtime.platform.internalToken, inventory),
+        // The demo offers and lines, embedded default only: a distributed catalog holds what the operator published (2.6).
         seed: () => seedCatalogDemo(runtime.database, runtime.clock),
       };
     },

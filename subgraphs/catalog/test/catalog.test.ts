@@ -142,6 +142,17 @@ describe('catalog subgraph', () => {
       expect(managed.errors!.every((e) => e.extensions!.code === 'FORBIDDEN' && e.path![1] === 1)).toBe(true);
     });
 
+    it('refuses ids no subscriber has, and more lines than one management check carries, with FORBIDDEN (was SERVICE_UNAVAILABLE)', async () => {
+      const caller = randomUUID();
+      const bogus = await products(['x'.repeat(300), ''], t.tokenFor(caller));
+      expect(new Set(errorCodes(bogus))).toEqual(new Set(['FORBIDDEN']));
+      const questions = delegation.runtime.database.counter.count;
+      const many = await products(Array.from({ length: 600 }, () => randomUUID()), t.tokenFor(caller));
+      expect(new Set(errorCodes(many))).toEqual(new Set(['FORBIDDEN']));
+      // delegation was asked twice (500 numbers a question), not refused the whole request.
+      expect(delegation.runtime.database.counter.count - questions).toBe(2);
+    });
+
     it('reads the lines of one request in a constant number of SQL statements (DataLoader, no N+1)', async () => {
       const manager = randomUUID();
       const others = [aigerim, nurlan, steppe, home].map((s) => s.id);

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, normalizeMsisdn } from '@selfcare/shared';
+import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, identityEvents, normalizeMsisdn } from '@selfcare/shared';
 import { ManagementRequestEntity, ManagementRequestEventEntity } from './management/entities';
 import { GrantStore } from './management/grant-store';
 import { ManagementService } from './management/management-service';
@@ -16,8 +15,6 @@ export { ManagementService } from './management/management-service';
 export const delegationEntities = [ManagementRequestEntity, ManagementRequestEventEntity];
 export const delegationMigrations = [DelegationInitial1764500000000];
 
-const provisionedSchema = z.object({ subscriberId: z.string().min(1).max(36), msisdn: z.string().nullable().optional() });
-
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface DelegationSubgraphOptions {}
 
@@ -33,12 +30,12 @@ export function createDelegationSubgraph(_options: DelegationSubgraphOptions = {
       const grants = new GrantStore(runtime.database);
       const management = new ManagementService(runtime.database, runtime.accessPolicy, runtime.clock);
 
-      runtime.consume('identity', async (event, manager) => {
-        if (event.type !== 'SubscriberProvisioned') return;
-        const parsed = provisionedSchema.safeParse(event.payload);
-        const msisdn = parsed.success && parsed.data.msisdn ? normalizeMsisdn(parsed.data.msisdn) : null;
-        if (!parsed.success || !msisdn) return;
-        await management.linkOwner(manager, parsed.data.subscriberId, msisdn);
+      runtime.consume(identityEvents, {
+        // A line without a number (home internet) or with one that is no Kazakhstan number cannot be named by a request.
+        SubscriberProvisioned: async (line, manager) => {
+          const msisdn = line.msisdn ? normalizeMsisdn(line.msisdn) : null;
+          if (msisdn) await management.linkOwner(manager, line.subscriberId, msisdn);
+        },
       });
 
       const schema = await buildFederatedSchema({

@@ -112,10 +112,78 @@ describe('delegation subgraph', () => {
       await expect(remote.assertMayManage(subscriberContext(manager), owner)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
 
+    describe('many numbers at once: one question to delegation per request', () => {
+      const manager = randomUUID();
+      const owners = [randomUUID(), randomUUID(), randomUUID()];
+      const stranger = randomUUID();
+      const remote = () => new AccessPolicy(httpGrantSource(new InternalClient(t.platform.directory, t.platform.internalToken)));
+      /** delegation's SQL statements while `work` runs: one per question (GrantStore reads once per call). */
+      const questions = async (work: () => Promise<unknown>) => {
+        const before = delegation.runtime.database.counter.count;
+        await work();
+        return delegation.runtime.database.counter.count - before;
+      };
+
+      beforeAll(async () => {
+        for (const [i, owner] of owners.entries()) await grantManagement(delegation, manager, owner, `+7705222000${i}`);
+      });
+
+      it('assertMayManageAll and filterManageable share one per-request loader with assertMayManage', async () => {
+        for (const policy of [remote(), delegation.runtime.accessPolicy]) {
+          const ctx = subscriberContext(manager);
+          let all: unknown;
+          expect(await questions(async () => (all = await policy.assertMayManageAll(ctx, [manager, ...owners])))).toBe(1);
+          expect(all).toEqual([
+            { subscriberId: manager, viaManagement: false, actorId: manager },
+            ...owners.map((owner) => ({ subscriberId: owner, viaManagement: true, actorId: manager })),
+          ]);
+          // Already answered in this request: no second question.
+          expect(await questions(() => policy.assertMayManage(ctx, owners[1]!))).toBe(0);
+          let kept: { subscriberId: string }[] = [];
+          expect(await questions(async () => (kept = await policy.filterManageable(ctx, [stranger, owners[2]!, manager, owners[0]!])))).toBe(1);
+          expect(kept.map((a) => a.subscriberId)).toEqual([owners[2], manager, owners[0]]);
+          await expect(policy.assertMayManageAll(ctx, [owners[0]!, stranger])).rejects.toMatchObject({ code: 'FORBIDDEN' });
+        }
+      });
+
+      it('numbers asked one by one in the same tick make one question too', async () => {
+        const ctx = subscriberContext(manager);
+        expect(await questions(() => Promise.all(owners.map((owner) => remote().assertMayManage(ctx, owner))))).toBe(1);
+      });
+
+      it('more numbers than one question may carry are asked in several, not refused', async () => {
+        const ctx = subscriberContext(manager);
+        const many = [...owners, ...Array.from({ length: 1197 }, () => randomUUID())];
+        let kept: { subscriberId: string }[] = [];
+        expect(await questions(async () => (kept = await remote().filterManageable(ctx, many)))).toBe(3);
+        expect(kept.map((a) => a.subscriberId)).toEqual(owners);
+      });
+
+      it('an id no subscriber can have is nobody’s to manage: FORBIDDEN, not asked, and the others still answered', async () => {
+        const ctx = subscriberContext(manager);
+        const bogus = ['x'.repeat(37), ''];
+        let kept: { subscriberId: string }[] = [];
+        expect(await questions(async () => (kept = await remote().filterManageable(ctx, [...bogus, owners[0]!])))).toBe(1);
+        expect(kept.map((a) => a.subscriberId)).toEqual([owners[0]]);
+        for (const id of bogus) await expect(remote().assertMayManage(subscriberContext(manager), id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      });
+
+      it('refuses callers that are not subscribers before asking anything', async () => {
+        const staff: GraphQLContext = { ...subscriberContext(manager), caller: { kind: 'staff', staffId: randomUUID(), sessionId: randomUUID(), role: 'ADMIN' } };
+        const anonymous: GraphQLContext = { ...subscriberContext(manager), caller: null };
+        expect(
+          await questions(async () => {
+            await expect(remote().filterManageable(staff, owners)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+            await expect(remote().assertMayManageAll(anonymous, owners)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+          }),
+        ).toBe(0);
+      });
+    });
+
     it('answers SERVICE_UNAVAILABLE when delegation cannot be reached', async () => {
       const { ServiceDirectory } = await import('@selfcare/shared');
       const nowhere = new ServiceDirectory({ delegation: 'http://127.0.0.1:9' });
-      const policy = new AccessPolicy(httpGrantSource(new InternalClient(nowhere, t.platform.internalToken, 1000)));
+      const policy = new AccessPolicy(httpGrantSource(new InternalClient(nowhere, t.platform.internalToken, { timeoutMs: 1000 })));
       await expect(policy.assertMayManage(subscriberContext(randomUUID()), randomUUID())).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
     });
   });

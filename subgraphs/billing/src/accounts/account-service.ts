@@ -1,45 +1,35 @@
 import DataLoader from 'dataloader';
 import { In, IsNull } from 'typeorm';
-import {
-  AccessPolicy,
-  Database,
-  ErrorCode,
-  GraphQLContext,
-  badInput,
-  byKeys,
-  decodeCursor,
-  groupByKeys,
-  pageSize,
-  requireSubscriber,
-  toConnection,
-} from '@selfcare/shared';
+import { AccessPolicy, Database, ErrorCode, GraphQLContext, KeysetPages, byKeys, groupByKeys, requireSubscriber } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity, SavedCardEntity } from './entities';
 import { Account, LedgerConnection, SavedCard, toAccount, toLedgerEntry, toSavedCard } from './types';
-
-interface EntriesPage {
-  accountId: string;
-  limit: number;
-  afterSeq: number | null;
-}
 
 /**
  * Read side of billing: the personal account, its ledger and saved cards. Every read is authorized for
  * the account's number (2.5): the owner, or whoever the owner handed management to (4.3).
  */
 export class AccountService {
+  /** Newest first by the account's entry sequence; the cursors are the ones balanceChanged resumes from. */
+  private readonly entries: KeysetPages<LedgerEntryEntity>;
+
   constructor(
     private readonly database: Database,
     private readonly accessPolicy: AccessPolicy,
-  ) {}
+  ) {
+    this.entries = new KeysetPages({
+      name: 'billing.entries',
+      entity: LedgerEntryEntity,
+      manager: () => this.database.manager,
+      parent: 'accountId',
+      sortBy: 'seq',
+      sortKind: 'integer',
+      order: 'NEWEST_FIRST',
+    });
+  }
 
   async accountOf(ctx: GraphQLContext, subscriberId: string): Promise<Account> {
-    requireSubscriber(ctx);
-    // The fetch runs alongside the access check so all lines of a request share one batch; nothing leaves before the check.
-    const row = this.accountBySubscriber(ctx).load(subscriberId);
-    row.catch(() => undefined);
-    await this.accessPolicy.assertMayManage(ctx, subscriberId);
-    const account = await row;
+    const account = await this.accessPolicy.whenMayManage(ctx, subscriberId, () => this.accountBySubscriber(ctx).load(subscriberId));
     if (!account) throw new BillingError(ErrorCode.NOT_FOUND);
     return toAccount(account);
   }
@@ -55,21 +45,12 @@ export class AccountService {
 
   /** Newest first; `after` is the cursor of the last entry seen. */
   async entriesOf(ctx: GraphQLContext, account: Account, first: number | null | undefined, after: string | null | undefined): Promise<LedgerConnection> {
-    const limit = pageSize(first);
-    const cursor = decodeCursor(after);
-    if (cursor && (typeof cursor.k !== 'number' || !Number.isInteger(cursor.k))) throw badInput('after');
-    await this.accessPolicy.assertMayManage(ctx, account.subscriberId);
-    const rows = await this.entriesLoader(ctx).load({ accountId: account.id, limit, afterSeq: cursor ? (cursor.k as number) : null });
-    const connection = toConnection(rows, limit, (row) => ({ k: row.seq, id: row.id }));
-    return Object.assign(new LedgerConnection(), {
-      edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toLedgerEntry(edge.node, ctx.language) })),
-      pageInfo: connection.pageInfo,
-    });
+    const page = await this.accessPolicy.whenMayManage(ctx, account.subscriberId, () => this.entries.load(ctx, { parent: account.id, first, after }));
+    return LedgerConnection.from(page, (row) => toLedgerEntry(row, ctx.language));
   }
 
   async cardsOf(ctx: GraphQLContext, account: Account): Promise<SavedCard[]> {
-    await this.accessPolicy.assertMayManage(ctx, account.subscriberId);
-    const rows = await this.cardsLoader(ctx).load(account.id);
+    const rows = await this.accessPolicy.whenMayManage(ctx, account.subscriberId, () => this.cardsLoader(ctx).load(account.id));
     return rows.map(toSavedCard);
   }
 
@@ -97,44 +78,6 @@ export class AccountService {
         const rows = await this.database.manager.find(SavedCardEntity, { where: { accountId: In([...ids]), removedAt: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
         return groupByKeys(ids, rows, (row) => row.accountId);
       }),
-    );
-  }
-
-  /**
-   * One page of entries for many accounts in one statement per distinct (limit, after): the newest
-   * `limit + 1` entries of each account, ranked with ROW_NUMBER() (SQLite ≥ 3.25 and MariaDB ≥ 10.2 have it).
-   */
-  private entriesLoader(ctx: GraphQLContext): DataLoader<EntriesPage, LedgerEntryEntity[], string> {
-    return ctx.loaders.get('billing.entriesPage', () =>
-      new DataLoader<EntriesPage, LedgerEntryEntity[], string>(
-        async (pages) => {
-          const groups = new Map<string, EntriesPage[]>();
-          for (const page of pages) {
-            const key = `${page.limit}:${page.afterSeq ?? ''}`;
-            groups.set(key, [...(groups.get(key) ?? []), page]);
-          }
-          const byPage = new Map<EntriesPage, LedgerEntryEntity[]>();
-          await Promise.all(
-            [...groups.values()].map(async (group) => {
-              const { limit, afterSeq } = group[0]!;
-              const accountIds = [...new Set(group.map((p) => p.accountId))];
-              const ranked =
-                'SELECT ranked.id FROM (SELECT le.id AS id, ROW_NUMBER() OVER (PARTITION BY le.account_id ORDER BY le.seq DESC) AS rn ' +
-                `FROM ledger_entries le WHERE le.account_id IN (:...accountIds)${afterSeq !== null ? ' AND le.seq < :afterSeq' : ''}) ranked ` +
-                'WHERE ranked.rn <= :take';
-              const rows = await this.database.manager
-                .createQueryBuilder(LedgerEntryEntity, 'entry')
-                .where(`entry.id IN (${ranked})`, { accountIds, afterSeq, take: limit + 1 })
-                .orderBy('entry.seq', 'DESC')
-                .getMany();
-              const perAccount = groupByKeys(accountIds, rows, (row) => row.accountId);
-              for (const page of group) byPage.set(page, perAccount[accountIds.indexOf(page.accountId)]!);
-            }),
-          );
-          return pages.map((page) => byPage.get(page) ?? []);
-        },
-        { cacheKeyFn: (page) => `${page.accountId}:${page.limit}:${page.afterSeq ?? ''}` },
-      ),
     );
   }
 }

@@ -19,7 +19,6 @@ import {
 } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity } from './entities';
-import { BillingEvents } from './ledger-service';
 import { LedgerEntry, Subscriber, toLedgerEntry } from './types';
 
 /** The feed key of an account: what a posting's BalanceChanged event wakes. */
@@ -58,7 +57,7 @@ export class BalanceFeed {
     private readonly logger: Logger,
     private readonly wakeups: FeedWakeups,
   ) {
-    wakeups.wakeOn(BillingEvents.BalanceChanged, (payload) => (typeof payload.accountId === 'string' ? [accountKey(payload.accountId)] : []));
+    wakeups.wakeOn('BalanceChanged', (payload) => (typeof payload.accountId === 'string' ? [accountKey(payload.accountId)] : []));
   }
 
   /**

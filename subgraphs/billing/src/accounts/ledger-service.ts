@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { Clock, Database, ErrorCode, OutboxWriter, Texts } from '@selfcare/shared';
+import { Clock, ContractOutbox, Database, ErrorCode, Texts, billingEvents } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind } from './entities';
 
@@ -13,16 +13,6 @@ const DIRECTION: Record<LedgerEntryKind, 1 | -1 | 0> = {
   [LedgerEntryKind.TRANSFER_OUT]: -1,
   [LedgerEntryKind.ADJUSTMENT]: 0,
 };
-
-/** Events billing publishes on its stream ('billing'). */
-export const BillingEvents = {
-  /** every ledger entry: for the balanceChanged subscription and anyone who follows balances */
-  BalanceChanged: 'BalanceChanged',
-  /** the balance went below minus the credit limit (3.3: access may be suspended for unpaid debt) */
-  DebtIncurred: 'DebtIncurred',
-  /** the balance came back to minus the credit limit or above */
-  DebtSettled: 'DebtSettled',
-} as const;
 
 /** Credit limit given to a new account: prepaid individuals none; legal entities may run 50 000 KZT into credit. */
 export function creditLimitFor(partyType: 'INDIVIDUAL' | 'LEGAL_ENTITY'): number {
@@ -59,7 +49,8 @@ export interface PostingResult {
 export class LedgerService {
   constructor(
     private readonly database: Database,
-    private readonly outbox: OutboxWriter,
+    /** billing's stream: shared/src/contracts/billing-events.ts */
+    private readonly outbox: ContractOutbox<typeof billingEvents>,
     private readonly clock: Clock,
   ) {}
 
@@ -102,7 +93,7 @@ export class LedgerService {
       { balanceMinor: balanceAfter, lastEntrySeq: entry.seq, inDebt: nowInDebt, updatedAt: account.updatedAt },
     );
 
-    await this.outbox.add(manager, BillingEvents.BalanceChanged, {
+    await this.outbox.add(manager, 'BalanceChanged', {
       subscriberId: account.subscriberId,
       accountId,
       entryId: entry.id,
@@ -114,7 +105,7 @@ export class LedgerService {
     });
     if (wasInDebt !== nowInDebt) {
       // terms 3.3: identity suspends access for unpaid debt and restores it when the debt is paid.
-      await this.outbox.add(manager, nowInDebt ? BillingEvents.DebtIncurred : BillingEvents.DebtSettled, {
+      await this.outbox.add(manager, nowInDebt ? 'DebtIncurred' : 'DebtSettled', {
         subscriberId: account.subscriberId,
         accountId,
         balanceMinor: balanceAfter,

@@ -1,5 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Language, Money, PageInfo } from '@selfcare/shared';
+import { Language, Money, connectionType } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind, SavedCardEntity } from './entities';
 
 registerEnumType(LedgerEntryKind, { name: 'LedgerEntryKind' });
@@ -33,23 +33,9 @@ export class LedgerEntry {
   description: string;
 }
 
-@ObjectType()
-export class LedgerEdge {
-  @Field(() => String)
-  cursor: string;
-
-  @Field(() => LedgerEntry)
-  node: LedgerEntry;
-}
-
-@ObjectType()
-export class LedgerConnection {
-  @Field(() => [LedgerEdge])
-  edges: LedgerEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-}
+/** LedgerConnection and LedgerEdge of the contract. */
+export const LedgerConnection = connectionType(LedgerEntry, 'Ledger');
+export type LedgerConnection = InstanceType<typeof LedgerConnection>;
 
 @ObjectType({ description: 'A bank card saved with the payment provider (only display data is kept)' })
 export class SavedCard {

@@ -1,34 +1,12 @@
 import DataLoader from 'dataloader';
 import { In, IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { z } from 'zod';
-import { AccessPolicy, Clock, Database, GraphQLContext, Logger, byKeys, groupByKeys, requireSubscriber } from '@selfcare/shared';
-import { AllowanceSpecValue, SubscriberKindValue, TariffPlanEntity } from '../offers/entities';
+import { AccessPolicy, Clock, Database, GraphQLContext, LinePlan, Logger, SubscriberProvisioned, byKeys, groupByKeys } from '@selfcare/shared';
+import { TariffPlanEntity } from '../offers/entities';
 import { OfferService, availableFor } from '../offers/offer-service';
 import { Service, TariffPlan, toService, toTariffPlan } from '../offers/types';
 import { ConnectedServiceEntity, SubscriberLineEntity } from './entities';
 import { ConnectedService } from './types';
-
-/** identity's event when a line (mobile number or home-internet contract) comes into being. */
-export const subscriberProvisionedSchema = z.object({
-  subscriberId: z.string().min(1).max(36),
-  kind: z.enum(['MOBILE', 'HOME_INTERNET']),
-  partyType: z.enum(['INDIVIDUAL', 'LEGAL_ENTITY']),
-  msisdn: z.string().nullable().optional(),
-  login: z.string().optional(),
-  language: z.string().optional(),
-  tariffCode: z.string().nullable().optional(),
-});
-export type SubscriberProvisioned = z.infer<typeof subscriberProvisionedSchema>;
-
-/** What detailing (allowances) and other services ask about a line's plan over the internal API. */
-export interface LinePlan {
-  subscriberId: string;
-  kind: SubscriberKindValue;
-  tariffCode: string;
-  tariffSince: string;
-  allowances: AllowanceSpecValue[];
-}
 
 /**
  * Each line's products: its tariff and connected services, and what it may still connect (2.1).
@@ -44,7 +22,7 @@ export class InventoryService {
   ) {}
 
   async tariffOf(ctx: GraphQLContext, subscriberId: string): Promise<TariffPlan | null> {
-    const row = await this.authorized(ctx, subscriberId, async () => {
+    const row = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
       const line = await this.lineLoader(ctx).load(subscriberId);
       return line ? this.offers.tariffLoader(ctx).load(line.tariffPlanId) : null;
     });
@@ -52,7 +30,7 @@ export class InventoryService {
   }
 
   async connectedServicesOf(ctx: GraphQLContext, subscriberId: string): Promise<ConnectedService[]> {
-    const rows = await this.authorized(ctx, subscriberId, async () => {
+    const rows = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
       const connected = await this.connectedLoader(ctx).load(subscriberId);
       const [services, versions] = await Promise.all([
         this.offers.serviceLoader(ctx).loadMany(connected.map((c) => c.serviceId)),
@@ -79,7 +57,7 @@ export class InventoryService {
   }
 
   async availableServicesOf(ctx: GraphQLContext, subscriberId: string): Promise<Service[]> {
-    const { line, connected, snapshot } = await this.authorized(ctx, subscriberId, async () => {
+    const { line, connected, snapshot } = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
       const [line, connected, snapshot] = await Promise.all([
         this.lineLoader(ctx).load(subscriberId),
         this.connectedLoader(ctx).load(subscriberId),
@@ -169,18 +147,5 @@ export class InventoryService {
         return groupByKeys(ids, rows, (row) => row.subscriberId);
       }),
     );
-  }
-
-  /**
-   * Runs the fetch alongside the access check (2.5), so every line of a request lands in the same DataLoader
-   * batch whichever way its check goes (own number at once, a managed one after asking delegation).
-   * Nothing is returned unless the check passes.
-   */
-  private async authorized<T>(ctx: GraphQLContext, subscriberId: string, fetch: () => Promise<T>): Promise<T> {
-    requireSubscriber(ctx);
-    const data = fetch();
-    data.catch(() => undefined);
-    await this.accessPolicy.assertMayManage(ctx, subscriberId);
-    return data;
   }
 }

@@ -8,14 +8,11 @@ import { demoAcceptedTariffVersion, demoServices, demoTariffs, termsUrl } from '
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Embedded default only: the demo catalog and the demo subscribers' tariffs and services.
- * Idempotent: inserts only what is missing, so it runs on every start.
+ * The demo offer list alone (tariffs, services, rules, conflicts), without demo lines: what tests of the distributed
+ * mode load in place of the operator's catalog. Never run by a service on its own: a distributed catalog holds only
+ * what the operator published (2.6), so a start with an empty catalog serves empty lists. Idempotent.
  */
-/**
- * The published tariff plans and services (the operator's offer list, terms 2.2 / 2.6), loaded in every mode
- * where the catalog does not have them yet, so a line provisioned in distributed mode finds its tariff.
- */
-export async function loadPublishedOffers(database: Database, clock: Clock): Promise<void> {
+export async function loadDemoOffers(database: Database, clock: Clock): Promise<void> {
   await database.transaction(async (manager) => {
     const now = clock.now();
     const tariffIds = await seedTariffs(manager, now);
@@ -23,6 +20,11 @@ export async function loadPublishedOffers(database: Database, clock: Clock): Pro
   });
 }
 
+/**
+ * Embedded default only (`seedDemoData`): the demo offers and the demo subscribers' tariffs and services.
+ * Idempotent: inserts only what is missing, so it runs on every start; it never deletes or replaces a row, so a
+ * database made by an older version (which loaded the demo offers at every start) keeps the lines that hold them.
+ */
 export async function seedCatalogDemo(database: Database, clock: Clock): Promise<void> {
   await database.transaction(async (manager) => {
     const now = clock.now();

@@ -1,5 +1,5 @@
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { AllowanceUnit, Language, Money, PageInfo } from '@selfcare/shared';
+import { AllowanceUnit, Language, Money, connectionType } from '@selfcare/shared';
 import { Direction, UsageKind, UsageRecordEntity } from './entities';
 
 registerEnumType(UsageKind, { name: 'UsageKind' });
@@ -52,23 +52,9 @@ export class UsageRecord {
   description: string;
 }
 
-@ObjectType()
-export class UsageEdge {
-  @Field(() => String)
-  cursor: string;
-
-  @Field(() => UsageRecord)
-  node: UsageRecord;
-}
-
-@ObjectType()
-export class UsageConnection {
-  @Field(() => [UsageEdge])
-  edges: UsageEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-}
+/** UsageConnection and UsageEdge of the contract. */
+export const UsageConnection = connectionType(UsageRecord, 'Usage');
+export type UsageConnection = InstanceType<typeof UsageConnection>;
 
 @ObjectType()
 export class UsageKindTotal {

@@ -6,25 +6,16 @@ import {
   Database,
   GraphQLContext,
   InternalClient,
+  KeysetPages,
+  LinePlan,
+  MAX_PLAN_IDS,
   Money,
-  badInput,
-  decodeCursor,
   groupByKeys,
-  pageSize,
-  requireSubscriber,
-  toConnection,
+  subscriberPlans,
 } from '@selfcare/shared';
 import { AllowanceUnitValue, UsageKind, UsageRecordEntity } from './entities';
 import { allowancePeriodOf, validatePeriod } from './period';
 import { Allowance, UsageConnection, UsageKindTotal, UsageSummary, toUsageRecord } from './types';
-
-/** A line's plan as the catalog's internal API gives it. */
-export interface LinePlan {
-  subscriberId: string;
-  kind: 'MOBILE' | 'HOME_INTERNET';
-  tariffCode: string;
-  allowances: { unit: AllowanceUnitValue; amount: number }[];
-}
 
 export interface UsageQuery {
   from: Date;
@@ -34,13 +25,12 @@ export interface UsageQuery {
   after?: string | null;
 }
 
-interface UsagePage {
-  subscriberId: string;
+/** What the pages of one statement share besides limit and cursor. */
+interface UsageFilter {
   from: Date;
   to: Date;
+  /** null: every kind */
   kinds: UsageKind[] | null;
-  limit: number;
-  cursor: { at: Date; id: string } | null;
 }
 
 interface KindTotalsRow {
@@ -63,42 +53,52 @@ const num = (value: unknown): number => (value === null || value === undefined ?
  * package. Every read is authorized per number (2.5, 4.3); lists are fetched for all lines of a request at once.
  */
 export class UsageService {
+  /** Newest first by start time; lines paged with the same period, kinds, size and cursor share one statement. */
+  private readonly usagePages: KeysetPages<UsageRecordEntity, UsageFilter>;
+
   constructor(
     private readonly database: Database,
     private readonly accessPolicy: AccessPolicy,
     private readonly internal: InternalClient,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.usagePages = new KeysetPages<UsageRecordEntity, UsageFilter>({
+      name: 'detailing.usage',
+      entity: UsageRecordEntity,
+      manager: () => this.database.manager,
+      parent: 'subscriberId',
+      sortBy: 'startedAt',
+      sortKind: 'timestamp',
+      order: 'NEWEST_FIRST',
+      filter: {
+        key: (f) => JSON.stringify([f.from.getTime(), f.to.getTime(), f.kinds]),
+        where: (f, column) => {
+          const period = `${column('startedAt')} >= :from AND ${column('startedAt')} < :to`;
+          // `kinds: []` asks for no kind at all: nothing to find.
+          const kinds = f.kinds === null ? '' : f.kinds.length === 0 ? ' AND 1 = 0' : ` AND ${column('kind')} IN (:...kinds)`;
+          return { sql: period + kinds, params: { from: f.from, to: f.to, ...(f.kinds?.length ? { kinds: f.kinds } : {}) } };
+        },
+      },
+    });
+  }
 
   async usageOf(ctx: GraphQLContext, subscriberId: string, query: UsageQuery): Promise<UsageConnection> {
     validatePeriod(query.from, query.to);
-    const limit = pageSize(query.first);
-    const position = decodeCursor(query.after);
-    if (position && (typeof position.k !== 'number' || !Number.isFinite(position.k))) throw badInput('after');
     const kinds = query.kinds ? [...new Set(query.kinds)].sort() : null;
-    const rows = await this.authorized(ctx, subscriberId, () =>
-      // No kinds asked for, nothing to find.
-      kinds && kinds.length === 0
-        ? Promise.resolve([])
-        : this.usageLoader(ctx).load({
-            subscriberId,
-            from: query.from,
-            to: query.to,
-            kinds,
-            limit,
-            cursor: position ? { at: new Date(position.k as number), id: position.id } : null,
-          }),
+    const page = await this.accessPolicy.whenMayManage(ctx, subscriberId, () =>
+      this.usagePages.load(ctx, {
+        parent: subscriberId,
+        first: query.first,
+        after: query.after,
+        filter: { from: query.from, to: query.to, kinds },
+      }),
     );
-    const connection = toConnection(rows, limit, (row) => ({ k: row.startedAt.getTime(), id: row.id }));
-    return Object.assign(new UsageConnection(), {
-      edges: connection.edges.map((edge) => ({ cursor: edge.cursor, node: toUsageRecord(edge.node, ctx.language) })),
-      pageInfo: connection.pageInfo,
-    });
+    return UsageConnection.from(page, (row) => toUsageRecord(row, ctx.language));
   }
 
   async summaryOf(ctx: GraphQLContext, subscriberId: string, from: Date, to: Date): Promise<UsageSummary> {
     validatePeriod(from, to);
-    const totals = await this.authorized(ctx, subscriberId, () => this.summaryLoader(ctx).load({ subscriberId, from, to }));
+    const totals = await this.accessPolicy.whenMayManage(ctx, subscriberId, () => this.summaryLoader(ctx).load({ subscriberId, from, to }));
     const byKind = KIND_ORDER.map((kind) => {
       const row = totals.find((t) => t.kind === kind);
       return Object.assign(new UsageKindTotal(), {
@@ -123,7 +123,7 @@ export class UsageService {
    */
   async allowancesOf(ctx: GraphQLContext, subscriberId: string): Promise<Allowance[]> {
     const period = allowancePeriodOf(this.clock.now());
-    const { plan, used } = await this.authorized(ctx, subscriberId, async () => {
+    const { plan, used } = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
       const [plan, used] = await Promise.all([this.planLoader(ctx).load(subscriberId), this.allowanceUseLoader(ctx, period).load(subscriberId)]);
       return { plan, used };
     });
@@ -140,63 +140,6 @@ export class UsageService {
           periodEnd: period.end,
         });
       });
-  }
-
-  /**
-   * The fetch runs alongside the access check so all lines of a request land in one DataLoader batch
-   * whichever way their checks go; nothing is returned unless the check passes.
-   */
-  private async authorized<T>(ctx: GraphQLContext, subscriberId: string, fetch: () => Promise<T>): Promise<T> {
-    requireSubscriber(ctx);
-    const data = fetch();
-    data.catch(() => undefined);
-    await this.accessPolicy.assertMayManage(ctx, subscriberId);
-    return data;
-  }
-
-  /** Pages of many lines with the same arguments in one statement: the newest `limit + 1` rows per line. */
-  private usageLoader(ctx: GraphQLContext): DataLoader<UsagePage, UsageRecordEntity[], string> {
-    const argumentsKey = (page: UsagePage) =>
-      JSON.stringify([page.from.getTime(), page.to.getTime(), page.kinds, page.limit, page.cursor ? [page.cursor.at.getTime(), page.cursor.id] : null]);
-    return ctx.loaders.get('detailing.usagePage', () =>
-      new DataLoader<UsagePage, UsageRecordEntity[], string>(
-        async (pages) => {
-          const groups = new Map<string, UsagePage[]>();
-          for (const page of pages) groups.set(argumentsKey(page), [...(groups.get(argumentsKey(page)) ?? []), page]);
-          const result = new Map<UsagePage, UsageRecordEntity[]>();
-          await Promise.all(
-            [...groups.values()].map(async (group) => {
-              const { from, to, kinds, limit, cursor } = group[0]!;
-              const ids = [...new Set(group.map((p) => p.subscriberId))];
-              const conditions = ['ur.subscriber_id IN (:...ids)', 'ur.started_at >= :from', 'ur.started_at < :to'];
-              if (kinds) conditions.push('ur.kind IN (:...kinds)');
-              if (cursor) conditions.push('(ur.started_at < :cursorAt OR (ur.started_at = :cursorAt AND ur.id < :cursorId))');
-              const ranked =
-                'SELECT ranked.id FROM (SELECT ur.id AS id, ROW_NUMBER() OVER (PARTITION BY ur.subscriber_id ORDER BY ur.started_at DESC, ur.id DESC) AS rn ' +
-                `FROM usage_records ur WHERE ${conditions.join(' AND ')}) ranked WHERE ranked.rn <= :take`;
-              const rows = await this.database.manager
-                .createQueryBuilder(UsageRecordEntity, 'record')
-                .where(`record.id IN (${ranked})`, {
-                  ids,
-                  from,
-                  to,
-                  kinds,
-                  cursorAt: cursor?.at ?? null,
-                  cursorId: cursor?.id ?? null,
-                  take: limit + 1,
-                })
-                .orderBy('record.startedAt', 'DESC')
-                .addOrderBy('record.id', 'DESC')
-                .getMany();
-              const perLine = groupByKeys(ids, rows, (row) => row.subscriberId);
-              for (const page of group) result.set(page, perLine[ids.indexOf(page.subscriberId)]!);
-            }),
-          );
-          return pages.map((page) => result.get(page) ?? []);
-        },
-        { cacheKeyFn: (page) => `${page.subscriberId}:${argumentsKey(page)}` },
-      ),
-    );
   }
 
   private summaryLoader(ctx: GraphQLContext): DataLoader<{ subscriberId: string; from: Date; to: Date }, KindTotalsRow[], string> {
@@ -265,13 +208,13 @@ export class UsageService {
     );
   }
 
-  /** Plans of all lines of a request in one call to the catalog's internal API. */
+  /** Plans of all lines of a request in one call to the catalog's internal API (shared/src/contracts/catalog-api.ts). */
   private planLoader(ctx: GraphQLContext): DataLoader<string, LinePlan | null> {
     return ctx.loaders.get('detailing.plan', () =>
       new DataLoader<string, LinePlan | null>(async (ids) => {
-        const answer = await this.internal.post<{ plans: (LinePlan | null)[] }>('catalog', '/internal/subscribers/plans', { subscriberIds: ids });
+        const answer = await this.internal.call(subscriberPlans, { subscriberIds: [...ids] });
         return ids.map((_, i) => answer.plans[i] ?? null);
-      }, { maxBatchSize: 500 }), // the catalog's internal API takes at most 500 ids per call
+      }, { maxBatchSize: MAX_PLAN_IDS }),
     );
   }
 }
