@@ -1,6 +1,6 @@
 import type { Client } from 'graphql-ws';
 import { AccountEntity, LedgerEntryKind, LedgerService, billingEntities } from '@selfcare/billing';
-import { Database, InboxEventEntity, OutboxEventEntity, TransactionalOutbox, billingEvents, systemClock } from '@selfcare/shared';
+import { ContractOutbox, Database, InboxEventEntity, OutboxEventEntity, TransactionalOutbox, billingEvents, systemClock } from '@selfcare/shared';
 import { waitFor } from '@selfcare/shared/testing';
 import { TestSystem } from '../support/system';
 import { RawSocket } from '../support/raw-ws';
@@ -327,7 +327,8 @@ describe('balanceChanged over websockets through the gateway', () => {
       const database = new Database({ service: 'billing', url: t.databaseUrl('billing'), entities: [OutboxEventEntity, InboxEventEntity, ...billingEntities], migrations: [] });
       await database.open();
       try {
-        const runtime = { database, outbox: new TransactionalOutbox('billing', systemClock), clock: systemClock } as never;
+        const outbox = new ContractOutbox(billingEvents, new TransactionalOutbox('billing', systemClock));
+        const runtime = { database, outboxFor: () => outbox, clock: systemClock } as never;
         await charge(12_00, 'ws-while-down-1', subscriberId, runtime);
         await charge(13_00, 'ws-while-down-2', subscriberId, runtime);
       } finally {
