@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { buildFederatedSchema, DomainEvent, GraphQLContext, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
+import { buildFederatedSchema, DomainEvent, GraphQLContext, localJwksSource, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
 import type { EntityManager } from 'typeorm';
 import { authResolvers } from './auth/auth.resolver';
 import { RateLimitEntity } from './auth/rate-limit.entity';
@@ -62,7 +62,7 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
     name: 'identity',
     entities: [...identityCoreEntities, ...featureEntities],
     migrations: [...identityCoreMigrations, ...featureMigrations],
-    keySource: () => async () => publicKeys,
+    keySource: () => localJwksSource(publicKeys),
     async setup(runtime: SubgraphRuntime) {
       // The embedded default comes with demo staff accounts unless configured otherwise; production never does.
       const demoStaff = settings.staffAccounts.length === 0 && runtime.platform.mode === 'all-in-one' && !runtime.platform.production;

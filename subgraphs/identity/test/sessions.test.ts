@@ -22,7 +22,7 @@ describe('me', () => {
     // Signed by a key identity does not publish.
     const foreign = signingKeyFromPem(generateSigningKeyPem());
     const now = Date.now();
-    const forged = signJwt({ iss: 'selfcare-identity', sub: AIGERIM.id, sid: 'x', act: 'subscriber', ch: 'WEB', iat: Math.floor(now / 1000), iatms: now, exp: Math.floor(now / 1000) + 600, typ: 'access' }, { ...foreign });
+    const forged = await signJwt({ iss: 'selfcare-identity', sub: AIGERIM.id, sid: 'x', act: 'subscriber', ch: 'WEB', iat: Math.floor(now / 1000), iatms: now, exp: Math.floor(now / 1000) + 600, typ: 'access' }, { ...foreign });
     expect(await meCode(forged)).toBe('UNAUTHENTICATED');
   });
 

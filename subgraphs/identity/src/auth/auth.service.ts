@@ -302,8 +302,8 @@ export class AuthService {
     return { spec: encodeSpec(spec), hash: await this.hasher.derive(password, spec) };
   }
 
-  private issue(subscriber: SubscriberEntity, session: SessionEntity, refreshToken: string): IssuedTokens {
-    const { token, expiresAt } = this.tokens.accessToken(
+  private async issue(subscriber: SubscriberEntity, session: SessionEntity, refreshToken: string): Promise<IssuedTokens> {
+    const { token, expiresAt } = await this.tokens.accessToken(
       { kind: 'subscriber', subscriberId: subscriber.id, sessionId: session.id, channel: session.channel ?? 'WEB' },
       this.now().getTime(),
     );

@@ -122,8 +122,8 @@ export class StaffAuthService {
     return this.issue(result.account, result.session.id, result.refreshToken);
   }
 
-  private issue(account: StaffAccountEntity, sessionId: string, refreshToken: string): StaffTokens {
-    const { token, expiresAt } = this.tokens.accessToken({ kind: 'staff', staffId: account.id, sessionId, role: account.role }, this.runtime.clock.now().getTime());
+  private async issue(account: StaffAccountEntity, sessionId: string, refreshToken: string): Promise<StaffTokens> {
+    const { token, expiresAt } = await this.tokens.accessToken({ kind: 'staff', staffId: account.id, sessionId, role: account.role }, this.runtime.clock.now().getTime());
     return { accessToken: token, refreshToken, accessTokenExpiresAt: expiresAt, staff: account };
   }
 
