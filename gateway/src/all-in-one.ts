@@ -1,7 +1,7 @@
 import { startOrExit } from '@selfcare/shared';
 import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
-import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
+import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
 
@@ -18,6 +18,8 @@ void startOrExit(async () => {
     DATA_DIR: env.string('./data'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
   });
+  // identity's IDENTITY_* settings and STAFF_ACCOUNTS apply here too (the signing key stays in DATA_DIR).
+  const identity = identityOptionsFromEnv();
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -30,6 +32,7 @@ void startOrExit(async () => {
     host: config.HOST,
     dataDir: config.DATA_DIR,
     logLevel: config.LOG_LEVEL,
+    identity: { ...identity },
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
@@ -44,7 +47,9 @@ void startOrExit(async () => {
       `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
       `  Demo logins:`,
       logins,
-      `  Staff (staffLogin): ${DEMO_STAFF_ACCOUNTS.map((a) => `${a.login} / ${a.password} (${a.role})`).join(', ')}`,
+      identity.staffAccounts?.length
+        ? `  Staff (staffLogin): the accounts of STAFF_ACCOUNTS`
+        : `  Staff (staffLogin): ${DEMO_STAFF_ACCOUNTS.map((a) => `${a.login} / ${a.password} (${a.role})`).join(', ')}`,
       '',
     ].join('\n') + '\n',
   );

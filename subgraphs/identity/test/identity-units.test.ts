@@ -1,10 +1,11 @@
+import { createHmac } from 'node:crypto';
 import { generateSigningKeyPem, ConfigError } from '@selfcare/shared';
 import { DEFAULT_SCRYPT_PARAMS, encodeSpec, parseEncodedHash, parseSpec, PasswordHasher } from '../src/auth/kdf';
 import { assertAcceptablePassword, generatePassword } from '../src/auth/passwords';
 import { describeDevice } from '../src/sessions/device';
 import { parseLogin } from '../src/subscribers/subscriber.service';
 import { parseStaffAccounts } from '../src/staff/staff-config';
-import { LinkSigner } from '../src/email/link-token';
+import { LinkSigner } from '../src/links/link-signer';
 import { loadIdentityConfig } from '../src/config';
 import { TEST_KDF } from './support/identity';
 
@@ -126,17 +127,28 @@ describe('STAFF_ACCOUNTS', () => {
 });
 
 describe('signed links', () => {
-  test('genuine tokens verify; altered or foreign ones do not', () => {
-    const signer = new LinkSigner('k'.repeat(32), 'email-verification');
-    const id = '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a';
-    const token = signer.sign(id, new Date('2030-01-01T00:00:00Z'));
-    expect(signer.verify(token)).toEqual({ id, expiresAt: new Date('2030-01-01T00:00:00Z') });
-    const [, expiry, mac] = token.split('.');
-    expect(signer.verify(`8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3b.${expiry}.${mac}`)).toBeNull();
-    expect(signer.verify(`${id}.${(parseInt(expiry!, 36) + 1000).toString(36)}.${mac}`)).toBeNull();
-    expect(new LinkSigner('other-key-material-of-32-chars!!', 'email-verification').verify(token)).toBeNull();
-    expect(new LinkSigner('k'.repeat(32), 'unsubscribe').verify(token)).toBeNull();
-    expect(signer.verify('garbage')).toBeNull();
+  test('genuine tokens verify; altered, foreign or of another kind do not', () => {
+    const signer = new LinkSigner('k'.repeat(32));
+    const claims = { v: 1, id: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a', exp: Date.parse('2030-01-01T00:00:00Z') };
+    const token = signer.sign('email-verification', claims);
+    expect(signer.verify('email-verification', token)).toEqual(claims);
+    const [payload, mac] = token.split('.') as [string, string];
+    const altered = Buffer.from(JSON.stringify({ ...claims, id: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3b' })).toString('base64url');
+    expect(signer.verify('email-verification', `${altered}.${mac}`)).toBeNull();
+    expect(new LinkSigner('other-key-material-of-32-chars!!').verify('email-verification', token)).toBeNull();
+    expect(signer.verify('unsubscribe', token)).toBeNull();
+    for (const junk of ['garbage', '', `${payload}.`, `${payload}.${mac}.x`, 'x'.repeat(600), null, ['a', 'b']]) {
+      expect(signer.verify('email-verification', junk)).toBeNull();
+    }
+  });
+
+  test('unsubscribe tokens are signed as they always were, so links in e-mails already sent keep working', () => {
+    const secret = 'k'.repeat(32);
+    const payload = Buffer.from(JSON.stringify({ v: 1, s: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a', p: 'MARKETING_EMAIL', iat: 1_800_000_000 })).toString('base64url');
+    // The derivation of the first unsubscribe links: key = HMAC(secret, label), signature = HMAC(key, "unsubscribe.<payload>").
+    const key = createHmac('sha256', secret).update('selfcare/identity/unsubscribe-link/v1').digest();
+    const legacy = `${payload}.${createHmac('sha256', key).update(`unsubscribe.${payload}`).digest('base64url')}`;
+    expect(new LinkSigner(secret).verify('unsubscribe', legacy)).toMatchObject({ s: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a', p: 'MARKETING_EMAIL' });
   });
 });
 

@@ -1,9 +1,9 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { type ChannelEnum, type GraphQLContext, RequireSubscriber, type SubgraphRuntime } from '@selfcare/shared';
+import { type ChannelEnum, type GraphQLContext, RequireSubscriber } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
 import { loadSubscriber } from '../subscribers/subscriber.loader';
 import { Subscriber, toSubscriberReference } from '../subscribers/subscriber.type';
 import type { ActivityEntryEntity } from './activity.entities';
-import type { ActivityService } from './activity.service';
 import { ActivityConnection, ActivityEntry, type ActorKind } from './activity.types';
 
 function toEntry(row: ActivityEntryEntity): ActivityEntry {
@@ -20,7 +20,10 @@ function toEntry(row: ActivityEntryEntity): ActivityEntry {
 }
 
 /** Subscriber.activity and ActivityEntry.actor (terms 2.4, 3.5, 4.3). */
-export function activityResolvers(runtime: SubgraphRuntime, activity: ActivityService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function activityResolvers(services: IdentityServices): Function[] {
+  const { runtime, activity } = services;
+
   @Resolver(() => Subscriber)
   class SubscriberActivityResolver {
     @FieldResolver(() => ActivityConnection, { description: 'terms 2.4, 3.5, 4.3: every action on this number, newest first; owner or a manager' })

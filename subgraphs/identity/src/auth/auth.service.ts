@@ -1,7 +1,7 @@
 import { ErrorCode, GraphQLContext, Language, maskMsisdn, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
 import type { Counter } from 'prom-client';
-import { identityError, rateLimited } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { identityError, rateLimited } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import type { ConsentService } from '../consents/consent.service';
 import type { TermsService } from '../terms/terms.service';
 import { SessionService } from '../sessions/session.service';
@@ -66,7 +66,7 @@ export class AuthService {
     private readonly tokens: TokenIssuer,
     private readonly sessions: SessionService,
     private readonly subscribers: SubscriberService,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
     private readonly consents: ConsentService,
     private readonly terms: TermsService,
   ) {

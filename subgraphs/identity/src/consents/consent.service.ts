@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
-import { ActivityRecorder } from '../activity/activity-recorder';
-import { featureError, sequentialId, type ActorKind, type ChannelName } from '../features-common';
-import { SessionService } from '../sessions/session.service';
+import type { ActivityService } from '../activity/activity.service';
+import type { ActorKind, ChannelName } from '../common/actor';
+import { refusal } from '../common/errors';
+import { sequentialId } from '../common/ids';
+import type { SessionService } from '../sessions/session.service';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { currentTermsVersion, recordTermsAcceptance } from '../terms/terms.store';
+import type { TermsRecords } from '../terms/terms.store';
 import { AshyqRecordEntity, CONSENT_PURPOSES, ConsentEntity, ConsentHistoryEntity, type ConsentPurposeName, type ConsentSource } from './consent.entities';
 
 /** Consents that only make sense while personal data may be processed (2.12): they end with it. */
@@ -49,17 +51,15 @@ const PERSONAL_DATA_FIRST = {
  * an activity entry (2.4) and a `ConsentChanged` event, all in one transaction.
  */
 export class ConsentService {
-  private readonly activity: ActivityRecorder;
-  /** Only `liveSessions` and `end` are used, which do not depend on the refresh-token lifetime. */
-  private readonly sessions: SessionService;
-
-  constructor(private readonly runtime: SubgraphRuntime) {
-    this.activity = new ActivityRecorder(runtime);
-    this.sessions = new SessionService(runtime, 0);
-  }
+  constructor(
+    private readonly runtime: SubgraphRuntime,
+    private readonly activity: ActivityService,
+    private readonly sessions: SessionService,
+    private readonly termsRecords: TermsRecords,
+  ) {}
 
   /**
-   * Called by the core at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers, and
+   * Called by the login at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers, and
    * 6.1/6.2 registering is accepting the terms in force — recorded here, with the channel.
    */
   async recordRegistrationConsents(manager: EntityManager, subscriberId: string, channel: ChannelName, termsVersion: string | null): Promise<void> {
@@ -71,7 +71,7 @@ export class ConsentService {
       if (recorded.has(purpose)) continue;
       await this.write(manager, subscriberId, purpose, true, actor, 'REGISTRATION', termsVersion, null);
     }
-    if (termsVersion) await recordTermsAcceptance(manager, this.runtime, { subscriberId, version: termsVersion, channel, method: 'REGISTRATION' });
+    if (termsVersion) await this.termsRecords.recordAcceptance(manager, { subscriberId, version: termsVersion, channel, method: 'REGISTRATION' });
   }
 
   /** Current consents of many subscribers in one statement (the DataLoader's batch). */
@@ -105,16 +105,16 @@ export class ConsentService {
     options: { confirm?: boolean | null; source?: ConsentSource } = {},
   ): Promise<ConsentChange> {
     if (purpose === 'PERSONAL_DATA' && !granted && options.confirm !== true) {
-      throw featureError(ErrorCode.CONSENT_REQUIRED, WITHDRAWAL_NEEDS_CONFIRMATION, 'confirm');
+      throw refusal(ErrorCode.CONSENT_REQUIRED, WITHDRAWAL_NEEDS_CONFIRMATION, 'confirm');
     }
     // One subscriber's consent changes run one at a time: the subscriber row is the lock.
     const subscriber = await manager.findOne(SubscriberEntity, { where: { id: subscriberId }, lock: this.runtime.database.lockMode });
-    if (!subscriber || subscriber.erasedAt) throw featureError(ErrorCode.NOT_FOUND);
+    if (!subscriber || subscriber.erasedAt) throw refusal(ErrorCode.NOT_FOUND);
     const current = new Map((await manager.find(ConsentEntity, { where: { subscriberId } })).map((c) => [c.purpose, c]));
     if (granted && purpose !== 'PERSONAL_DATA' && current.get('PERSONAL_DATA')?.granted === false) {
-      throw featureError(ErrorCode.CONSENT_REQUIRED, PERSONAL_DATA_FIRST, 'purpose');
+      throw refusal(ErrorCode.CONSENT_REQUIRED, PERSONAL_DATA_FIRST, 'purpose');
     }
-    const termsVersion = await currentTermsVersion(manager);
+    const termsVersion = await this.termsRecords.currentVersion(manager);
     const source = options.source ?? 'CABINET';
     const change: ConsentChange = { consent: current.get(purpose)!, changed: [], ashyqRecordsDeleted: 0, personalDataWithdrawn: false };
     if (current.get(purpose)?.granted !== granted) {
@@ -195,7 +195,7 @@ export class ConsentService {
   async receiveAshyqData(subscriberId: string, kind: string, payload: string): Promise<AshyqRecordEntity> {
     return this.runtime.database.transaction(async (manager) => {
       const consent = await manager.findOne(ConsentEntity, { where: { subscriberId, purpose: 'ASHYQ' }, lock: this.runtime.database.lockMode });
-      if (!consent?.granted) throw featureError(ErrorCode.CONSENT_REQUIRED);
+      if (!consent?.granted) throw refusal(ErrorCode.CONSENT_REQUIRED);
       const record: AshyqRecordEntity = { id: randomUUID(), subscriberId, kind, payload, receivedAt: this.runtime.clock.now() };
       await manager.insert(AshyqRecordEntity, record);
       return record;

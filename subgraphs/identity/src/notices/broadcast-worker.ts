@@ -5,10 +5,9 @@ import type { ConsentService } from '../consents/consent.service';
 import { normalizeNotifyBy } from '../preferences/notify-by.service';
 import { NotifyBy } from '../preferences/notify-by.types';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { sameText, sequentialId } from '../features-common';
+import { sequentialId } from '../common/ids';
 import { type MarketingMailer, toLanguage } from '../unsubscribe/marketing-mailer';
-import { onBroadcastEnqueued } from './broadcast.store';
-import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
+import { type BroadcastPurpose, CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
 
 export interface BroadcastWorkerOptions {
   /** subscribers per batch (one transaction each) */
@@ -20,6 +19,17 @@ export interface BroadcastWorkerOptions {
 }
 
 export const DEFAULT_BROADCAST_OPTIONS: BroadcastWorkerOptions = { batchSize: 1000, leaseMs: 60_000, pollMs: 5_000 };
+
+export interface BroadcastRequest {
+  purpose: BroadcastPurpose;
+  title: string;
+  body: string;
+  kindFilter: string | null;
+  byEmail: boolean;
+  bySms: boolean;
+  termsVersion: string | null;
+  createdBy: string | null;
+}
 
 /** What the operator's terms change (6.6) tells each subscriber, in their language. */
 const TERMS_TITLE: Texts = { KK: 'Пайдалану шарттары өзгерді', RU: 'Изменились условия пользования', EN: 'The terms of use have changed' };
@@ -35,6 +45,8 @@ const TERMS_SMS: Texts = {
 };
 
 const INSERT_CHUNK = 500;
+
+const sameText = (text: string): Texts => ({ KK: text, RU: text, EN: text });
 
 type Recipient = Pick<SubscriberEntity, 'id' | 'language' | 'msisdn' | 'verifiedEmail' | 'notifyBy'>;
 
@@ -61,11 +73,30 @@ export class BroadcastWorker {
     private readonly options: BroadcastWorkerOptions = DEFAULT_BROADCAST_OPTIONS,
   ) {}
 
+  /** Queues a delivery job in the caller's transaction; call `poke` once it committed (else the next poll finds it). */
+  async enqueue(manager: EntityManager, request: BroadcastRequest): Promise<NoticeBroadcastEntity> {
+    const job: NoticeBroadcastEntity = {
+      id: randomUUID(),
+      ...request,
+      createdAt: this.runtime.clock.now(),
+      status: 'PENDING',
+      lastSubscriberId: null,
+      delivered: 0,
+      emailed: 0,
+      texted: 0,
+      leaseOwner: null,
+      leaseUntil: null,
+      startedAt: null,
+      finishedAt: null,
+    };
+    await manager.insert(NoticeBroadcastEntity, job);
+    return job;
+  }
+
   start(): void {
     if (this.looping) return;
     this.looping = true;
     this.halted = false;
-    onBroadcastEnqueued(this.runtime, () => this.poke());
     this.schedule(0);
   }
 
@@ -77,7 +108,7 @@ export class BroadcastWorker {
     await this.running?.catch(() => undefined);
   }
 
-  /** Look for work now (a job was just queued). */
+  /** Look for work now (a job was just queued); a no-op unless started. */
   poke(): void {
     if (!this.looping) return;
     if (this.running) {

@@ -1,9 +1,9 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { DomainError, ErrorCode, type GraphQLContext, RequireStaff, RequireSubscriber, type SubgraphRuntime, SubscriberKind, requireStaff } from '@selfcare/shared';
-import { featureError } from '../features-common';
+import { DomainError, ErrorCode, type GraphQLContext, RequireStaff, RequireSubscriber, SubscriberKind, requireStaff } from '@selfcare/shared';
+import { refusal } from '../common/errors';
+import type { IdentityServices } from '../composition';
 import { Subscriber } from '../subscribers/subscriber.type';
 import type { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
-import type { NoticeService } from './notice.service';
 import { type BroadcastStatus, NoticeBroadcast, Notification, NotificationConnection } from './notice.types';
 
 export function toNotification(row: CabinetNotificationEntity): Notification {
@@ -31,7 +31,10 @@ function toBroadcast(row: NoticeBroadcastEntity): NoticeBroadcast {
 }
 
 /** In-cabinet notifications and the operator's broadcast (terms 2.8). */
-export function noticeResolvers(runtime: SubgraphRuntime, notices: NoticeService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function noticeResolvers(services: IdentityServices): Function[] {
+  const { runtime, notices } = services;
+
   @Resolver(() => Subscriber)
   class SubscriberNotificationsResolver {
     @FieldResolver(() => NotificationConnection, { description: 'terms 2.8: in-cabinet notices, newest first; owner or a manager (4.3)' })
@@ -54,12 +57,12 @@ export function noticeResolvers(runtime: SubgraphRuntime, notices: NoticeService
     @RequireSubscriber()
     async markNotificationRead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Notification> {
       const notification = await notices.find(id);
-      if (!notification) throw featureError(ErrorCode.NOT_FOUND, undefined, 'id');
+      if (!notification) throw refusal(ErrorCode.NOT_FOUND, undefined, 'id');
       try {
         await runtime.accessPolicy.assertMayManage(ctx, notification.subscriberId);
       } catch (error) {
         // Somebody else's notification: answer as if it did not exist (2.5: nothing about other numbers leaks).
-        if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) throw featureError(ErrorCode.NOT_FOUND, undefined, 'id');
+        if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) throw refusal(ErrorCode.NOT_FOUND, undefined, 'id');
         throw error;
       }
       return toNotification(await notices.markRead(notification));

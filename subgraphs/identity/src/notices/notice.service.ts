@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { IsNull, type EntityManager } from 'typeorm';
 import { ErrorCode, type GraphQLContext, type SubgraphRuntime } from '@selfcare/shared';
-import { featureError, sequentialId } from '../features-common';
-import { loadPage, type Page } from '../features-paging';
-import { enqueueBroadcast, wakeBroadcastWorker } from './broadcast.store';
+import { refusal } from '../common/errors';
+import { sequentialId } from '../common/ids';
+import { loadPage, type Page } from '../common/paging';
+import type { BroadcastWorker } from './broadcast-worker';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
 
 export interface BroadcastInput {
@@ -19,7 +20,10 @@ const BODY_MAX = 4000;
 
 /** In-cabinet notifications (terms 2.8: the operator informs subscribers through the cabinet). */
 export class NoticeService {
-  constructor(private readonly runtime: SubgraphRuntime) {}
+  constructor(
+    private readonly runtime: SubgraphRuntime,
+    private readonly broadcasts: BroadcastWorker,
+  ) {}
 
   page(ctx: GraphQLContext, subscriberId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<CabinetNotificationEntity>> {
     return loadPage(ctx, { name: 'notifications', entity: CabinetNotificationEntity, timeProperty: 'createdAt', manager: () => this.runtime.database.manager }, { subscriberId, first, after });
@@ -65,13 +69,13 @@ export class NoticeService {
     const title = input.title.trim();
     const body = input.body.trim();
     if (title.length === 0 || title.length > TITLE_MAX) {
-      throw featureError(ErrorCode.BAD_USER_INPUT, { KK: 'Тақырып 1-200 таңба', RU: 'Заголовок: от 1 до 200 символов', EN: 'Title: 1 to 200 characters' }, 'title');
+      throw refusal(ErrorCode.BAD_USER_INPUT, { KK: 'Тақырып 1-200 таңба', RU: 'Заголовок: от 1 до 200 символов', EN: 'Title: 1 to 200 characters' }, 'title');
     }
     if (body.length === 0 || body.length > BODY_MAX) {
-      throw featureError(ErrorCode.BAD_USER_INPUT, { KK: 'Мәтін 1-4000 таңба', RU: 'Текст: от 1 до 4000 символов', EN: 'Body: 1 to 4000 characters' }, 'body');
+      throw refusal(ErrorCode.BAD_USER_INPUT, { KK: 'Мәтін 1-4000 таңба', RU: 'Текст: от 1 до 4000 символов', EN: 'Body: 1 to 4000 characters' }, 'body');
     }
     const job = await this.runtime.database.transaction((manager) =>
-      enqueueBroadcast(manager, this.runtime, {
+      this.broadcasts.enqueue(manager, {
         purpose: 'NOTICE',
         title,
         body,
@@ -82,7 +86,7 @@ export class NoticeService {
         createdBy: staffId,
       }),
     );
-    wakeBroadcastWorker(this.runtime);
+    this.broadcasts.poke();
     return job;
   }
 

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { SubgraphRuntime } from '@selfcare/shared';
 import { ActivityEntryEntity } from '../activity/activity.entities';
-import { ActivityRecorder } from '../activity/activity-recorder';
+import type { ActivityService } from '../activity/activity.service';
 import { AshyqRecordEntity } from '../consents/consent.entities';
 import { EmailVerificationEntity } from '../email/email-verification.entity';
 import { CabinetNotificationEntity } from '../notices/notice.entities';
@@ -24,19 +24,17 @@ export const DEFAULT_RETENTION: RetentionOptions = { years: 3, intervalMs: 6 * 3
  * What the law needs kept stays, without personal data: the subscriber row (ids, kind, party type, status, dates),
  * the activity record without its free-text details, consent history and terms acceptances (ids, purposes, times).
  * Erased: msisdn, e-mail, login (replaced by `erased:<id>`), credentials, session devices and addresses,
- * e-mail verifications, in-cabinet notifications, Ashyq data. Other subgraphs erase theirs on `SubscriberDataErased`.
+ * e-mail verifications, in-cabinet notifications, Ashyq data. Identity publishes `SubscriberDataErased`; no other
+ * subgraph consumes it yet, so their data of the contract is not erased by this job.
  */
 export class RetentionService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
-  private readonly activity: ActivityRecorder;
-
   constructor(
     private readonly runtime: SubgraphRuntime,
+    private readonly activity: ActivityService,
     private readonly options: RetentionOptions = DEFAULT_RETENTION,
-  ) {
-    this.activity = new ActivityRecorder(runtime);
-  }
+  ) {}
 
   /** The instant before which an ended contract is past retention. */
   cutoff(now: Date = this.runtime.clock.now()): Date {

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GraphQLContext, StaffCaller, SubgraphRuntime } from '@selfcare/shared';
-import { identityError, rateLimited } from '../errors';
+import { identityError, rateLimited } from '../common/errors';
 import { PasswordHasher } from '../auth/kdf';
 import { bucketKey, LockoutRule, RateLimiter } from '../auth/rate-limiter';
 import { TokenIssuer } from '../auth/tokens';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords';
 import { SessionService } from '../sessions/session.service';
 import { describeDevice } from '../sessions/device';
-import type { Actor, IdentitySettings } from '../settings';
+import type { Actor } from '../common/actor';
+import type { IdentitySettings } from '../settings';
 import { StaffAccountEntity } from './staff-account.entity';
 
 export interface StaffTokens {

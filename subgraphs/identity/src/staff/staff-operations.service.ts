@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, Language, normalizeEmail, SubgraphRuntime } from '@selfcare/shared';
-import { identityBadInput, identityError } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { identityBadInput, identityError } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import { encodeSpec, PasswordHasher } from '../auth/kdf';
 import { generatePassword } from '../auth/passwords';
 import { SessionService } from '../sessions/session.service';
@@ -9,7 +9,7 @@ import { SessionEntity } from '../sessions/session.entity';
 import { AccessService, StatusChange } from '../subscribers/access.service';
 import { AccessReasonValue, AccessStatusValue, LanguageValue, PartyTypeValue, SubscriberEntity, SubscriberKindValue } from '../subscribers/subscriber.entity';
 import { parseLogin, SubscriberService } from '../subscribers/subscriber.service';
-import type { Actor } from '../settings';
+import type { Actor } from '../common/actor';
 
 export interface ProvisionRequest {
   kind: SubscriberKindValue;
@@ -41,7 +41,7 @@ export class StaffOperationsService {
     private readonly subscribers: SubscriberService,
     private readonly access: AccessService,
     private readonly sessions: SessionService,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
   ) {}
 
   /** Finds a line by number (any accepted form), account number or verified e-mail; NOT_FOUND otherwise. */

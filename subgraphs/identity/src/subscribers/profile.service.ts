@@ -1,15 +1,15 @@
 import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
-import { identityError } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { identityError } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import { SubscriberEntity } from './subscriber.entity';
 import { SubscriberService } from './subscriber.service';
 
-/** The subscriber's own settings kept by the core (the language of SMS, e-mails and error texts). */
+/** The subscriber's own settings (the language of SMS, e-mails and error texts). */
 export class ProfileService {
   constructor(
     private readonly runtime: SubgraphRuntime,
     private readonly subscribers: SubscriberService,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
   ) {}
 
   async setLanguage(caller: SubscriberCaller, language: Language): Promise<SubscriberEntity> {

@@ -1,16 +1,19 @@
 import type { DomainEvent } from '@selfcare/shared';
+import { ManualClock } from '@selfcare/shared';
 import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
-import { ActivityRecorder } from '../src/activity/activity-recorder';
-import { AIGERIM, IdentityHarness, NURLAN, code } from './support/features-harness';
+import { AIGERIM, NURLAN } from './support/identity';
+import { IdentityHarness } from './support/identity-harness';
+
+const code = IdentityHarness.code;
 
 const ACTIVITY = `query ($first: Int, $after: String) { me { activity(first: $first, after: $after) {
   edges { cursor node { id at action viaManagement channel details actorKind actor { id msisdn } } }
   pageInfo { hasNextPage endCursor } } } }`;
 
-describe('identity features: the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
+describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
   // The relay is poked on every write; a slow poll keeps background statements out of the N+1 count.
-  const h = suiteFixture(() => IdentityHarness.start({ relayPollMs: 60_000 }));
+  const h = suiteFixture(() => IdentityHarness.start({ relayPollMs: 60_000, clock: new ManualClock(new Date()) }));
   let nextId = 1;
 
   function activityEvent(stream: string, payload: Record<string, unknown>, type = 'ActivityRecorded'): DomainEvent {
@@ -19,10 +22,10 @@ describe('identity features: the activity record of a number (terms 2.4, 3.5, 4.
 
   it("identity's own actions are recorded with who, channel and what, newest first", async () => {
     h.clock.advance(1000);
-    const token = await h.login(AIGERIM.msisdn, undefined, 'MOBILE_APP');
+    const token = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     h.clock.advance(1000);
-    await h.graphql('mutation { setConsent(purpose: MARKETING_SMS, granted: false) { granted } }', {}, token);
-    const result = await h.graphql(ACTIVITY, { first: 2 }, token);
+    await h.gql('mutation { setConsent(purpose: MARKETING_SMS, granted: false) { granted } }', {}, { token });
+    const result = await h.gql(ACTIVITY, { first: 2 }, { token });
     expect(result.errors).toBeUndefined();
     const nodes = result.data!.me.activity.edges.map((e: { node: unknown }) => e.node);
     expect(nodes).toEqual([
@@ -65,42 +68,42 @@ describe('identity features: the activity record of a number (terms 2.4, 3.5, 4.
     expect(billingEntry).toMatchObject({ actorId: null, actorKind: 'SYSTEM', channel: null, sourceEventId: billing.id });
 
     // A redelivered event (same stream and id) is stored once.
-    expect(await h.runtime.database.transaction((m) => h.features.activity.apply(billing, m))).toBe(true);
+    expect(await h.runtime.database.transaction((m) => h.services.activity.apply(billing, m))).toBe(true);
     expect(await h.runtime.database.manager.countBy(ActivityEntryEntity, { sourceStream: 'billing', sourceEventId: billing.id })).toBe(1);
 
-    const token = await h.login(AIGERIM.msisdn);
-    const result = await h.graphql(ACTIVITY, { first: 50 }, token);
+    const token = await h.token(AIGERIM.msisdn);
+    const result = await h.gql(ACTIVITY, { first: 50 }, { token });
     const managed = result.data!.me.activity.edges.map((e: { node: any }) => e.node).find((n: { action: string }) => n.action === 'SERVICE_CONNECTED');
     expect(managed).toMatchObject({ viaManagement: true, channel: 'MOBILE_APP', actorKind: 'SUBSCRIBER', actor: { id: NURLAN.id, msisdn: NURLAN.msisdn }, details: 'ROAMING_PLUS, terms 2025.3 accepted (2.2)', at });
   });
 
   it('pages with cursors, newest first, without gaps or repeats', async () => {
-    const token = await h.login(AIGERIM.msisdn);
-    const all = (await h.graphql(ACTIVITY, { first: 100 }, token)).data!.me.activity.edges.map((e: { node: { id: string } }) => e.node.id);
+    const token = await h.token(AIGERIM.msisdn);
+    const all = (await h.gql(ACTIVITY, { first: 100 }, { token })).data!.me.activity.edges.map((e: { node: { id: string } }) => e.node.id);
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: any = (await h.graphql(ACTIVITY, { first: 3, after }, token)).data!.me.activity;
+      const page: any = (await h.gql(ACTIVITY, { first: 3, after }, { token })).data!.me.activity;
       seen.push(...page.edges.map((e: { node: { id: string } }) => e.node.id));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
     }
     expect(seen).toEqual(all);
-    expect(code(await h.graphql(ACTIVITY, { first: 3, after: 'garbage' }, token))).toBe('BAD_USER_INPUT');
+    expect(code(await h.gql(ACTIVITY, { first: 3, after: 'garbage' }, { token }))).toBe('BAD_USER_INPUT');
   });
 
   it('reading the record costs the same number of SQL statements however many entries and actors it has (no N+1)', async () => {
-    await h.features.broadcasts.stop();
-    const token = await h.login(NURLAN.msisdn);
+    await h.services.broadcasts.stop();
+    const token = await h.token(NURLAN.msisdn);
     const query = `{ me { consents { purpose } notifyBy notifications(first: 20) { edges { node { id } } } termsAcceptances { version }
       activity(first: 100) { edges { node { action actor { msisdn } } } } } }`;
     const measure = async () => {
       const before = h.runtime.database.counter.count;
-      const result = await h.graphql(query, {}, token);
+      const result = await h.gql(query, {}, { token });
       expect(result.errors).toBeUndefined();
       return { statements: h.runtime.database.counter.count - before, entries: result.data!.me.activity.edges.length };
     };
-    const recorder = new ActivityRecorder(h.runtime);
+    const recorder = h.services.activity;
     // One entry by another actor already, so both measurements load actors other than the caller.
     await h.runtime.database.transaction((m) =>
       recorder.record(m, { subscriberId: NURLAN.id, actorId: AIGERIM.id, actorKind: 'SUBSCRIBER', viaManagement: true, channel: 'WEB', action: 'TEST_ACTION', details: 'first' }),
@@ -119,14 +122,14 @@ describe('identity features: the activity record of a number (terms 2.4, 3.5, 4.
   });
 
   it('the recorder takes only well-formed actions (the record is read by people and other systems)', async () => {
-    const recorder = new ActivityRecorder(h.runtime);
+    const recorder = h.services.activity;
     await expect(
       h.runtime.database.transaction((m) => recorder.record(m, { subscriberId: AIGERIM.id, actorId: null, actorKind: 'SYSTEM', viaManagement: false, channel: null, action: 'drop table' })),
     ).rejects.toThrow(/UPPER_SNAKE_CASE/);
   });
 
   it('a caller without a token gets nothing', async () => {
-    const result = await h.graphql('{ me { activity { edges { node { id } } } } }');
+    const result = await h.gql('{ me { activity { edges { node { id } } } } }');
     expect(result.data).toEqual({ me: null });
   });
 });

@@ -1,8 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { DomainError, ErrorCode, currentLanguage, requireInternalToken, type SubgraphRuntime } from '@selfcare/shared';
-import type { ConsentService } from './consents/consent.service';
-import type { NoticeService } from './notices/notice.service';
-import type { NotifyByService } from './preferences/notify-by.service';
+import { DomainError, ErrorCode, currentLanguage, requireInternalToken } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,18 +29,15 @@ function handle(fn: (req: Request, res: Response) => Promise<void>) {
 }
 
 /**
- * Internal HTTP API of the identity features (other services and adapters only, with the internal token):
+ * identity's internal HTTP API (other services and adapters only, with the internal token):
  * - POST /internal/ashyq/data {subscriberId, kind, payload}: data received from Ashyq (2.13), accepted only while the
  *   ASHYQ consent is granted, deleted when it ends (2.14);
  * - GET  /internal/ashyq/data?subscriberId=…: what is held;
  * - POST /internal/notices {subscriberId, title, body, key}: an in-cabinet notification (2.8, 5.1), idempotent per key;
  * - POST /internal/notify-preferences {subscriberIds}: notifyBy, verified e-mail, msisdn, language (5.1, for delegation).
  */
-export function mountInternalFeatureRoutes(
-  app: Express,
-  runtime: SubgraphRuntime,
-  services: { consents: ConsentService; notices: NoticeService; preferences: NotifyByService },
-): void {
+export function mountInternalRoutes(app: Express, services: IdentityServices): void {
+  const { runtime } = services;
   const guard = requireInternalToken(runtime.platform.internalToken);
   const json = express.json({ limit: '64kb' });
 

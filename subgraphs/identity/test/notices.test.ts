@@ -1,50 +1,50 @@
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
-import { suiteFixture } from '@selfcare/shared/testing';
+import { DEMO_PASSWORD, ManualClock } from '@selfcare/shared';
+import { suiteFixture, waitFor } from '@selfcare/shared/testing';
 import { BroadcastWorker } from '../src/notices/broadcast-worker';
-import { enqueueBroadcast } from '../src/notices/broadcast.store';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from '../src/notices/notice.entities';
 import { SubscriberEntity } from '../src/subscribers/subscriber.entity';
-import { AIGERIM, DEMO_PASSWORD, HOME, IdentityHarness, NURLAN, STEPPE, code } from './support/features-harness';
+import { AIGERIM, HOME, NURLAN, STEPPE } from './support/identity';
+import { IdentityHarness } from './support/identity-harness';
+
+const code = IdentityHarness.code;
 
 const BROADCAST = `mutation ($t: String!, $b: String!, $k: SubscriberKind) { broadcastNotice(title: $t, body: $b, kind: $k) { id status kind delivered } }`;
 const STATUS = `query ($id: ID!) { noticeBroadcast(id: $id) { status delivered finishedAt } }`;
 const NOTIFICATIONS = `query ($first: Int, $after: String) { me { notifications(first: $first, after: $after) { edges { cursor node { id title body createdAt read } } pageInfo { hasNextPage endCursor } } } }`;
 
-describe('identity features: in-cabinet notifications and the operator broadcast (terms 2.8)', () => {
-  const h = suiteFixture(() => IdentityHarness.start({ withDelegation: true }));
+describe('in-cabinet notifications and the operator broadcast (terms 2.8)', () => {
+  const h = suiteFixture(() => IdentityHarness.start({ clock: new ManualClock(new Date()) }));
   let operator: string;
   beforeAll(async () => {
     operator = await h.staffLogin('OPERATOR');
   });
 
   async function finished(id: string): Promise<{ status: string; delivered: number }> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      const result = await h.graphql(STATUS, { id }, operator);
-      if (result.data?.noticeBroadcast?.status === 'DONE') return result.data.noticeBroadcast;
-      if (Date.now() > deadline) throw new Error(`broadcast ${id} did not finish: ${JSON.stringify(result)}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    return waitFor(async () => {
+      const result = await h.gql(STATUS, { id }, { token: operator });
+      return result.data?.noticeBroadcast?.status === 'DONE' ? result.data.noticeBroadcast : undefined;
+    }, 15_000, `broadcast ${id} to finish`);
   }
 
   it('only staff broadcast: anonymous UNAUTHENTICATED, a subscriber FORBIDDEN; bad input is BAD_USER_INPUT with the field', async () => {
-    expect(code(await h.graphql(BROADCAST, { t: 'x', b: 'y' }))).toBe('UNAUTHENTICATED');
-    const subscriber = await h.login(AIGERIM.msisdn);
-    expect(code(await h.graphql(BROADCAST, { t: 'x', b: 'y' }, subscriber))).toBe('FORBIDDEN');
-    expect(code(await h.graphql(STATUS, { id: randomUUID() }, subscriber))).toBe('FORBIDDEN');
-    const blank = await h.graphql(BROADCAST, { t: '   ', b: 'y' }, operator);
+    expect(code(await h.gql(BROADCAST, { t: 'x', b: 'y' }))).toBe('UNAUTHENTICATED');
+    const subscriber = await h.token(AIGERIM.msisdn);
+    expect(code(await h.gql(BROADCAST, { t: 'x', b: 'y' }, { token: subscriber }))).toBe('FORBIDDEN');
+    expect(code(await h.gql(STATUS, { id: randomUUID() }, { token: subscriber }))).toBe('FORBIDDEN');
+    const blank = await h.gql(BROADCAST, { t: '   ', b: 'y' }, { token: operator });
     expect(code(blank)).toBe('BAD_USER_INPUT');
     expect(blank.errors![0]!.extensions!.field).toBe('title');
-    const long = await h.graphql(BROADCAST, { t: 'x', b: 'y'.repeat(4001) }, operator);
+    const long = await h.gql(BROADCAST, { t: 'x', b: 'y'.repeat(4001) }, { token: operator });
     expect(long.errors![0]!.extensions!.field).toBe('body');
-    expect(code(await h.graphql(BROADCAST, { t: 'x', b: 'y', k: 'SATELLITE' }, operator))).toBe('BAD_USER_INPUT');
+    expect(code(await h.gql(BROADCAST, { t: 'x', b: 'y', k: 'SATELLITE' }, { token: operator }))).toBe('BAD_USER_INPUT');
   });
 
   it('a notice to one kind reaches only that kind, in the background', async () => {
-    const queued = await h.graphql(BROADCAST, { t: 'Home Internet maintenance', b: 'Works on 1 December 02:00-04:00' }, operator);
+    const queued = await h.gql(BROADCAST, { t: 'Home Internet maintenance', b: 'Works on 1 December 02:00-04:00' }, { token: operator });
     void queued;
-    const home = await h.graphql(BROADCAST, { t: 'Router firmware', b: 'Update your router', k: 'HOME_INTERNET' }, operator);
+    const home = await h.gql(BROADCAST, { t: 'Router firmware', b: 'Update your router', k: 'HOME_INTERNET' }, { token: operator });
     expect(home.errors).toBeUndefined();
     expect(home.data!.broadcastNotice).toMatchObject({ kind: 'HOME_INTERNET' });
     expect(['PENDING', 'RUNNING', 'DONE']).toContain(home.data!.broadcastNotice.status);
@@ -57,44 +57,44 @@ describe('identity features: in-cabinet notifications and the operator broadcast
   });
 
   it('notifications: newest first, paged with cursors, marked read by their owner only', async () => {
-    const token = await h.login(AIGERIM.msisdn);
+    const token = await h.token(AIGERIM.msisdn);
     for (const title of ['First', 'Second', 'Third']) {
       h.clock.advance(1000);
-      await h.runtime.database.transaction((m) => h.features.notices.notify(m, AIGERIM.id, { title, body: `${title} body`, key: `test-${title}` }));
+      await h.runtime.database.transaction((m) => h.services.notices.notify(m, AIGERIM.id, { title, body: `${title} body`, key: `test-${title}` }));
     }
     // The same key again leaves one notification (idempotent delivery).
-    await h.runtime.database.transaction((m) => h.features.notices.notify(m, AIGERIM.id, { title: 'Third', body: 'again', key: 'test-Third' }));
+    await h.runtime.database.transaction((m) => h.services.notices.notify(m, AIGERIM.id, { title: 'Third', body: 'again', key: 'test-Third' }));
 
-    const page1 = await h.graphql(NOTIFICATIONS, { first: 2 }, token);
+    const page1 = await h.gql(NOTIFICATIONS, { first: 2 }, { token });
     expect(page1.errors).toBeUndefined();
     const c1 = page1.data!.me.notifications;
     expect(c1.edges.map((e: { node: { title: string } }) => e.node.title)).toEqual(['Third', 'Second']);
     expect(c1.pageInfo.hasNextPage).toBe(true);
-    const page2 = await h.graphql(NOTIFICATIONS, { first: 2, after: c1.pageInfo.endCursor }, token);
+    const page2 = await h.gql(NOTIFICATIONS, { first: 2, after: c1.pageInfo.endCursor }, { token });
     const titles2 = page2.data!.me.notifications.edges.map((e: { node: { title: string } }) => e.node.title);
     expect(titles2[0]).toBe('First');
 
     const id = c1.edges[0].node.id;
     h.clock.advance(1000);
-    const read = await h.graphql('mutation ($id: ID!) { markNotificationRead(id: $id) { id read } }', { id }, token);
+    const read = await h.gql('mutation ($id: ID!) { markNotificationRead(id: $id) { id read } }', { id }, { token });
     expect(read.data).toEqual({ markNotificationRead: { id, read: true } });
-    expect((await h.graphql(NOTIFICATIONS, { first: 1 }, token)).data!.me.notifications.edges[0].node.read).toBe(true);
+    expect((await h.gql(NOTIFICATIONS, { first: 1 }, { token })).data!.me.notifications.edges[0].node.read).toBe(true);
 
     // Somebody else's notification is as good as unknown (2.5); so is a made-up id.
-    const nurlan = await h.login(NURLAN.msisdn);
+    const nurlan = await h.token(NURLAN.msisdn);
     for (const other of [id, randomUUID()]) {
-      const refused = await h.graphql('mutation ($id: ID!) { markNotificationRead(id: $id) { id } }', { id: other }, nurlan);
+      const refused = await h.gql('mutation ($id: ID!) { markNotificationRead(id: $id) { id } }', { id: other }, { token: nurlan });
       expect(code(refused)).toBe('NOT_FOUND');
     }
   });
 
   it('refuses a bad page size or cursor with BAD_USER_INPUT', async () => {
-    const token = await h.login(AIGERIM.msisdn);
+    const token = await h.token(AIGERIM.msisdn);
     // A well-formed cursor whose key is no timestamp was not made by us: refused, not read as an empty page.
     const forged = Buffer.from(JSON.stringify({ k: 'abc', id: 'x' })).toString('base64url');
     const outOfRange = Buffer.from(JSON.stringify({ k: 1e20, id: 'x' })).toString('base64url');
     for (const variables of [{ first: 0 }, { first: 101 }, { first: 5, after: 'not-a-cursor' }, { first: 5, after: forged }, { first: 5, after: outOfRange }]) {
-      const refused = await h.graphql(NOTIFICATIONS, variables, token);
+      const refused = await h.gql(NOTIFICATIONS, variables, { token });
       expect(code(refused)).toBe('BAD_USER_INPUT');
       expect(refused.errors?.[0]?.extensions?.field).toBe(variables.after ? 'after' : 'first');
     }
@@ -102,7 +102,7 @@ describe('identity features: in-cabinet notifications and the operator broadcast
 
   it('delivery is batched, survives a worker that dies mid-way (resumes after the last committed batch) and never gives anyone a second copy', async () => {
     // The service's own worker is stopped: two workers are driven by hand, the first one "crashes" after one batch.
-    await h.features.broadcasts.stop();
+    await h.services.broadcasts.stop();
     const now = h.clock.now();
     const extra = Array.from({ length: 23 }, (_, i) => ({
       id: randomUUID(),
@@ -135,11 +135,11 @@ describe('identity features: in-cabinet notifications and the operator broadcast
     const reachable = 5 + extra.length - 1; // the terminated contract has no cabinet (3.3)
 
     const job = await h.runtime.database.transaction((m) =>
-      enqueueBroadcast(m, h.runtime, { purpose: 'NOTICE', title: 'Resumable', body: 'b', kindFilter: null, byEmail: false, bySms: false, termsVersion: null, createdBy: null }),
+      h.services.broadcasts.enqueue(m, { purpose: 'NOTICE', title: 'Resumable', body: 'b', kindFilter: null, byEmail: false, bySms: false, termsVersion: null, createdBy: null }),
     );
     const options = { batchSize: 10, leaseMs: 30_000, pollMs: 60_000 };
-    const first = new BroadcastWorker(h.runtime, h.features.consents, h.features.mailer, options);
-    const second = new BroadcastWorker(h.runtime, h.features.consents, h.features.mailer, options);
+    const first = new BroadcastWorker(h.runtime, h.services.consents, h.services.mailer, options);
+    const second = new BroadcastWorker(h.runtime, h.services.consents, h.services.mailer, options);
 
     expect((await first.claim())!.id).toBe(job.id);
     expect(await first.processBatch(job.id)).toBe('more');
@@ -172,36 +172,36 @@ describe('identity features: in-cabinet notifications and the operator broadcast
   });
 });
 
-describe('identity features: notification preferences (terms 5.1)', () => {
-  const h = suiteFixture(() => IdentityHarness.start());
+describe('notification preferences (terms 5.1)', () => {
+  const h = suiteFixture(() => IdentityHarness.start({ clock: new ManualClock(new Date()) }));
 
   it('notifyBy defaults to the cabinet; setNotifyBy keeps a fixed order without duplicates and is recorded', async () => {
-    const token = await h.login(AIGERIM.msisdn, undefined, 'MOBILE_APP');
-    expect((await h.graphql('{ me { notifyBy } }', {}, token)).data).toEqual({ me: { notifyBy: ['CABINET'] } });
-    const set = await h.graphql('mutation { setNotifyBy(channels: [SMS, EMAIL, SMS]) }', {}, token);
+    const token = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
+    expect((await h.gql('{ me { notifyBy } }', {}, { token })).data).toEqual({ me: { notifyBy: ['CABINET'] } });
+    const set = await h.gql('mutation { setNotifyBy(channels: [SMS, EMAIL, SMS]) }', {}, { token });
     expect(set.data).toEqual({ setNotifyBy: ['EMAIL', 'SMS'] });
-    expect((await h.graphql('{ me { notifyBy } }', {}, token)).data).toEqual({ me: { notifyBy: ['EMAIL', 'SMS'] } });
-    const activity = await h.graphql('{ me { activity(first: 1) { edges { node { action details channel } } } } }', {}, token);
+    expect((await h.gql('{ me { notifyBy } }', {}, { token })).data).toEqual({ me: { notifyBy: ['EMAIL', 'SMS'] } });
+    const activity = await h.gql('{ me { activity(first: 1) { edges { node { action details channel } } } } }', {}, { token });
     expect(activity.data!.me.activity.edges[0].node).toEqual({ action: 'NOTIFY_BY_CHANGED', details: 'CABINET -> EMAIL,SMS', channel: 'MOBILE_APP' });
   });
 
   it('EMAIL needs a verified e-mail address: BAD_USER_INPUT on channels otherwise; an empty list is refused too', async () => {
-    const nurlan = await h.login(NURLAN.msisdn); // no e-mail at all
-    const refused = await h.graphql('mutation { setNotifyBy(channels: [CABINET, EMAIL]) }', {}, nurlan);
+    const nurlan = await h.token(NURLAN.msisdn); // no e-mail at all
+    const refused = await h.gql('mutation { setNotifyBy(channels: [CABINET, EMAIL]) }', {}, { token: nurlan });
     expect(code(refused)).toBe('BAD_USER_INPUT');
     expect(refused.errors![0]!.extensions!.field).toBe('channels');
-    const empty = await h.graphql('mutation { setNotifyBy(channels: []) }', {}, nurlan);
+    const empty = await h.gql('mutation { setNotifyBy(channels: []) }', {}, { token: nurlan });
     expect(code(empty)).toBe('BAD_USER_INPUT');
     expect(empty.errors![0]!.extensions!.field).toBe('channels');
-    expect(code(await h.graphql('mutation { setNotifyBy(channels: [FAX]) }', {}, nurlan))).toBe('BAD_USER_INPUT');
-    expect(code(await h.graphql('mutation { setNotifyBy(channels: [SMS]) }'))).toBe('UNAUTHENTICATED');
-    expect((await h.graphql('mutation { setNotifyBy(channels: [SMS]) }', {}, nurlan)).data).toEqual({ setNotifyBy: ['SMS'] });
+    expect(code(await h.gql('mutation { setNotifyBy(channels: [FAX]) }', {}, { token: nurlan }))).toBe('BAD_USER_INPUT');
+    expect(code(await h.gql('mutation { setNotifyBy(channels: [SMS]) }'))).toBe('UNAUTHENTICATED');
+    expect((await h.gql('mutation { setNotifyBy(channels: [SMS]) }', {}, { token: nurlan })).data).toEqual({ setNotifyBy: ['SMS'] });
     // A Home Internet contract has no mobile number to text (terms section 1): SMS is refused, e-mail is fine.
-    const home = await h.login(HOME.login, DEMO_PASSWORD, 'WEB');
-    const sms = await h.graphql('mutation { setNotifyBy(channels: [SMS]) }', {}, home);
+    const home = await h.token(HOME.login, DEMO_PASSWORD, 'WEB');
+    const sms = await h.gql('mutation { setNotifyBy(channels: [SMS]) }', {}, { token: home });
     expect(code(sms)).toBe('BAD_USER_INPUT');
     expect(sms.errors![0]!.extensions!.field).toBe('channels');
-    expect((await h.graphql('mutation { setNotifyBy(channels: [EMAIL]) }', {}, home)).data).toEqual({ setNotifyBy: ['EMAIL'] });
+    expect((await h.gql('mutation { setNotifyBy(channels: [EMAIL]) }', {}, { token: home })).data).toEqual({ setNotifyBy: ['EMAIL'] });
   });
 
   it('delegation reads the owner preferences over the internal API (5.1), with the internal token only', async () => {
