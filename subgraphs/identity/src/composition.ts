@@ -2,6 +2,7 @@ import type { SubgraphRuntime } from '@selfcare/shared';
 import { ActivityService } from './activity/activity.service';
 import { AuthService } from './auth/auth.service';
 import { PasswordHasher } from './auth/kdf';
+import { LoginThrottle } from './auth/login-throttle';
 import { RateLimiter } from './auth/rate-limiter';
 import { TokenIssuer } from './auth/tokens';
 import { ConsentService } from './consents/consent.service';
@@ -29,6 +30,7 @@ export interface IdentityServices {
   settings: IdentitySettings;
   hasher: PasswordHasher;
   limiter: RateLimiter;
+  throttle: LoginThrottle;
   tokens: TokenIssuer;
   links: LinkSigner;
   sessions: SessionService;
@@ -56,6 +58,7 @@ export async function createIdentityServices(runtime: SubgraphRuntime, settings:
   const kdfSeconds = runtime.metrics.histogram('identity_kdf_seconds', 'Time of one scrypt evaluation', [], [0.01, 0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6]);
   const hasher = new PasswordHasher(settings.kdf, (seconds) => kdfSeconds.observe(seconds));
   const limiter = new RateLimiter(runtime.database, runtime.clock);
+  const throttle = new LoginThrottle(runtime.database, runtime.clock, limiter, settings.rateLimits);
   // Access tokens live at most as long as the platform keeps revocations, or a revoked token could outlive its entry.
   const accessTtl = Math.min(settings.accessTokenTtlSeconds ?? runtime.platform.accessTokenTtlSeconds, runtime.platform.accessTokenTtlSeconds);
   const tokens = new TokenIssuer(settings.signingKey, () => runtime.platform.tokenIssuer, accessTtl);
@@ -80,6 +83,7 @@ export async function createIdentityServices(runtime: SubgraphRuntime, settings:
     settings,
     hasher,
     limiter,
+    throttle,
     tokens,
     links,
     sessions,
@@ -95,9 +99,9 @@ export async function createIdentityServices(runtime: SubgraphRuntime, settings:
     notices,
     terms,
     preferences,
-    auth: new AuthService(runtime, settings, hasher, limiter, tokens, sessions, subscribers, activity, consents, terms),
+    auth: new AuthService(runtime, settings, hasher, limiter, throttle, tokens, sessions, subscribers, activity, consents, terms),
     email: new EmailService(runtime, subscribers, limiter, activity, links, settings.emailVerificationTtlSeconds),
-    staffAuth: new StaffAuthService(runtime, settings, hasher, limiter, tokens, sessions),
+    staffAuth: new StaffAuthService(runtime, settings, hasher, throttle, tokens, sessions),
     staffOps: new StaffOperationsService(runtime, hasher, subscribers, access, sessions, activity),
     retention: new RetentionService(runtime, activity, settings.retention),
   };

@@ -24,7 +24,7 @@ export const DEMO_STAFF_ACCOUNTS = [
   { login: 'admin', role: 'ADMIN' as const, password: 'Admin-2026!' },
 ];
 
-/** Housekeeping: expired rate-limit buckets and refresh tokens. */
+/** Housekeeping: expired rate-limit buckets, forgotten login addresses and refresh tokens. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
 /** The identity subgraph definition; once set up, `services` are the running subgraph's (tests, the benchmark). */
@@ -86,7 +86,7 @@ export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgra
         start: async () => {
           if (!settings.backgroundJobs) return;
           purgeTimer = setInterval(() => {
-            void Promise.all([running.limiter.purge(24 * 3600_000), running.sessions.purgeTokens()]).catch((error) =>
+            void Promise.all([running.limiter.purge(24 * 3600_000), running.throttle.purge(), running.sessions.purgeTokens()]).catch((error) =>
               runtime.logger.warn({ err: error }, 'identity housekeeping failed'),
             );
           }, PURGE_INTERVAL_MS);

@@ -4,6 +4,7 @@ import { ActivityEntryEntity } from './activity/activity.entities';
 import { activityResolvers } from './activity/activity.resolver';
 import { ActivityConnection, ActivityEntry } from './activity/activity.types';
 import { authResolvers } from './auth/auth.resolver';
+import { KnownLoginAddressEntity } from './auth/known-address.entity';
 import { RateLimitEntity } from './auth/rate-limit.entity';
 import type { IdentityServices } from './composition';
 import { AshyqRecordEntity, ConsentEntity, ConsentHistoryEntity } from './consents/consent.entities';
@@ -14,6 +15,7 @@ import { emailResolvers } from './email/email.resolver';
 import { LinkSecretEntity } from './links/link-secret.entity';
 import { IdentityCore1764100000000 } from './migrations/1764100000000-identity-core';
 import { IdentityFeatures1764200000000 } from './migrations/1764200000000-identity-features';
+import { IdentityKnownAddresses1764300000000 } from './migrations/1764300000000-identity-known-addresses';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notices/notice.entities';
 import { noticeResolvers } from './notices/notice.resolver';
 import { NoticeBroadcast, Notification, NotificationConnection } from './notices/notice.types';
@@ -46,11 +48,12 @@ export const identityEntities: Function[] = [
   NoticeBroadcastEntity,
   ActivityEntryEntity,
   LinkSecretEntity,
+  KnownLoginAddressEntity,
 ];
 
 /** In order; the class names and `name`s are what `schema_migrations` records, so they never change. */
 // eslint-disable-next-line @typescript-eslint/ban-types
-export const identityMigrations: Function[] = [IdentityCore1764100000000, IdentityFeatures1764200000000];
+export const identityMigrations: Function[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000];
 
 /** identity's part of the supergraph: every module's resolvers, and the Subscriber entity's reference resolver. */
 export function buildIdentitySchema(services: IdentityServices): Promise<GraphQLSchema> {

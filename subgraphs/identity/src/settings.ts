@@ -4,18 +4,24 @@ import { DEFAULT_SCRYPT_PARAMS, ScryptParams } from './auth/kdf';
 import { BroadcastWorkerOptions, DEFAULT_BROADCAST_OPTIONS } from './notices/broadcast-worker';
 import { DEFAULT_RETENTION, RetentionOptions } from './retention/retention.service';
 
-/** Limits against guessing and SMS flooding (terms 3.1.1); all counted in identity's database. */
+/** Limits against guessing and SMS flooding (terms 3.1.1); all counted in identity's database (see auth/login-throttle.ts). */
 export interface RateLimitSettings {
   /** one password SMS per number per this many seconds */
   passwordRequestCooldownSeconds: number;
   passwordRequestsPerNumberPerHour: number;
   passwordRequestsPerAddressPerHour: number;
-  /** failed logins of one login within the window that lock it */
+  /** failed logins of one login from one client address within the window that lock that pair */
   loginMaxFailures: number;
-  /** failed logins from one client address within the window that lock the address */
+  /** failed logins of one login from all addresses within the ceiling window; then only known addresses may try */
+  loginMaxFailuresPerLogin: number;
+  /** the ceiling's window, and how long it then keeps unknown addresses out */
+  loginCeilingWindowSeconds: number;
+  /** failed logins from one client address (any logins) within the window that lock the address */
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
   loginLockoutSeconds: number;
+  /** how long an address a login succeeded from stays known to that login */
+  knownAddressDays: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
@@ -23,9 +29,12 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   passwordRequestsPerNumberPerHour: 5,
   passwordRequestsPerAddressPerHour: 30,
   loginMaxFailures: 5,
+  loginMaxFailuresPerLogin: 100,
+  loginCeilingWindowSeconds: 3600,
   loginMaxFailuresPerAddress: 50,
   loginFailureWindowSeconds: 15 * 60,
   loginLockoutSeconds: 15 * 60,
+  knownAddressDays: 90,
 };
 
 /** A staff account from configuration: a scrypt hash (production) or, outside production, a clear password. */

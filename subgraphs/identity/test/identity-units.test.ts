@@ -156,10 +156,10 @@ describe('configuration (distributed mode)', () => {
   const base = { IDENTITY_DATABASE_URL: 'mysql://root@127.0.0.1:3306/identity', IDENTITY_JWT_PRIVATE_KEY: generateSigningKeyPem() };
 
   test('a complete environment gives the options', () => {
-    const config = loadIdentityConfig({ ...base, IDENTITY_KDF_LOG2_N: '16', IDENTITY_LOGIN_MAX_FAILURES: '3' });
+    const config = loadIdentityConfig({ ...base, IDENTITY_KDF_LOG2_N: '16', IDENTITY_LOGIN_MAX_FAILURES: '3', IDENTITY_LOGIN_MAX_FAILURES_PER_LOGIN: '40', IDENTITY_LOGIN_CEILING_MINUTES: '30', IDENTITY_KNOWN_ADDRESS_DAYS: '7' });
     expect(config.port).toBe(4001);
     expect(config.options.kdf).toEqual({ log2N: 16, r: 8, p: 1 });
-    expect(config.options.rateLimits?.loginMaxFailures).toBe(3);
+    expect(config.options.rateLimits).toMatchObject({ loginMaxFailures: 3, loginMaxFailuresPerLogin: 40, loginCeilingWindowSeconds: 1800, knownAddressDays: 7, loginMaxFailuresPerAddress: 50 });
     expect(config.options.signingKey.publicJwk.alg).toBe('EdDSA');
   });
 

@@ -13,7 +13,9 @@ import { accessRefusal } from '../subscribers/access.service';
 import type { IdentitySettings } from '../settings';
 import { encodeSpec, KdfSpec, keysEqual, parseSpec, PasswordHasher } from './kdf';
 import { assertAcceptablePassword, generatePassword, MAX_PASSWORD_LENGTH } from './passwords';
-import { bucketKey, LockoutRule, RateLimiter } from './rate-limiter';
+import type { LoginThrottle } from './login-throttle';
+import { throttleAddress } from './login-throttle';
+import { bucketKey, RateLimiter } from './rate-limiter';
 import { TokenIssuer } from './tokens';
 
 export interface IssuedTokens {
@@ -63,6 +65,7 @@ export class AuthService {
     private readonly settings: IdentitySettings,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
+    private readonly throttle: LoginThrottle,
     private readonly tokens: TokenIssuer,
     private readonly sessions: SessionService,
     private readonly subscribers: SubscriberService,
@@ -78,19 +81,6 @@ export class AuthService {
     return this.runtime.clock.now();
   }
 
-  private lockoutRules(loginKey: string, clientAddress: string): LockoutRule[] {
-    const limits = this.settings.rateLimits;
-    return [
-      { key: loginKey, maxFailures: limits.loginMaxFailures, windowMs: limits.loginFailureWindowSeconds * 1000, lockMs: limits.loginLockoutSeconds * 1000 },
-      {
-        key: bucketKey('login-address', clientAddress),
-        maxFailures: limits.loginMaxFailuresPerAddress,
-        windowMs: limits.loginFailureWindowSeconds * 1000,
-        lockMs: limits.loginLockoutSeconds * 1000,
-      },
-    ];
-  }
-
   /**
    * terms 3.1.1: a newly generated password by SMS, in the subscriber's language, queued in the transaction that
    * stores its hash. The answer is `true` whether or not the number is a subscriber's, after the same work
@@ -103,7 +93,7 @@ export class AuthService {
     const waitMs = await this.limiter.hit([
       { key: bucketKey('password-cooldown', msisdn), limit: 1, windowMs: limits.passwordRequestCooldownSeconds * 1000 },
       { key: bucketKey('password-number', msisdn), limit: limits.passwordRequestsPerNumberPerHour, windowMs: 3600_000 },
-      { key: bucketKey('password-address', ctx.clientAddress), limit: limits.passwordRequestsPerAddressPerHour, windowMs: 3600_000 },
+      { key: bucketKey('password-address', throttleAddress(ctx.clientAddress)), limit: limits.passwordRequestsPerAddressPerHour, windowMs: 3600_000 },
     ]);
     if (waitMs > 0) {
       this.passwordRequests.inc({ outcome: 'rate_limited' });
@@ -185,19 +175,19 @@ export class AuthService {
     ctx: GraphQLContext,
   ): Promise<IssuedTokens> {
     const form = parseLogin(input.login);
-    // The lock-out key is the canonical login, so "+7 705…" and "8705…" count together, existing or not.
-    const loginKey = bucketKey('login', form ? `${form.kind}:${form.value}` : `raw:${String(input.login).trim().toLowerCase()}`);
-    const rules = this.lockoutRules(loginKey, ctx.clientAddress);
-    const lockedMs = await this.limiter.lockedFor(rules.map((r) => r.key));
-    if (lockedMs > 0) {
+    // Throttled by the canonical login, so "+7 705…" and "8705…" count together, existing or not.
+    const keys = this.throttle.keys('subscriber', form ? `${form.kind}:${form.value}` : `raw:${String(input.login).trim().toLowerCase()}`, ctx.clientAddress);
+    try {
+      await this.throttle.check(keys);
+    } catch (error) {
       this.logins.inc({ outcome: 'locked' });
-      throw rateLimited(lockedMs / 1000);
+      throw error;
     }
     const password = typeof input.password === 'string' ? input.password : '';
     const subscriber = form && password.length > 0 && password.length <= MAX_PASSWORD_LENGTH ? await this.subscribers.findByLogin(form) : null;
     const { matched, derived } = await this.verify(subscriber, password);
     if (!subscriber || !matched) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       this.logins.inc({ outcome: 'invalid_credentials' });
       throw this.invalidCredentials();
     }
@@ -270,14 +260,15 @@ export class AuthService {
         clientAddress: ctx.clientAddress,
       });
       await this.activity.record(manager, { ...actor, action: 'LOGGED_IN', details: device });
+      await this.throttle.succeeded(manager, keys);
       return { subscriber: locked, session, refreshToken };
     });
     if (!result) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       this.logins.inc({ outcome: 'invalid_credentials' });
       throw this.invalidCredentials();
     }
-    await this.limiter.reset([loginKey]);
+    await this.throttle.cleared(keys);
     this.logins.inc({ outcome: 'ok' });
     return this.issue(result.subscriber, result.session, result.refreshToken);
   }
@@ -412,13 +403,12 @@ export class AuthService {
     assertAcceptablePassword(newPassword);
     const subscriber = await this.subscribers.findById(caller.subscriberId);
     if (!subscriber) throw identityError(ErrorCode.UNAUTHENTICATED);
-    const loginKey = bucketKey('login', `${subscriber.kind === 'MOBILE' ? 'msisdn' : 'account'}:${subscriber.login}`);
-    const rules = this.lockoutRules(loginKey, ctx.clientAddress);
-    const lockedMs = await this.limiter.lockedFor(rules.map((r) => r.key));
-    if (lockedMs > 0) throw rateLimited(lockedMs / 1000);
+    // The same buckets as a login by number or account number: guessing here or there counts together.
+    const keys = this.throttle.keys('subscriber', `${subscriber.kind === 'MOBILE' ? 'msisdn' : 'account'}:${subscriber.login}`, ctx.clientAddress);
+    await this.throttle.check(keys);
     const verified = typeof currentPassword === 'string' && currentPassword.length <= MAX_PASSWORD_LENGTH ? await this.verify(subscriber, currentPassword) : null;
     if (!verified?.matched) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       throw identityError(ErrorCode.INVALID_CREDENTIALS, {
         field: 'currentPassword',
         texts: { KK: 'Ағымдағы құпиясөз қате', RU: 'Текущий пароль неверен', EN: 'The current password is wrong' },
@@ -452,7 +442,7 @@ export class AuthService {
       return true;
     });
     if (!changed) throw identityError(ErrorCode.CONFLICT);
-    await this.limiter.reset([loginKey]);
+    await this.throttle.cleared(keys);
     return true;
   }
 
