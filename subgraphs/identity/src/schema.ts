@@ -16,6 +16,7 @@ import { LinkSecretEntity } from './links/link-secret.entity';
 import { IdentityCore1764100000000 } from './migrations/1764100000000-identity-core';
 import { IdentityFeatures1764200000000 } from './migrations/1764200000000-identity-features';
 import { IdentityKnownAddresses1764300000000 } from './migrations/1764300000000-identity-known-addresses';
+import { IdentityLocalizedTexts1764300000001 } from './migrations/1764300000001-identity-localized-texts';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notices/notice.entities';
 import { noticeResolvers } from './notices/notice.resolver';
 import { NoticeBroadcast, Notification, NotificationConnection } from './notices/notice.types';
@@ -53,7 +54,7 @@ export const identityEntities: Function[] = [
 
 /** In order; the class names and `name`s are what `schema_migrations` records, so they never change. */
 // eslint-disable-next-line @typescript-eslint/ban-types
-export const identityMigrations: Function[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000];
+export const identityMigrations: Function[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000, IdentityLocalizedTexts1764300000001];
 
 /** identity's part of the supergraph: every module's resolvers, and the Subscriber entity's reference resolver. */
 export function buildIdentitySchema(services: IdentityServices): Promise<GraphQLSchema> {

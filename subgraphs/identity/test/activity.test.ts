@@ -2,7 +2,7 @@ import type { DomainEvent } from '@selfcare/shared';
 import { ManualClock } from '@selfcare/shared';
 import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
-import { AIGERIM, NURLAN } from './support/identity';
+import { AIGERIM, NURLAN, STEPPE } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
 
 const code = IdentityHarness.code;
@@ -25,7 +25,7 @@ describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
     const token = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     h.clock.advance(1000);
     await h.gql('mutation { setConsent(purpose: MARKETING_SMS, granted: false) { granted } }', {}, { token });
-    const result = await h.gql(ACTIVITY, { first: 2 }, { token });
+    const result = await h.gql(ACTIVITY, { first: 2 }, { token, language: 'en' });
     expect(result.errors).toBeUndefined();
     const nodes = result.data!.me.activity.edges.map((e: { node: unknown }) => e.node);
     expect(nodes).toEqual([
@@ -126,6 +126,65 @@ describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
     await expect(
       h.runtime.database.transaction((m) => recorder.record(m, { subscriberId: AIGERIM.id, actorId: null, actorKind: 'SYSTEM', viaManagement: false, channel: null, action: 'drop table' })),
     ).rejects.toThrow(/UPPER_SNAKE_CASE/);
+  });
+
+  it("details come in the reader's language (Accept-Language: kk, ru, en); a manager reads them in theirs; other subgraphs' text as sent", async () => {
+    const token = await h.token(NURLAN.msisdn);
+    await h.gql('mutation { setNotifyBy(channels: [CABINET, SMS]) }', {}, { token });
+    const admin = await h.staffLogin('ADMIN');
+    await h.gql('mutation ($id: ID!) { setAccessStatus(subscriberId: $id, status: SUSPENDED, reason: BREACH) { id } }', { id: NURLAN.id }, { token: admin });
+    await h.gql('mutation ($id: ID!) { setAccessStatus(subscriberId: $id, status: ACTIVE) { id } }', { id: NURLAN.id }, { token: admin });
+    h.clock.advance(1000); // the frozen clock: a token of the very instant of a revocation is revoked too
+    const latest = async (language: string, action: string, as = token) => {
+      const page = await h.gql('{ me { activity(first: 50) { edges { node { action details } } } } }', {}, { token: as, language });
+      return page.data!.me.activity.edges.map((e: { node: { action: string; details: string } }) => e.node).find((n: { action: string }) => n.action === action)?.details;
+    };
+    const fresh = await h.token(NURLAN.msisdn);
+    expect(await latest('en', 'NOTIFY_BY_CHANGED', fresh)).toBe('CABINET -> CABINET,SMS');
+    expect(await latest('ru', 'NOTIFY_BY_CHANGED', fresh)).toBe('кабинет → кабинет, SMS');
+    expect(await latest('kk', 'NOTIFY_BY_CHANGED', fresh)).toBe('кабинет → кабинет, SMS');
+    // The employee is named in each language; the status and reason are words, not codes, in kk and ru.
+    expect(await latest('en', 'ACCESS_STATUS_CHANGED', fresh)).toBe('SUSPENDED/BREACH -> ACTIVE by admin admin');
+    expect(await latest('ru', 'ACCESS_STATUS_CHANGED', fresh)).toBe('приостановлен (нарушение договора) → активен — администратор admin');
+    expect(await latest('kk', 'ACCESS_STATUS_CHANGED', fresh)).toBe('тоқтатылды (шартты бұзу) → белсенді — әкімші admin');
+    // Without Accept-Language (or with one naming none of kk, ru, en), a subscriber reads their own language: Nurlan's is kk.
+    expect(await latest('', 'ACCESS_STATUS_CHANGED', fresh)).toBe('тоқтатылды (шартты бұзу) → белсенді — әкімші admin');
+    expect(await latest('de-DE', 'ACCESS_STATUS_CHANGED', fresh)).toBe('тоқтатылды (шартты бұзу) → белсенді — әкімші admin');
+    expect(await latest('kk', 'PASSWORD_REQUESTED', fresh)).toBeUndefined();
+    // What is stored: the code, its parameters, and the English text as recorded.
+    const row = await h.runtime.database.manager.findOneOrFail(ActivityEntryEntity, { where: { subscriberId: NURLAN.id, action: 'NOTIFY_BY_CHANGED' } });
+    expect(row).toMatchObject({ detailCode: 'NOTIFY_BY_CHANGED', detailParams: { from: ['CABINET'], to: ['CABINET', 'SMS'] }, details: 'CABINET -> CABINET,SMS' });
+    // A manager reads the owner's record in the manager's own language.
+    const grant = await h.grant(AIGERIM.id, NURLAN.id, NURLAN.msisdn);
+    try {
+      const aigerim = await h.token(AIGERIM.msisdn);
+      const managed = await h.gql('query ($m: PhoneNumber!) { subscriber(msisdn: $m) { activity(first: 50) { edges { node { action details } } } } }', { m: NURLAN.msisdn }, { token: aigerim, language: 'kk' });
+      const entry = managed.data!.subscriber.activity.edges.find((e: { node: { action: string } }) => e.node.action === 'NOTIFY_BY_CHANGED').node;
+      expect(entry.details).toBe('кабинет → кабинет, SMS');
+    } finally {
+      await grant.end();
+    }
+    // Another subgraph's entry has the one text it was sent with, in every language.
+    for (const language of ['kk', 'ru', 'en']) expect(await latest(language, 'SERVICE_CONNECTED', await h.token(AIGERIM.msisdn))).toBe('ROAMING_PLUS, terms 2025.3 accepted (2.2)');
+  });
+
+  it('an entry whose code or parameters this version cannot render shows the text it was recorded with, never an error', async () => {
+    const recorder = h.services.activity;
+    await h.runtime.database.transaction((m) => recorder.record(m, { subscriberId: STEPPE.id, actorId: STEPPE.id, actorKind: 'SUBSCRIBER', viaManagement: false, channel: 'WEB', action: 'TEST_ODD', details: 'as recorded' }));
+    await h.runtime.database.transaction((m) =>
+      m.update(ActivityEntryEntity, { subscriberId: STEPPE.id, action: 'TEST_ODD' }, { detailCode: 'NO_SUCH_CODE', detailParams: { x: 'y' } as Record<string, any> }),
+    );
+    await h.runtime.database.transaction((m) =>
+      recorder.record(m, { subscriberId: STEPPE.id, actorId: STEPPE.id, actorKind: 'SUBSCRIBER', viaManagement: false, channel: 'WEB', action: 'TEST_BROKEN', detail: { code: 'CONSENT_CHANGED', params: { purpose: { nested: true }, with: 'not a list', ashyqRecordsDeleted: 'many' } } }),
+    );
+    const token = await h.token(STEPPE.msisdn);
+    for (const language of ['kk', 'ru', 'en']) {
+      const page = await h.gql('{ me { activity(first: 10) { edges { node { action details } } } } }', {}, { token, language });
+      expect(page.errors).toBeUndefined();
+      const nodes = page.data!.me.activity.edges.map((e: { node: unknown }) => e.node);
+      expect(nodes).toContainEqual({ action: 'TEST_ODD', details: 'as recorded' });
+      expect(nodes.find((n: { action: string }) => n.action === 'TEST_BROKEN').details).toEqual(expect.any(String));
+    }
   });
 
   it('a caller without a token gets nothing', async () => {

@@ -56,6 +56,88 @@ describe('in-cabinet notifications and the operator broadcast (terms 2.8)', () =
     expect(all.delivered).toBe(5);
   });
 
+  it("a broadcast given in kk, ru and en: each reader reads their own language, in the cabinet, by e-mail and by SMS", async () => {
+    const TEXTS = `mutation ($texts: [NoticeTextInput!], $t: String, $b: String) {
+      broadcastNotice(texts: $texts, title: $t, body: $b, byEmail: true, bySms: true) { id texts { language title body } } }`;
+    const texts = [
+      { language: 'KK', title: 'Жөндеу жұмыстары', body: '1 желтоқсан түнінде байланыс үзілуі мүмкін' },
+      { language: 'RU', title: 'Плановые работы', body: 'В ночь на 1 декабря возможны перерывы связи' },
+      { language: 'EN', title: 'Maintenance', body: 'The network may be down on the night of 1 December' },
+    ];
+    const queued = await h.gql(TEXTS, { texts }, { token: operator });
+    expect(queued.errors).toBeUndefined();
+    expect(queued.data!.broadcastNotice.texts).toEqual(texts);
+    const id = queued.data!.broadcastNotice.id;
+    await finished(id);
+    const aigerim = await h.token(AIGERIM.msisdn);
+    const read = async (token: string, language: string) => {
+      const page = await h.gql('{ me { notifications(first: 10) { edges { node { title body } } } } }', {}, { token, language });
+      return page.data!.me.notifications.edges.map((e: { node: { title: string; body: string } }) => e.node).find((n: { title: string }) => texts.some((t) => t.title === n.title));
+    };
+    expect(await read(aigerim, 'kk')).toEqual({ title: texts[0]!.title, body: texts[0]!.body });
+    expect(await read(aigerim, 'ru')).toEqual({ title: texts[1]!.title, body: texts[1]!.body });
+    expect(await read(aigerim, 'en')).toEqual({ title: texts[2]!.title, body: texts[2]!.body });
+    // Kept once with the broadcast, not in each subscriber's row; the row holds the subscriber's own language as delivered.
+    const nurlanRow = await h.runtime.database.manager.findOneByOrFail(CabinetNotificationEntity, { subscriberId: NURLAN.id, dedupeKey: `broadcast:${id}` });
+    expect(nurlanRow).toMatchObject({ title: texts[0]!.title, texts: null, broadcastId: id });
+    // E-mail and SMS go out in each subscriber's language (Aigerim ru, Steppe en, Nurlan kk).
+    expect((await h.waitForMail(AIGERIM.email, (m) => m.subject === texts[1]!.title)).text).toContain(texts[1]!.body);
+    expect((await h.waitForMail(STEPPE.email, (m) => m.subject === texts[2]!.title)).text).toContain(texts[2]!.body);
+    await h.waitForSms(NURLAN.msisdn, new RegExp(`^Beeline: ${texts[0]!.title}\\. `));
+
+    // Languages not given take the one title and body.
+    const partial = await h.gql(TEXTS, { texts: [texts[0]], t: 'Works tonight', b: 'Short interruptions' }, { token: operator });
+    await finished(partial.data!.broadcastNotice.id);
+    expect(partial.data!.broadcastNotice.texts.map((t: { language: string; title: string }) => [t.language, t.title])).toEqual([
+      ['KK', texts[0]!.title],
+      ['RU', 'Works tonight'],
+      ['EN', 'Works tonight'],
+    ]);
+    expect((await read(aigerim, 'kk'))?.title).toBe(texts[0]!.title);
+  });
+
+  it('refuses per-language texts that leave a language without a text, repeat a language, or are empty or too long', async () => {
+    const Q = 'mutation ($texts: [NoticeTextInput!], $t: String, $b: String) { broadcastNotice(texts: $texts, title: $t, body: $b) { id } }';
+    const kk = { language: 'KK', title: 'Тақырып', body: 'Мәтін' };
+    const cases: [Record<string, unknown>, string][] = [
+      [{ texts: [kk] }, 'texts'],
+      [{ texts: [kk, { ...kk }] , t: 'x', b: 'y' }, 'texts'],
+      [{ texts: [kk, { language: 'RU', title: ' ', body: 'b' }, { language: 'EN', title: 't', body: 'b' }] }, 'texts'],
+      [{ texts: [kk, { language: 'RU', title: 't', body: 'b'.repeat(4001) }, { language: 'EN', title: 't', body: 'b' }] }, 'texts'],
+      [{}, 'title'],
+      [{ t: 'only a title' }, 'body'],
+      [{ texts: [] }, 'title'],
+    ];
+    for (const [variables, field] of cases) {
+      const refused = await h.gql(Q, variables, { token: operator });
+      expect({ code: code(refused), field: refused.errors?.[0]?.extensions?.field }).toEqual({ code: 'BAD_USER_INPUT', field });
+    }
+    expect(code(await h.gql(Q, { texts: [{ language: 'DE', title: 't', body: 'b' }], t: 'x', b: 'y' }, { token: operator }))).toBe('BAD_USER_INPUT');
+    // The message of the refusal is in the caller's language too.
+    expect((await h.gql(Q, { texts: [kk] }, { token: operator, language: 'kk' })).errors?.[0]?.message).toMatch(/қазақ, орыс және ағылшын/);
+  });
+
+  it('other services may give a notice per language over the internal API; each reader reads theirs', async () => {
+    const key = `internal-${randomUUID()}`;
+    const texts = [
+      { language: 'KK', title: 'Сұраныс', body: 'Нөміріңізді басқару сұранысы' },
+      { language: 'EN', title: 'Request', body: 'A request to manage your number' },
+    ];
+    const sent = await h.internal('/internal/notices', { body: { subscriberId: STEPPE.id, title: 'Запрос', body: 'Запрос на управление номером', texts, key } });
+    expect(sent.status).toBe(200);
+    const token = await h.token(STEPPE.msisdn);
+    const titles = async (language: string) =>
+      ((await h.gql('{ me { notifications(first: 20) { edges { node { title } } } } }', {}, { token, language })).data!.me.notifications.edges as { node: { title: string } }[]).map((e) => e.node.title);
+    expect(await titles('kk')).toContain('Сұраныс');
+    expect(await titles('en')).toContain('Request');
+    expect(await titles('ru')).toContain('Запрос');
+    const bad = await h.internal('/internal/notices', { body: { subscriberId: STEPPE.id, texts: [{ language: 'KK', title: 'x', body: 'y' }] } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { field: string } }).error.field).toBe('texts');
+    expect((await h.internal('/internal/notices', { body: { subscriberId: STEPPE.id, title: 't', body: 'b', texts: 'all' } })).status).toBe(400);
+    expect((await h.internal('/internal/notices', { body: { subscriberId: STEPPE.id, title: 't', body: 'b', texts: [{ language: 'KK', title: 1, body: 'b' }] } })).status).toBe(400);
+  });
+
   it('notifications: newest first, paged with cursors, marked read by their owner only', async () => {
     const token = await h.token(AIGERIM.msisdn);
     for (const title of ['First', 'Second', 'Third']) {
@@ -135,7 +217,7 @@ describe('in-cabinet notifications and the operator broadcast (terms 2.8)', () =
     const reachable = 5 + extra.length - 1; // the terminated contract has no cabinet (3.3)
 
     const job = await h.runtime.database.transaction((m) =>
-      h.services.broadcasts.enqueue(m, { purpose: 'NOTICE', title: 'Resumable', body: 'b', kindFilter: null, byEmail: false, bySms: false, termsVersion: null, createdBy: null }),
+      h.services.broadcasts.enqueue(m, { purpose: 'NOTICE', title: 'Resumable', body: 'b', texts: null, kindFilter: null, byEmail: false, bySms: false, termsVersion: null, createdBy: null }),
     );
     const options = { batchSize: 10, leaseMs: 30_000, pollMs: 60_000 };
     const first = new BroadcastWorker(h.runtime, h.services.consents, h.services.mailer, options);
@@ -181,8 +263,9 @@ describe('notification preferences (terms 5.1)', () => {
     const set = await h.gql('mutation { setNotifyBy(channels: [SMS, EMAIL, SMS]) }', {}, { token });
     expect(set.data).toEqual({ setNotifyBy: ['EMAIL', 'SMS'] });
     expect((await h.gql('{ me { notifyBy } }', {}, { token })).data).toEqual({ me: { notifyBy: ['EMAIL', 'SMS'] } });
-    const activity = await h.gql('{ me { activity(first: 1) { edges { node { action details channel } } } } }', {}, { token });
-    expect(activity.data!.me.activity.edges[0].node).toEqual({ action: 'NOTIFY_BY_CHANGED', details: 'CABINET -> EMAIL,SMS', channel: 'MOBILE_APP' });
+    const activity = (language: string) => h.gql('{ me { activity(first: 1) { edges { node { action details channel } } } } }', {}, { token, language });
+    expect((await activity('en')).data!.me.activity.edges[0].node).toEqual({ action: 'NOTIFY_BY_CHANGED', details: 'CABINET -> EMAIL,SMS', channel: 'MOBILE_APP' });
+    expect((await activity('ru')).data!.me.activity.edges[0].node.details).toBe('кабинет → e-mail, SMS');
   });
 
   it('EMAIL needs a verified e-mail address: BAD_USER_INPUT on channels otherwise; an empty list is refused too', async () => {

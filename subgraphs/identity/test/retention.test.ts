@@ -78,7 +78,7 @@ describe('retention of personal data, 3 years after the contract ended (terms 2.
     expect(activity).toHaveLength(activityBefore + 1);
     const [last] = activity.slice(-1);
     expect(last).toMatchObject({ action: 'PERSONAL_DATA_ERASED', actorKind: 'SYSTEM' });
-    expect(activity.slice(0, -1).every((e) => e.details === null)).toBe(true);
+    expect(activity.slice(0, -1).every((e) => e.details === null && e.detailCode === null && e.detailParams === null)).toBe(true);
     expect(JSON.stringify(activity)).not.toContain(STEPPE.msisdn);
     expect(await h.runtime.database.manager.countBy(ConsentHistoryEntity, { subscriberId: STEPPE.id })).toBe(consentsBefore);
     expect(await h.runtime.database.manager.countBy(TermsAcceptanceEntity, { subscriberId: STEPPE.id })).toBe(acceptancesBefore);

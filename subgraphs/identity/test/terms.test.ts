@@ -89,6 +89,9 @@ describe('terms versions, their publication and acceptance (terms 6.1, 6.2, 6.6,
     const notices = await h.gql('{ me { notifications(first: 5) { edges { node { title body read } } } } }', {}, { token: aigerim });
     expect(notices.data!.me.notifications.edges[0].node).toMatchObject({ title: 'Изменились условия пользования', read: false });
     expect(notices.data!.me.notifications.edges[0].node.body).toContain('https://beeline.kz/terms/2026.1');
+    // Read in another language, the same notice is in that language (a manager, or the app set to Kazakh).
+    const inKazakh = await h.gql('{ me { notifications(first: 5) { edges { node { title } } } } }', {}, { token: aigerim, language: 'kk' });
+    expect(inKazakh.data!.me.notifications.edges[0].node.title).toBe('Пайдалану шарттары өзгерді');
     // Steppe (EN, default CABINET): in the cabinet only, in English.
     const steppe = await h.runtime.database.manager.findOneByOrFail(CabinetNotificationEntity, { subscriberId: STEPPE.id, dedupeKey: `broadcast:${job.id}` });
     expect(steppe.title).toBe('The terms of use have changed');

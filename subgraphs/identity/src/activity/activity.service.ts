@@ -1,8 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import type { DomainEvent, GraphQLContext, ServiceName, SubgraphRuntime } from '@selfcare/shared';
+import { type DomainEvent, type GraphQLContext, Language, type ServiceName, type SubgraphRuntime } from '@selfcare/shared';
 import type { ActorKind, ChannelName } from '../common/actor';
 import { sequentialId } from '../common/ids';
 import { loadPage, type Page } from '../common/paging';
+import { type ActivityDetail, renderDetail } from './activity-details';
 import { ActivityEntryEntity } from './activity.entities';
 
 /** The subgraphs whose `ActivityRecorded` events make up the rest of the record (2.4: every action). */
@@ -19,6 +20,9 @@ export interface ActivityRecord {
   viaManagement: boolean;
   channel: ChannelName | null;
   action: string;
+  /** what changed, rendered in each reader's language */
+  detail?: ActivityDetail | null;
+  /** a text shown as it is in every language (entries that are not identity's own, tests) */
   details?: string | null;
 }
 
@@ -53,7 +57,10 @@ export class ActivityService {
       viaManagement: entry.viaManagement,
       channel: entry.channel,
       action: entry.action,
-      details: entry.details ?? null,
+      // The English text as recorded stays with the entry (what the record said at the time, for people and systems).
+      details: entry.detail ? renderDetail(entry.detail.code, entry.detail.params, Language.EN) : entry.details ?? null,
+      detailCode: entry.detail?.code ?? null,
+      detailParams: (entry.detail?.params ?? null) as Record<string, any> | null,
       at: this.runtime.clock.now(),
       sourceStream: 'identity',
       sourceEventId: null,
@@ -105,6 +112,8 @@ export class ActivityService {
       channel: (p.channel as ChannelName | undefined) ?? null,
       action: p.action,
       details: typeof p.details === 'string' ? p.details.slice(0, 2000) : null,
+      detailCode: null,
+      detailParams: null,
       at,
       sourceStream: event.stream,
       sourceEventId: event.id,

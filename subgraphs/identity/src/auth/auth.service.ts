@@ -17,6 +17,7 @@ import type { LoginThrottle } from './login-throttle';
 import { throttleAddress } from './login-throttle';
 import { bucketKey, RateLimiter } from './rate-limiter';
 import { TokenIssuer } from './tokens';
+import { detail } from '../activity/activity-details';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -145,7 +146,7 @@ export class AuthService {
           viaManagement: false,
           channel: null,
           action: 'PASSWORD_REQUESTED',
-          details: 'password sent by SMS (3.1.1)',
+          detail: detail('PASSWORD_SENT_BY_SMS'),
         });
         return 'stored' as const;
       });
@@ -248,7 +249,7 @@ export class AuthService {
         const termsVersion = await this.terms.currentVersion(manager);
         await this.consents.recordRegistrationConsents(manager, locked.id, input.channel, termsVersion);
         await this.runtime.outbox.add(manager, 'SubscriberRegistered', { subscriberId: locked.id, registeredAt: now.toISOString() });
-        await this.activity.record(manager, { ...actor, action: 'REGISTERED', details: termsVersion ? `terms ${termsVersion}` : null });
+        await this.activity.record(manager, { ...actor, action: 'REGISTERED', detail: termsVersion ? detail('REGISTERED_UNDER_TERMS', { version: termsVersion }) : null });
       }
       // 3.5 / 6.6: continued use after a change of the terms is their acceptance.
       await this.terms.acceptOnLogin(manager, locked.id, input.channel);
@@ -259,7 +260,7 @@ export class AuthService {
         device,
         clientAddress: ctx.clientAddress,
       });
-      await this.activity.record(manager, { ...actor, action: 'LOGGED_IN', details: device });
+      await this.activity.record(manager, { ...actor, action: 'LOGGED_IN', detail: device ? detail('DEVICE', { device }) : null });
       await this.throttle.succeeded(manager, keys);
       return { subscriber: locked, session, refreshToken };
     });
@@ -319,7 +320,7 @@ export class AuthService {
             viaManagement: false,
             channel: rotation.session.channel,
             action: 'SESSION_FAMILY_REVOKED',
-            details: `refresh token reused; session ${rotation.session.id} ended`,
+            detail: detail('REFRESH_TOKEN_REUSED', { sessionId: rotation.session.id }),
           });
         }
         return rotation;
@@ -352,7 +353,7 @@ export class AuthService {
           viaManagement: false,
           channel: caller.channel,
           action: 'LOGGED_OUT',
-          details: session.device,
+          detail: session.device ? detail('DEVICE', { device: session.device }) : null,
         });
       }
     });
@@ -372,7 +373,7 @@ export class AuthService {
         viaManagement: false,
         channel: caller.channel,
         action: 'SESSION_ENDED',
-        details: [session.channel, session.device].filter(Boolean).join(' · ') || null,
+        detail: session.channel || session.device ? detail('SESSION', { channel: session.channel, device: session.device }) : null,
       });
       return true;
     });
@@ -392,7 +393,7 @@ export class AuthService {
         viaManagement: false,
         channel: caller.channel,
         action: 'OTHER_SESSIONS_ENDED',
-        details: `${count} session(s) ended`,
+        detail: detail('SESSIONS_ENDED', { count }),
       });
       return count;
     });
@@ -437,7 +438,7 @@ export class AuthService {
         viaManagement: false,
         channel: caller.channel,
         action: 'PASSWORD_CHANGED',
-        details: `${ended} other session(s) ended`,
+        detail: detail('OTHER_SESSIONS_ENDED', { count: ended }),
       });
       return true;
     });

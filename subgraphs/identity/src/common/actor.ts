@@ -7,8 +7,8 @@ export interface Actor {
   id: string | null;
   viaManagement: boolean;
   channel: ChannelName | null;
-  /** staff login, shown in the entry's details */
-  label?: string;
+  /** the employee, named in the entry's details (2.4) */
+  staff?: { role: 'OPERATOR' | 'ADMIN'; login: string };
 }
 
 export const SYSTEM_ACTOR: Actor = { kind: 'SYSTEM', id: null, viaManagement: false, channel: null };

@@ -9,6 +9,7 @@ import type { SessionService } from '../sessions/session.service';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import type { TermsRecords } from '../terms/terms.store';
 import { AshyqRecordEntity, CONSENT_PURPOSES, ConsentEntity, ConsentHistoryEntity, type ConsentPurposeName, type ConsentSource } from './consent.entities';
+import { type ActivityDetail, detail } from '../activity/activity-details';
 
 /** Consents that only make sense while personal data may be processed (2.12): they end with it. */
 export const DEPENDS_ON_PERSONAL_DATA: ConsentPurposeName[] = ['PARTNER_SHARING', 'MARKETING_EMAIL', 'MARKETING_SMS', 'ASHYQ'];
@@ -147,7 +148,7 @@ export class ConsentService {
         viaManagement: actor.viaManagement,
         channel: actor.channel,
         action: granted ? 'CONSENT_GRANTED' : 'CONSENT_WITHDRAWN',
-        details: describe(change, source),
+        detail: describe(change, source),
       });
     }
     if (change.personalDataWithdrawn) {
@@ -178,7 +179,7 @@ export class ConsentService {
       viaManagement: false,
       channel,
       action: 'CONSENT_GRANTED',
-      details: 'PERSONAL_DATA by logging in (terms 2.11)',
+      detail: detail('CONSENT_BY_LOGIN'),
     });
     return true;
   }
@@ -248,11 +249,13 @@ export function isConsentPurpose(value: string): value is ConsentPurposeName {
   return (CONSENT_PURPOSES as readonly string[]).includes(value);
 }
 
-function describe(change: ConsentChange, source: ConsentSource): string {
+function describe(change: ConsentChange, source: ConsentSource): ActivityDetail {
   const [first, ...rest] = change.changed.length > 0 ? change.changed : [change.consent.purpose];
-  let text = `${first}${rest.length ? ` (with ${rest.join(', ')})` : ''}`;
-  if (source === 'UNSUBSCRIBE_LINK') text += ' via the unsubscribe link in an e-mail (terms 6.4)';
-  if (change.ashyqRecordsDeleted > 0) text += `; ${change.ashyqRecordsDeleted} Ashyq record(s) deleted (terms 2.14)`;
-  if (change.personalDataWithdrawn) text += '; cabinet sessions ended (terms 2.12)';
-  return text;
+  return detail('CONSENT_CHANGED', {
+    purpose: first,
+    with: rest,
+    viaLink: source === 'UNSUBSCRIBE_LINK',
+    ashyqRecordsDeleted: change.ashyqRecordsDeleted,
+    sessionsEnded: change.personalDataWithdrawn,
+  });
 }

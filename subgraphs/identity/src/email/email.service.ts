@@ -8,6 +8,7 @@ import type { LinkSigner } from '../links/link-signer';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { SubscriberService } from '../subscribers/subscriber.service';
 import { EmailVerificationEntity } from './email-verification.entity';
+import { detail } from '../activity/activity-details';
 
 export const EMAIL_VERIFY_PATH = '/links/email/verify';
 
@@ -79,16 +80,16 @@ export class EmailService {
           // terms 5.1: with no address left, EMAIL is no way to reach the subscriber any more; the cabinet remains.
           const notifyBy = (subscriber.notifyBy ?? []).filter((channel) => channel !== 'EMAIL');
           changes = { email: null, emailVerifiedAt: null, verifiedEmail: null, notifyBy: notifyBy.length > 0 ? notifyBy : ['CABINET'], updatedAt: now };
-          await this.activity.record(manager, { ...actor, action: 'EMAIL_REMOVED', details: null });
+          await this.activity.record(manager, { ...actor, action: 'EMAIL_REMOVED' });
         } else if (email === subscriber.verifiedEmail) {
           changes = { email, emailVerifiedAt: subscriber.emailVerifiedAt ?? now, updatedAt: now };
-          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', details: 'already verified' });
+          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', detail: detail('EMAIL_ALREADY_VERIFIED') });
         } else {
           const holder = await manager.findOne(SubscriberEntity, { where: { verifiedEmail: email } });
           if (holder && holder.id !== subscriber.id) throw emailTaken();
           changes = { email, emailVerifiedAt: null, updatedAt: now };
           await this.sendVerification(manager, subscriber, email, now);
-          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', details: 'verification link sent' });
+          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', detail: detail('EMAIL_LINK_SENT') });
         }
         await manager.update(SubscriberEntity, { id: subscriber.id }, changes);
         return Object.assign(subscriber, changes);
@@ -140,7 +141,7 @@ export class EmailService {
           viaManagement: false,
           channel: null,
           action: 'EMAIL_VERIFIED',
-          details: 'verification link opened',
+          detail: detail('EMAIL_LINK_OPENED'),
         });
         return { ok: true, language: subscriber.language as Language, email: row.email };
       });

@@ -6,6 +6,7 @@ import { refusal } from '../common/errors';
 import type { ConsentService } from '../consents/consent.service';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { NotifyBy } from './notify-by.types';
+import { detail } from '../activity/activity-details';
 
 const ORDER: NotifyBy[] = [NotifyBy.CABINET, NotifyBy.EMAIL, NotifyBy.SMS];
 export const DEFAULT_NOTIFY_BY: NotifyBy[] = [NotifyBy.CABINET];
@@ -82,7 +83,7 @@ export class NotifyByService {
           viaManagement: false,
           channel,
           action: 'NOTIFY_BY_CHANGED',
-          details: `${before.join(',')} -> ${wanted.join(',')}`,
+          detail: detail('NOTIFY_BY_CHANGED', { from: before, to: wanted }),
         });
       }
       return wanted;

@@ -7,6 +7,7 @@ import { EmailVerificationEntity } from '../email/email-verification.entity';
 import { CabinetNotificationEntity } from '../notices/notice.entities';
 import { SessionEntity } from '../sessions/session.entity';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
+import { detail } from '../activity/activity-details';
 
 export interface RetentionOptions {
   /** terms 2.11: kept during the contract and this many years after it ends */
@@ -118,7 +119,7 @@ export class RetentionService {
     await manager.delete(CabinetNotificationEntity, { subscriberId });
     await manager.delete(AshyqRecordEntity, { subscriberId });
     // The record of actions stays (who, what, when, channel), its free text may name people and numbers: blanked.
-    await manager.update(ActivityEntryEntity, { subscriberId }, { details: null });
+    await manager.update(ActivityEntryEntity, { subscriberId }, { details: null, detailCode: null, detailParams: null });
     await this.activity.record(manager, {
       subscriberId,
       actorId: null,
@@ -126,7 +127,7 @@ export class RetentionService {
       viaManagement: false,
       channel: null,
       action: 'PERSONAL_DATA_ERASED',
-      details: `retention: contract ended ${subscriber.contractEndedAt.toISOString()} (terms 2.11)`,
+      detail: detail('PERSONAL_DATA_ERASED', { contractEndedAt: subscriber.contractEndedAt.toISOString() }),
     });
     await this.runtime.outbox.add(manager, 'SubscriberDataErased', {
       subscriberId,

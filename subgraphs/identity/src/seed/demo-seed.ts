@@ -75,7 +75,7 @@ export async function seedDemoNotices(services: IdentityServices): Promise<void>
     const present = await manager.find(SubscriberEntity, { where: { id: In(ids) }, select: { id: true, language: true } });
     for (const subscriber of present) {
       const text = WELCOME[subscriber.language] ?? WELCOME.RU;
-      await services.notices.notify(manager, subscriber.id, { ...text, key: 'demo-welcome' });
+      await services.notices.notify(manager, subscriber.id, { ...text, texts: WELCOME, key: 'demo-welcome' });
     }
   });
 }

@@ -128,6 +128,6 @@ export class StaffAuthService {
 
   async actor(caller: StaffCaller): Promise<Actor> {
     const account = await this.account(caller);
-    return { kind: 'STAFF', id: account.id, viaManagement: false, channel: null, label: `${account.role.toLowerCase()} ${account.login}` };
+    return { kind: 'STAFF', id: account.id, viaManagement: false, channel: null, staff: { role: account.role, login: account.login } };
   }
 }

@@ -10,6 +10,7 @@ import { AccessService, StatusChange } from '../subscribers/access.service';
 import { AccessReasonValue, AccessStatusValue, LanguageValue, PartyTypeValue, SubscriberEntity, SubscriberKindValue } from '../subscribers/subscriber.entity';
 import { parseLogin, SubscriberService } from '../subscribers/subscriber.service';
 import type { Actor } from '../common/actor';
+import { type ActivityDetail, detail } from '../activity/activity-details';
 
 export interface ProvisionRequest {
   kind: SubscriberKindValue;
@@ -130,7 +131,7 @@ export class StaffOperationsService {
           language: subscriber.language,
           tariffCode: request.tariffCode,
         });
-        await this.record(manager, subscriber.id, actor, 'SUBSCRIBER_PROVISIONED', `${subscriber.kind} ${subscriber.partyType}, tariff ${request.tariffCode}`);
+        await this.record(manager, subscriber.id, actor, 'SUBSCRIBER_PROVISIONED', detail('SUBSCRIBER_PROVISIONED', { kind: subscriber.kind, partyType: subscriber.partyType, tariffCode: request.tariffCode }));
         return subscriber;
       });
     } catch (error) {
@@ -184,7 +185,7 @@ export class StaffOperationsService {
       const live = await manager.find(SessionEntity, { where: { subjectId: locked.id } });
       const ended = await this.sessions.end(manager, live, 'OFFICE_PASSWORD');
       if (locked.msisdn) await this.runtime.notifications.sms(manager, { to: locked.msisdn, language: locked.language as Language, texts: OFFICE_PASSWORD_SMS });
-      await this.record(manager, locked.id, actor, 'OFFICE_PASSWORD_ISSUED', `${ended} session(s) ended`);
+      await this.record(manager, locked.id, actor, 'OFFICE_PASSWORD_ISSUED', detail('SESSIONS_ENDED', { count: ended }));
       return locked;
     });
     return { password, subscriber };
@@ -196,7 +197,7 @@ export class StaffOperationsService {
     return subscriber;
   }
 
-  private record(manager: import('typeorm').EntityManager, subscriberId: string, actor: Actor, action: string, details: string): Promise<void> {
+  private record(manager: import('typeorm').EntityManager, subscriberId: string, actor: Actor, action: string, what: ActivityDetail): Promise<void> {
     return this.activity.record(manager, {
       subscriberId,
       actorId: actor.id,
@@ -204,7 +205,7 @@ export class StaffOperationsService {
       viaManagement: false,
       channel: null,
       action,
-      details: actor.label ? `${details} by ${actor.label}` : details,
+      detail: actor.staff ? detail(what.code, { ...what.params, staff: actor.staff }) : what,
     });
   }
 }

@@ -6,6 +6,7 @@ import type { SessionService } from '../sessions/session.service';
 import { SessionEntity } from '../sessions/session.entity';
 import { Actor, SYSTEM_ACTOR } from '../common/actor';
 import { AccessReasonValue, AccessStatusValue, SubscriberEntity } from './subscriber.entity';
+import { detail } from '../activity/activity-details';
 
 const SUSPENSION_REASONS: AccessReasonValue[] = ['DEBT', 'BREACH', 'UNLAWFUL_USE'];
 const BLOCK_REASONS: AccessReasonValue[] = ['THIRD_PARTY_DATA', 'PERSONAL_DATA_WITHDRAWN'];
@@ -119,7 +120,7 @@ export class AccessService {
       viaManagement: actor.viaManagement,
       channel: actor.channel,
       action: next.status === 'TERMINATED' ? 'CONTRACT_TERMINATED' : 'ACCESS_STATUS_CHANGED',
-      details: `${previous.status}${previous.reason ? `/${previous.reason}` : ''} -> ${next.status}${next.reason ? `/${next.reason}` : ''}${actor.label ? ` by ${actor.label}` : ''}`,
+      detail: detail('ACCESS_CHANGED', { fromStatus: previous.status, fromReason: previous.reason, toStatus: next.status, toReason: next.reason, ...(actor.staff ? { staff: actor.staff } : {}) }),
     });
     const code = accessRefusalCode(next.status);
     if (code) {

@@ -3,6 +3,7 @@ import { identityError } from '../common/errors';
 import type { ActivityService } from '../activity/activity.service';
 import { SubscriberEntity } from './subscriber.entity';
 import { SubscriberService } from './subscriber.service';
+import { detail } from '../activity/activity-details';
 
 /** The subscriber's own settings (the language of SMS, e-mails and error texts). */
 export class ProfileService {
@@ -30,7 +31,7 @@ export class ProfileService {
         viaManagement: false,
         channel: caller.channel,
         action: 'LANGUAGE_CHANGED',
-        details: `${previous} -> ${language}`,
+        detail: detail('LANGUAGE_CHANGED', { from: previous, to: language }),
       });
       return subscriber;
     });

@@ -4,7 +4,7 @@ import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
 import type { ChannelName } from '../common/actor';
 import { refusal } from '../common/errors';
 import type { ConsentService } from '../consents/consent.service';
-import type { BroadcastWorker } from '../notices/broadcast-worker';
+import { type BroadcastWorker, termsNoticeTexts } from '../notices/broadcast-worker';
 import { TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
 import type { TermsRecords } from './terms.store';
 
@@ -102,6 +102,7 @@ export class TermsService {
           purpose: 'TERMS',
           title: `Terms of use ${terms.version}`,
           body: terms.url,
+          texts: termsNoticeTexts(terms.version, terms.url),
           kindFilter: null,
           byEmail: false,
           bySms: false,

@@ -3,12 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { SubgraphRuntime } from '@selfcare/shared';
 import type { ActivityService } from '../activity/activity.service';
 import { type AcceptanceMethod, TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
-
-const METHOD_TEXT: Record<AcceptanceMethod, string> = {
-  REGISTRATION: 'at registration, terms 6.1/6.2',
-  EXPLICIT: 'accepted explicitly, terms 6.1',
-  CONTINUED_USE: 'by continued use, terms 3.5/6.6',
-};
+import { detail } from '../activity/activity-details';
 
 /**
  * The terms versions and acceptances as stored (6.1, 6.6): read by the terms and consents services, which both
@@ -55,7 +50,7 @@ export class TermsRecords {
       viaManagement: false,
       channel: acceptance.channel,
       action: 'TERMS_ACCEPTED',
-      details: `version ${acceptance.version} (${METHOD_TEXT[acceptance.method]})`,
+      detail: detail('TERMS_ACCEPTED', { version: acceptance.version, method: acceptance.method }),
     });
     return true;
   }
