@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateSigningKeyPem, ConfigError } from '@selfcare/shared';
 import { DEFAULT_SCRYPT_PARAMS, encodeSpec, parseEncodedHash, parseSpec, PasswordHasher } from '../src/auth/kdf';
 import { assertAcceptablePassword, generatePassword } from '../src/auth/passwords';
@@ -6,7 +8,7 @@ import { describeDevice } from '../src/sessions/device';
 import { parseLogin } from '../src/subscribers/subscriber.service';
 import { parseStaffAccounts } from '../src/staff/staff-config';
 import { LinkSigner } from '../src/links/link-signer';
-import { loadIdentityConfig } from '../src/config';
+import { identityEnvShape, loadIdentityConfig } from '../src/config';
 import { TEST_KDF } from './support/identity';
 
 describe('password hashing (scrypt, memory-hard)', () => {
@@ -183,5 +185,40 @@ describe('configuration (distributed mode)', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
+  });
+});
+
+describe('the README documents identity’s settings', () => {
+  test('its configuration table has a row for every setting config.ts reads, and none it does not, with the same defaults', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const rows = readme.split('\n').filter((line) => /^\| `[A-Z0-9_]+` \| identity/.test(line));
+    const documented = new Map(rows.map((line) => {
+      const [name, , fallback] = line.split('|').slice(1).map((cell) => cell.trim());
+      return [name!.replace(/`/g, ''), fallback!] as const;
+    }));
+    // The generic rows (<NAME>_PORT, <NAME>_DATABASE_URL, NODE_ENV) cover the rest.
+    const read = Object.keys(identityEnvShape).filter((name) => !['NODE_ENV', 'IDENTITY_PORT', 'IDENTITY_DATABASE_URL'].includes(name));
+    expect([...documented.keys()].sort()).toEqual(read.sort());
+    // A documented number is the default config.ts applies.
+    const defaults = loadIdentityConfig({ IDENTITY_DATABASE_URL: 'sqlite:/tmp/x.sqlite', IDENTITY_JWT_PRIVATE_KEY: generateSigningKeyPem() }).options;
+    const expected: Record<string, number> = {
+      IDENTITY_KDF_LOG2_N: defaults.kdf!.log2N,
+      IDENTITY_KDF_R: defaults.kdf!.r,
+      IDENTITY_KDF_P: defaults.kdf!.p,
+      IDENTITY_REFRESH_TOKEN_TTL_DAYS: defaults.refreshTokenTtlSeconds! / 86400,
+      IDENTITY_SMS_PASSWORD_TTL_HOURS: defaults.smsPasswordTtlSeconds! / 3600,
+      IDENTITY_PASSWORD_REQUEST_COOLDOWN_SECONDS: defaults.rateLimits!.passwordRequestCooldownSeconds!,
+      IDENTITY_PASSWORD_REQUESTS_PER_NUMBER_PER_HOUR: defaults.rateLimits!.passwordRequestsPerNumberPerHour!,
+      IDENTITY_PASSWORD_REQUESTS_PER_ADDRESS_PER_HOUR: defaults.rateLimits!.passwordRequestsPerAddressPerHour!,
+      IDENTITY_LOGIN_MAX_FAILURES: defaults.rateLimits!.loginMaxFailures!,
+      IDENTITY_LOGIN_MAX_FAILURES_PER_LOGIN: defaults.rateLimits!.loginMaxFailuresPerLogin!,
+      IDENTITY_LOGIN_CEILING_MINUTES: defaults.rateLimits!.loginCeilingWindowSeconds! / 60,
+      IDENTITY_LOGIN_MAX_FAILURES_PER_ADDRESS: defaults.rateLimits!.loginMaxFailuresPerAddress!,
+      IDENTITY_LOCKOUT_MINUTES: defaults.rateLimits!.loginLockoutSeconds! / 60,
+      IDENTITY_KNOWN_ADDRESS_DAYS: defaults.rateLimits!.knownAddressDays!,
+      IDENTITY_BROADCAST_BATCH_SIZE: defaults.broadcast!.batchSize!,
+      IDENTITY_RETENTION_INTERVAL_SECONDS: defaults.retention!.intervalMs! / 1000,
+    };
+    for (const [name, value] of Object.entries(expected)) expect({ name, fallback: documented.get(name) }).toEqual({ name, fallback: `\`${value}\`` });
   });
 });
