@@ -132,6 +132,25 @@ describe('the owner is not locked out by somebody else', () => {
   });
 });
 
+describe('remembering an address under concurrency', () => {
+  test('simultaneous successful logins from one new address, subscriber and staff, all succeed and leave one known address', async () => {
+    const at = addresses();
+    const subscriber = await Promise.all(Array.from({ length: 6 }, () => h.login(AIGERIM.msisdn, DEMO_PASSWORD, 'WEB', undefined, at(7)).then(code)));
+    expect(subscriber).toEqual(Array(6).fill(undefined));
+    const staff = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        h.gql('mutation ($l: String!, $p: String!) { staffLogin(login: $l, password: $p) { accessToken } }', { l: STAFF.ADMIN.login, p: STAFF.ADMIN.password }, { headers: at(7) }).then(code),
+      ),
+    );
+    expect(staff).toEqual(Array(10).fill(undefined));
+    const [row] = await h.database.dataSource.query('SELECT COUNT(*) AS n FROM known_login_addresses');
+    expect(Number(row.n)).toBeGreaterThan(0);
+    // Nothing but hashes: no login, number or address in the table.
+    const rows: Record<string, unknown>[] = await h.database.dataSource.query('SELECT login_key, address_key FROM known_login_addresses');
+    expect(rows.every((r) => /^[0-9a-f]{64}$/.test(String(r.login_key)) && /^[0-9a-f]{64}$/.test(String(r.address_key)))).toBe(true);
+  });
+});
+
 describe('the address throttling counts by', () => {
   test.each([
     ['10.1.2.3', '10.1.2.3'],

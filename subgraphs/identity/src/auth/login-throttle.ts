@@ -110,16 +110,16 @@ export class LoginThrottle {
    * logging in must not refill a distributed attacker's allowance.
    */
   async succeeded(manager: EntityManager, keys: LoginKeys): Promise<void> {
-    const now = this.clock.now();
+    // One upsert statement: an insert-or-ignore followed by an update takes a shared lock, then an exclusive one,
+    // and two simultaneous logins from one address deadlocked on MariaDB (the upsert takes the exclusive lock at once).
     await manager
       .createQueryBuilder()
       .insert()
       .into(KnownLoginAddressEntity)
-      .values({ loginKey: keys.login, addressKey: keys.address, lastSuccessAt: now })
-      .orIgnore()
+      .values({ loginKey: keys.login, addressKey: keys.address, lastSuccessAt: this.clock.now() })
+      .orUpdate(['last_success_at'], ['login_key', 'address_key'])
       .updateEntity(false)
       .execute();
-    await manager.update(KnownLoginAddressEntity, { loginKey: keys.login, addressKey: keys.address }, { lastSuccessAt: now });
   }
 
   /** After the successful attempt committed: the pair starts afresh. */
