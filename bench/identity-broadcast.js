@@ -13,7 +13,7 @@ const { randomUUID } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir, cpus } = require('node:os');
 const { join } = require('node:path');
-const { DEMO_STAFF_ACCOUNTS } = require('@selfcare/identity');
+const { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } = require('@selfcare/identity');
 const { BENCH_INTERNAL_TOKEN, startIdentity } = require('./support/identity');
 const { SubscriberEntity } = require('../subgraphs/identity/dist/subscribers/subscriber.entity');
 const { CabinetNotificationEntity, NoticeBroadcastEntity } = require('../subgraphs/identity/dist/notices/notice.entities');
@@ -94,9 +94,10 @@ async function main() {
   const mariadb = !databaseUrl.startsWith('sqlite');
   if (mariadb) await dropMariaDb(databaseUrl);
   // A broadcast without byEmail/bySms sends nothing: the transports refuse.
+  const { broadcast } = identityOptionsFromEnv();
   const identity = await startIdentity({
     benchmark: 'broadcast',
-    identity: { staffAccounts: DEMO_STAFF_ACCOUNTS, kdf: { log2N: 10, r: 8, p: 1 } },
+    identity: { staffAccounts: DEMO_STAFF_ACCOUNTS, kdf: { log2N: 10, r: 8, p: 1 }, broadcast },
     databaseUrl: mariadb ? databaseUrl : `sqlite:${join(dir, 'identity.sqlite')}`,
     seedDemoData: false,
   });
@@ -130,7 +131,7 @@ async function main() {
     const written = await database.manager.countBy(CabinetNotificationEntity, { dedupeKey: `broadcast:${id}` });
     if (written !== reachable || job.delivered !== reachable) throw new Error(`expected ${reachable} notifications, got ${written} (job says ${job.delivered})`);
 
-    const batch = Number(process.env.IDENTITY_BROADCAST_BATCH_SIZE ?? 1000);
+    const batch = broadcast.batchSize;
     console.log(`identity broadcast benchmark (${cpus().length} CPU, ${mariadb ? 'MariaDB' : 'SQLite'})`);
     console.log(`  seeded ${total.toLocaleString('en')} subscribers in ${(seedMs / 1000).toFixed(1)} s (${reachable.toLocaleString('en')} with cabinet access)`);
     console.log(`  broadcastNotice answered in ${answeredMs.toFixed(0)} ms; delivery runs in the background, batches of ${batch}`);

@@ -2,7 +2,7 @@ import { createLogger, installProcessHandlers, startOrExit } from '@selfcare/sha
 import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
 import { subscriptionEnvShape, subscriptionSettingsFrom } from './subscription-settings';
-import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
+import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
 import { gatewayLimitsEnvShape, gatewayLimitsFrom } from './limits';
@@ -48,6 +48,8 @@ void startOrExit(async () => {
   const { limits, timeouts } = gatewayLimitsFrom(config);
   const subscriptions = subscriptionSettingsFrom(config);
   installProcessHandlers(createLogger('system', config.LOG_LEVEL));
+  // identity's IDENTITY_* settings and STAFF_ACCOUNTS apply here too (the signing key stays in DATA_DIR).
+  const identity = identityOptionsFromEnv();
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -74,6 +76,7 @@ void startOrExit(async () => {
     ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
     subscriptions,
     feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
+    identity: { ...identity },
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
@@ -88,7 +91,9 @@ void startOrExit(async () => {
       `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
       `  Demo logins:`,
       logins,
-      `  Staff (staffLogin): ${DEMO_STAFF_ACCOUNTS.map((a) => `${a.login} / ${a.password} (${a.role})`).join(', ')}`,
+      identity.staffAccounts?.length
+        ? `  Staff (staffLogin): the accounts of STAFF_ACCOUNTS`
+        : `  Staff (staffLogin): ${DEMO_STAFF_ACCOUNTS.map((a) => `${a.login} / ${a.password} (${a.role})`).join(', ')}`,
       `  Metrics:                  ${url}/metrics with Authorization: Bearer <METRICS_TOKEN>${config.METRICS_TOKEN ? '' : ' (set METRICS_TOKEN to read them)'}`,
       '',
     ].join('\n') + '\n',

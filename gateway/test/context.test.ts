@@ -1,4 +1,4 @@
-import { AccessTokenVerifier, ErrorCode, RevocationStore, generateSigningKeyPem, signJwt, signingKeyFromPem } from '@selfcare/shared';
+import { AccessTokenVerifier, ErrorCode, RevocationStore, generateSigningKeyPem, localJwksSource, signJwt, signingKeyFromPem } from '@selfcare/shared';
 import { callerLabel, gatewayContext } from '../src/context';
 
 /**
@@ -8,7 +8,7 @@ import { callerLabel, gatewayContext } from '../src/context';
 describe('gatewayContext', () => {
   const key = signingKeyFromPem(generateSigningKeyPem());
   const now = Date.now();
-  const token = signJwt({ iss: 'selfcare-identity', sub: 's-1', sid: 'x-1', act: 'subscriber', iat: Math.floor(now / 1000), iatms: now, exp: Math.floor(now / 1000) + 600, typ: 'access' }, key);
+  const token = () => signJwt({ iss: 'selfcare-identity', sub: 's-1', sid: 'x-1', act: 'subscriber', iat: Math.floor(now / 1000), iatms: now, exp: Math.floor(now / 1000) + 600, typ: 'access' }, key);
   const request = (authorization: string) => ({ requestId: 'r-1', authorization, acceptLanguage: null, clientAddress: '127.0.0.1', userAgent: null });
   const storeDown: RevocationStore = {
     revokeSubject: async () => undefined,
@@ -20,16 +20,17 @@ describe('gatewayContext', () => {
   };
 
   it('records SERVICE_UNAVAILABLE instead of throwing when the revocation store is down', async () => {
-    const verifier = new AccessTokenVerifier(async () => [key.publicJwk], storeDown, 'selfcare-identity');
-    const context = await gatewayContext(verifier, request(`Bearer ${token}`));
+    const verifier = new AccessTokenVerifier(localJwksSource([key.publicJwk]), storeDown, 'selfcare-identity');
+    const signed = await token();
+    const context = await gatewayContext(verifier, request(`Bearer ${signed}`));
     expect(context.caller).toBeNull();
     expect(callerLabel(context)).toBe(`refused:${ErrorCode.SERVICE_UNAVAILABLE}`);
     // The token still travels to the subgraph, which answers with the right code for the field at hand.
-    expect(context.authorization).toBe(`Bearer ${token}`);
+    expect(context.authorization).toBe(`Bearer ${signed}`);
   });
 
   it('records UNAUTHENTICATED for a token whose header is JSON null', async () => {
-    const verifier = new AccessTokenVerifier(async () => [key.publicJwk], storeDown, 'selfcare-identity');
+    const verifier = new AccessTokenVerifier(localJwksSource([key.publicJwk]), storeDown, 'selfcare-identity');
     const context = await gatewayContext(verifier, request('Bearer bnVsbA.e30.c2ln'));
     expect(callerLabel(context)).toBe(`refused:${ErrorCode.UNAUTHENTICATED}`);
   });

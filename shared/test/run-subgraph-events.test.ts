@@ -3,6 +3,7 @@ import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import {
   InProcessEventBus,
   Language,
+  localJwksSource,
   ManualClock,
   MemoryRevocationStore,
   OutboxEventEntity,
@@ -24,7 +25,7 @@ const definition = (name: 'billing' | 'detailing', setup?: SubgraphDefinition['s
   name,
   entities: [TestChange, TestApplied],
   migrations: [TestTables1764000000001],
-  keySource: () => async () => [],
+  keySource: () => localJwksSource([]),
   grantSource: () => ({ managedBy: async (_manager, ids) => ids.map(() => false) }),
   setup: setup ?? (async () => ({ schema })),
 });

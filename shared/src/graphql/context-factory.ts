@@ -4,7 +4,7 @@ import { bearerToken } from '../auth/verifier';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { currentRequest } from '../http/request-store';
-import { Language } from '../i18n/language';
+import { Language, languageInHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
 import type { GraphQLContext } from './context';
 import { LoaderRegistry } from './loaders';
@@ -15,6 +15,8 @@ export interface CallerHints {
   requestId: string;
   authorization: string | null;
   language: Language;
+  /** null when the request named no language of the cabinet (kk, ru, en) */
+  requestedLanguage?: Language | null;
   clientAddress: string;
   userAgent: string | null;
 }
@@ -40,6 +42,7 @@ export function createContextBuilder(verifier: AccessTokenVerifier, logger: Logg
     return {
       requestId: hints.requestId,
       language: hints.language,
+      requestedLanguage: hints.requestedLanguage ?? null,
       caller,
       authError,
       authorization: hints.authorization,
@@ -69,6 +72,7 @@ export function createContextFactory(verifier: AccessTokenVerifier, logger: Logg
       requestId: scope?.requestId ?? 'unknown',
       authorization: req.header('authorization') ?? null,
       language: scope?.language ?? Language.RU,
+      requestedLanguage: languageInHeader(req.header('accept-language')),
       clientAddress: clientAddressOf(req, internalToken),
       userAgent: req.header('user-agent') ?? null,
     });

@@ -8,6 +8,8 @@ import { LoaderRegistry } from './loaders';
 export interface GraphQLContext {
   requestId: string;
   language: Language;
+  /** The language the request asked for (Accept-Language naming kk, ru or en); null: none, so `language` is the default. */
+  requestedLanguage?: Language | null;
   /** The verified caller; null when no token was sent or it was refused. */
   caller: Caller | null;
   /** Why a presented token was refused (expired, revoked by a status change…). */

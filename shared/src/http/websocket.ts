@@ -7,7 +7,7 @@ import type { CallerHints } from '../graphql/context-factory';
 import { DomainError } from '../errors/domain-error';
 import { DocumentCache } from '../graphql/document-cache';
 import { ErrorCode } from '../errors/error-code';
-import { languageFromHeader } from '../i18n/language';
+import { languageFromHeader, languageInHeader } from '../i18n/language';
 import type { Logger } from '../logging/logger';
 import { INTERNAL_TOKEN_HEADER, internalTokenMatches } from '../service/internal-http';
 import { RequestScope, currentLanguage, runInRequest } from './request-store';
@@ -45,6 +45,7 @@ export function hintsFromExtensions(extensions: unknown, fallbackAddress: string
     requestId: requestId && REQUEST_ID.test(requestId) ? requestId : randomUUID(),
     authorization: value('authorization'),
     language: languageFromHeader(value('accept-language')),
+    requestedLanguage: languageInHeader(value('accept-language')),
     clientAddress: value('x-client-address') || fallbackAddress,
     userAgent: value('user-agent'),
   };

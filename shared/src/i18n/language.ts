@@ -9,7 +9,12 @@ export type Texts = Record<Language, string>;
 
 /** Picks the caller's language from an Accept-Language header (kk, ru, en; default ru). */
 export function languageFromHeader(header: string | undefined | null): Language {
-  if (!header) return Language.RU;
+  return languageInHeader(header) ?? Language.RU;
+}
+
+/** The language an Accept-Language header asks for, if it names kk, ru or en at all; null otherwise. */
+export function languageInHeader(header: string | undefined | null): Language | null {
+  if (!header) return null;
   const ranked = header
     .split(',')
     .map((part, index) => {
@@ -23,7 +28,7 @@ export function languageFromHeader(header: string | undefined | null): Language 
     if (tag === 'ru') return Language.RU;
     if (tag === 'en') return Language.EN;
   }
-  return Language.RU;
+  return null;
 }
 
 /** Fills `{name}` placeholders. */

@@ -181,7 +181,7 @@ export async function runSubgraph(
   ];
   const consumerHandlers: { stream: ServiceName; handler: ConsumerHandler }[] = [];
   const internal = new InternalClient(platform.directory, platform.internalToken, { logger });
-  const keySource = definition.keySource?.({ platform }) ?? (() => httpJwksSource(`${platform.directory.url('identity')}/.well-known/jwks.json`)());
+  const keySource = definition.keySource?.({ platform }) ?? httpJwksSource(() => `${platform.directory.url('identity')}/.well-known/jwks.json`);
   const verifier = new AccessTokenVerifier(keySource, platform.revocations, platform.tokenIssuer);
 
   const partial: Omit<SubgraphRuntime, 'accessPolicy'> = {

@@ -59,7 +59,7 @@ export interface TestPlatform {
   /** Runs a subgraph for real (port 0, migrations, demo seed unless told otherwise) on a fresh test database. */
   start(definition: SubgraphDefinition, options?: { seedDemoData?: boolean }): Promise<RunningSubgraph>;
   /** An access token identity would issue to this subscriber (needs `standInIdentity`). */
-  tokenFor(subscriberId: string, options?: { channel?: 'WEB' | 'MOBILE_APP'; staff?: boolean }): string;
+  tokenFor(subscriberId: string, options?: { channel?: 'WEB' | 'MOBILE_APP'; staff?: boolean }): Promise<string>;
   /** A call to a service's internal HTTP API with this platform's internal token (`token: null` sends none). */
   internal(baseUrl: string, path: string, init?: InternalRequestInit): Promise<Response>;
   /** Publishes an event on another service's stream as its relay would: ids 1, 2, ... per stream, at the clock's time. */
@@ -129,7 +129,7 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
       registerInternalToken(subgraph.url, platform.internalToken);
       return subgraph;
     },
-    tokenFor(subscriberId, tokenOptions = {}) {
+    async tokenFor(subscriberId, tokenOptions = {}) {
       if (!key) throw new Error('tokenFor signs for a stand-in identity: create the platform with standInIdentity');
       return signAccessToken(key, subscriberId, tokenOptions);
     },
@@ -158,7 +158,7 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
 }
 
 /** An access token as identity issues it (claims of shared/src/auth/verifier.ts), valid for 15 minutes from now. */
-export function signAccessToken(key: SigningKey, subscriberId: string, options: { channel?: 'WEB' | 'MOBILE_APP'; staff?: boolean } = {}): string {
+export function signAccessToken(key: SigningKey, subscriberId: string, options: { channel?: 'WEB' | 'MOBILE_APP'; staff?: boolean } = {}): Promise<string> {
   const nowMs = Date.now();
   const iat = Math.floor(nowMs / 1000);
   return signJwt(

@@ -42,7 +42,7 @@ describe('billing subgraph', () => {
 
   describe('seeded accounts (terms 2.1)', () => {
     it('shows the demo balance, credit limit, saved card and a month of ledger history, newest first', async () => {
-      const response = await accountOf([aigerim.id], t.tokenFor(aigerim.id));
+      const response = await accountOf([aigerim.id], await t.tokenFor(aigerim.id));
       expect(response.errors).toBeUndefined();
       const account = response.data!._entities[0].account;
       expect(account).toMatchObject({
@@ -68,7 +68,7 @@ describe('billing subgraph', () => {
         billing.graphqlUrl,
         entitiesQuery('Subscriber', 'account { number balance { amount } creditLimit { amount } entries(first: 1) { edges { node { description } } } }'),
         { representations: subscriberRepresentations([steppe.id]) },
-        { token: t.tokenFor(steppe.id), language: 'en' },
+        { token: await t.tokenFor(steppe.id), language: 'en' },
       );
       expect(response.data!._entities[0].account).toEqual({
         number: 'KZ-100000003',
@@ -100,7 +100,7 @@ describe('billing subgraph', () => {
 
   describe('reading the ledger', () => {
     it('pages entries with first/after cursors', async () => {
-      const token = t.tokenFor(aigerim.id);
+      const token = await t.tokenFor(aigerim.id);
       const page = async (after?: string) =>
         (
           await accountOf([aigerim.id], token, `account { entries(first: 3${after ? `, after: "${after}"` : ''}) { edges { node { kind amount { amount } } } pageInfo { hasNextPage endCursor } } }`)
@@ -114,7 +114,7 @@ describe('billing subgraph', () => {
     });
 
     it('answers bad paging input with BAD_USER_INPUT and the argument at fault', async () => {
-      const token = t.tokenFor(aigerim.id);
+      const token = await t.tokenFor(aigerim.id);
       for (const [args, field] of [
         ['first: 0', 'first'],
         ['first: 101', 'first'],
@@ -129,7 +129,7 @@ describe('billing subgraph', () => {
 
   describe('authorization (terms 2.5, 4.3)', () => {
     it("refuses another subscriber's account, also when asked for by account id", async () => {
-      const token = t.tokenFor(aigerim.id);
+      const token = await t.tokenFor(aigerim.id);
       const foreign = await accountOf([nurlan.id], token);
       expect(new Set(errorCodes(foreign))).toEqual(new Set(['FORBIDDEN']));
       const nurlanAccount = await billing.runtime.database.manager.findOneByOrFail(AccountEntity, { subscriberId: nurlan.id });
@@ -141,7 +141,7 @@ describe('billing subgraph', () => {
     it('lets the manager of a number read its account', async () => {
       const manager = randomUUID();
       await grantManagement(delegation, manager, unregistered.id, unregistered.msisdn!);
-      const response = await accountOf([unregistered.id], t.tokenFor(manager));
+      const response = await accountOf([unregistered.id], await t.tokenFor(manager));
       expect(response.errors).toBeUndefined();
       expect(response.data!._entities[0].account.balance.amount).toBe('300.00');
     });
@@ -150,7 +150,7 @@ describe('billing subgraph', () => {
       const manager = randomUUID();
       const ids = [aigerim, nurlan, steppe, home].map((s) => s.id);
       for (const [i, id] of ids.entries()) await grantManagement(delegation, manager, id, `+7700000001${i}`);
-      const token = t.tokenFor(manager);
+      const token = await t.tokenFor(manager);
       const counter = billing.runtime.database.counter;
       const measure = async (subset: string[]) => {
         const before = counter.count;
@@ -177,7 +177,7 @@ describe('billing subgraph', () => {
       await publishEvent(t.bus, 'identity', 3, 'SubscriberProvisioned', { subscriberId: homeLine, kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', msisdn: null, login: '1000777888', language: 'KK', tariffCode: 'HOME_100' });
       await publishEvent(t.bus, 'identity', 4, 'SubscriberProvisioned', { subscriberId: individual, kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+77011234567' });
 
-      const read = async (id: string) => (await accountOf([id], t.tokenFor(id), 'account { number balance { amount } creditLimit { amount } entries { edges { cursor } } }')).data!._entities[0].account;
+      const read = async (id: string) => (await accountOf([id], await t.tokenFor(id), 'account { number balance { amount } creditLimit { amount } entries { edges { cursor } } }')).data!._entities[0].account;
       expect(await read(individual)).toEqual({ number: expect.stringMatching(/^KZ-1\d{8}$/), balance: { amount: '0.00' }, creditLimit: { amount: '0.00' }, entries: { edges: [] } });
       expect((await read(company)).creditLimit).toEqual({ amount: '50000.00' });
       expect((await read(homeLine)).number).toMatch(/^KZ-2\d{8}$/);
@@ -186,7 +186,7 @@ describe('billing subgraph', () => {
 
     it('a line without an account yet gets NOT_FOUND', async () => {
       const id = randomUUID();
-      expect(errorCodes(await accountOf([id], t.tokenFor(id)))).toEqual(['NOT_FOUND']);
+      expect(errorCodes(await accountOf([id], await t.tokenFor(id)))).toEqual(['NOT_FOUND']);
     });
   });
 

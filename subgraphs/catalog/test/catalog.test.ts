@@ -69,7 +69,7 @@ describe('catalog subgraph', () => {
       try {
         const listed = await graphql(catalog.graphqlUrl, `{ tariffs { code } }`);
         expect((listed.data!.tariffs as any[]).map((x) => x.code)).not.toContain('BEELINE_L');
-        const own = await products([nurlan.id], t.tokenFor(nurlan.id));
+        const own = await products([nurlan.id], await t.tokenFor(nurlan.id));
         expect(own.data!._entities[0].tariff.code).toBe('BEELINE_L');
       } finally {
         await manager.update(TariffPlanEntity, { code: 'BEELINE_L' }, { active: true });
@@ -90,7 +90,7 @@ describe('catalog subgraph', () => {
 
   describe("a subscriber's tariff and services (terms 2.1, 2.5)", () => {
     it("reads the own line's tariff, connected services with the accepted terms, and what may be connected", async () => {
-      const response = await products([aigerim.id], t.tokenFor(aigerim.id));
+      const response = await products([aigerim.id], await t.tokenFor(aigerim.id));
       expect(response.errors).toBeUndefined();
       const line = response.data!._entities[0];
       expect(line.tariff).toEqual({ code: 'BEELINE_M', name: 'Beeline M', monthlyFee: { amount: '4990.00', currency: 'KZT' }, termsVersion: '2025-11-01' });
@@ -112,7 +112,7 @@ describe('catalog subgraph', () => {
     });
 
     it('applies availability rules per tariff and kind', async () => {
-      const available = async (id: string) => ((await products([id], t.tokenFor(id))).data!._entities[0].availableServices as any[]).map((s) => s.code);
+      const available = async (id: string) => ((await products([id], await t.tokenFor(id))).data!._entities[0].availableServices as any[]).map((s) => s.code);
       expect(await available(nurlan.id)).toEqual(['ROAMING_PLUS', 'ROAMING_DAILY', 'SPAM_FILTER']); // L: no VIDEO_UNLIM
       expect(await available(steppe.id)).toEqual(['CALLER_ID', 'SPAM_FILTER', 'CLOUD_PBX']); // ROAMING_PLUS connected → no ROAMING_DAILY
       expect(await available(unregistered.id)).toEqual(['ROAMING_PLUS', 'ROAMING_DAILY', 'CALLER_ID', 'SPAM_FILTER', 'VIDEO_UNLIM']);
@@ -120,20 +120,20 @@ describe('catalog subgraph', () => {
     });
 
     it("refuses another subscriber's line with FORBIDDEN, a missing token with UNAUTHENTICATED", async () => {
-      const foreign = await products([nurlan.id], t.tokenFor(aigerim.id));
+      const foreign = await products([nurlan.id], await t.tokenFor(aigerim.id));
       expect(foreign.data!._entities).toEqual([null]);
       expect(new Set(errorCodes(foreign))).toEqual(new Set(['FORBIDDEN']));
       const anonymous = await products([aigerim.id]);
       expect(new Set(errorCodes(anonymous))).toEqual(new Set(['UNAUTHENTICATED']));
-      const staff = await products([aigerim.id], t.tokenFor(randomUUID(), { staff: true }));
+      const staff = await products([aigerim.id], await t.tokenFor(randomUUID(), { staff: true }));
       expect(new Set(errorCodes(staff))).toEqual(new Set(['FORBIDDEN']));
-      const forged = await products([aigerim.id], t.tokenFor(aigerim.id).slice(0, -4) + 'AAAA');
+      const forged = await products([aigerim.id], (await t.tokenFor(aigerim.id)).slice(0, -4) + 'AAAA');
       expect(new Set(errorCodes(forged))).toEqual(new Set(['UNAUTHENTICATED']));
     });
 
     it('lets a manager read a managed number (4.3) through delegation, and only that one', async () => {
       const requester = randomUUID();
-      const token = t.tokenFor(requester);
+      const token = await t.tokenFor(requester);
       expect(errorCodes(await products([unregistered.id], token))).toContain('FORBIDDEN');
       await grantManagement(delegation, requester, unregistered.id, unregistered.msisdn!);
       const managed = await products([unregistered.id, nurlan.id], token);
@@ -144,10 +144,10 @@ describe('catalog subgraph', () => {
 
     it('refuses ids no subscriber has, and more lines than one management check carries, with FORBIDDEN (was SERVICE_UNAVAILABLE)', async () => {
       const caller = randomUUID();
-      const bogus = await products(['x'.repeat(300), ''], t.tokenFor(caller));
+      const bogus = await products(['x'.repeat(300), ''], await t.tokenFor(caller));
       expect(new Set(errorCodes(bogus))).toEqual(new Set(['FORBIDDEN']));
       const questions = delegation.runtime.database.counter.count;
-      const many = await products(Array.from({ length: 600 }, () => randomUUID()), t.tokenFor(caller));
+      const many = await products(Array.from({ length: 600 }, () => randomUUID()), await t.tokenFor(caller));
       expect(new Set(errorCodes(many))).toEqual(new Set(['FORBIDDEN']));
       // delegation was asked twice (500 numbers a question), not refused the whole request.
       expect(delegation.runtime.database.counter.count - questions).toBe(2);
@@ -157,7 +157,7 @@ describe('catalog subgraph', () => {
       const manager = randomUUID();
       const others = [aigerim, nurlan, steppe, home].map((s) => s.id);
       for (const id of others) await grantManagement(delegation, manager, id, demoSubscribers.find((s) => s.id === id)!.msisdn ?? `+7700${id.slice(-7)}`);
-      const token = t.tokenFor(manager);
+      const token = await t.tokenFor(manager);
       const counter = catalog.runtime.database.counter;
 
       const measure = async (ids: string[]) => {
@@ -176,7 +176,7 @@ describe('catalog subgraph', () => {
       expect(four).toBeLessThanOrEqual(8);
 
       // The caller's own number (no delegation round trip) joins the same batches.
-      const ownToken = t.tokenFor(aigerim.id);
+      const ownToken = await t.tokenFor(aigerim.id);
       await grantManagement(delegation, aigerim.id, nurlan.id, nurlan.msisdn!);
       await grantManagement(delegation, aigerim.id, steppe.id, steppe.msisdn!);
       const before = counter.count;
@@ -194,7 +194,7 @@ describe('catalog subgraph', () => {
       const payload = { subscriberId, kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+77019998877', login: '+77019998877', language: 'RU', tariffCode: 'BEELINE_L' };
       await provision(payload);
       await provision(payload); // a second event for the same line changes nothing
-      const response = await products([subscriberId], t.tokenFor(subscriberId));
+      const response = await products([subscriberId], await t.tokenFor(subscriberId));
       expect(response.errors).toBeUndefined();
       expect(response.data!._entities[0]).toMatchObject({ tariff: { code: 'BEELINE_L' }, services: [], availableServices: [{ code: 'ROAMING_PLUS' }, { code: 'ROAMING_DAILY' }, { code: 'CALLER_ID' }, { code: 'SPAM_FILTER' }] });
       const lines = await catalog.runtime.database.manager.countBy(SubscriberLineEntity, { subscriberId });
@@ -204,7 +204,7 @@ describe('catalog subgraph', () => {
     it('falls back to the first tariff on sale for the kind when the code is unknown', async () => {
       const subscriberId = randomUUID();
       await provision({ subscriberId, kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', msisdn: null, login: '1000999111', language: 'KK', tariffCode: 'NO_SUCH_TARIFF' });
-      const response = await products([subscriberId], t.tokenFor(subscriberId));
+      const response = await products([subscriberId], await t.tokenFor(subscriberId));
       expect(response.data!._entities[0].tariff.code).toBe('HOME_100');
     });
 
@@ -212,13 +212,13 @@ describe('catalog subgraph', () => {
       await provision({ kind: 'MOBILE' });
       const subscriberId = randomUUID();
       await provision({ subscriberId, kind: 'MOBILE', partyType: 'LEGAL_ENTITY', msisdn: '+77015550000', tariffCode: 'BUSINESS_PRO' });
-      const response = await products([subscriberId], t.tokenFor(subscriberId));
+      const response = await products([subscriberId], await t.tokenFor(subscriberId));
       expect(response.data!._entities[0].tariff.code).toBe('BUSINESS_PRO');
     });
 
     it('a line not provisioned yet has no tariff and can connect nothing', async () => {
       const subscriberId = randomUUID();
-      const response = await products([subscriberId], t.tokenFor(subscriberId));
+      const response = await products([subscriberId], await t.tokenFor(subscriberId));
       expect(response.errors).toBeUndefined();
       expect(response.data!._entities[0]).toEqual({ id: subscriberId, tariff: null, services: [], availableServices: [] });
     });

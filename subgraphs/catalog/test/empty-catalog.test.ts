@@ -23,7 +23,7 @@ describe('catalog without the demo seed (distributed mode)', () => {
       catalog.graphqlUrl,
       entitiesQuery('Subscriber', 'tariff { code }'),
       { representations: subscriberRepresentations([subscriberId]) },
-      { token: t.tokenFor(subscriberId) },
+      { token: await t.tokenFor(subscriberId) },
     );
     return response.data?._entities[0]?.tariff?.code ?? null;
   };

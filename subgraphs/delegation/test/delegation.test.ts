@@ -205,7 +205,7 @@ describe('delegation subgraph', () => {
     });
 
     it("shows the owner the requests for their number, newest first, with code expiry and attempts left", async () => {
-      const response = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { ${REQUEST_FIELDS} } }`, {}, { token: t.tokenFor(owner) });
+      const response = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { ${REQUEST_FIELDS} } }`, {}, { token: await t.tokenFor(owner) });
       expect(response.errors).toBeUndefined();
       const requests = response.data!.incomingManagementRequests as any[];
       expect(requests.map((r) => [r.requester.id, r.status, r.attemptsLeft])).toEqual([
@@ -217,21 +217,21 @@ describe('delegation subgraph', () => {
     });
 
     it('shows the requester what they asked for, and nobody else', async () => {
-      const mine = await graphql(delegation.graphqlUrl, `{ outgoingManagementRequests { status ownerMsisdn } }`, {}, { token: t.tokenFor(requesterB) });
+      const mine = await graphql(delegation.graphqlUrl, `{ outgoingManagementRequests { status ownerMsisdn } }`, {}, { token: await t.tokenFor(requesterB) });
       expect(mine.data!.outgoingManagementRequests).toEqual([{ status: 'CONFIRMED', ownerMsisdn }]);
-      const nothing = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id } outgoingManagementRequests { id } }`, {}, { token: t.tokenFor(randomUUID()) });
+      const nothing = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id } outgoingManagementRequests { id } }`, {}, { token: await t.tokenFor(randomUUID()) });
       expect(nothing.data).toEqual({ incomingManagementRequests: [], outgoingManagementRequests: [] });
       const anonymous = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id } }`);
       expect(errorCodes(anonymous)).toEqual(['UNAUTHENTICATED']);
     });
 
     it("lists the number's managers to its owner and the manager's numbers to the manager — the owner alone", async () => {
-      const own = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { status requester { id } }'), { representations: subscriberRepresentations([owner]) }, { token: t.tokenFor(owner) });
+      const own = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { status requester { id } }'), { representations: subscriberRepresentations([owner]) }, { token: await t.tokenFor(owner) });
       expect(own.data!._entities[0].managers).toEqual([{ status: 'ACTIVE', requester: { id: requesterA } }]);
-      const managed = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managedNumbers { id }'), { representations: subscriberRepresentations([requesterA]) }, { token: t.tokenFor(requesterA) });
+      const managed = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managedNumbers { id }'), { representations: subscriberRepresentations([requesterA]) }, { token: await t.tokenFor(requesterA) });
       expect(managed.data!._entities[0].managedNumbers).toEqual([{ id: owner }]);
       // Management is not transitive and the list of managers is the owner's (4.4): the manager is refused.
-      const asManager = await graphql(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { id }'), { representations: subscriberRepresentations([owner]) }, { token: t.tokenFor(requesterA) });
+      const asManager = await graphql(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { id }'), { representations: subscriberRepresentations([owner]) }, { token: await t.tokenFor(requesterA) });
       expect(errorCodes(asManager)).toEqual(['FORBIDDEN']);
     });
 
@@ -240,10 +240,10 @@ describe('delegation subgraph', () => {
       const query = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ManagementRequest { status requester { id } } } }`;
       const variables = { r: [{ __typename: 'ManagementRequest', id: request!.id }] };
       for (const viewer of [owner, requesterB]) {
-        const response = await graphql(delegation.graphqlUrl, query, variables, { token: t.tokenFor(viewer) });
+        const response = await graphql(delegation.graphqlUrl, query, variables, { token: await t.tokenFor(viewer) });
         expect(response.data!._entities).toEqual([{ status: 'CONFIRMED', requester: { id: requesterB } }]);
       }
-      expect(errorCodes(await graphql(delegation.graphqlUrl, query, variables, { token: t.tokenFor(requesterA) }))).toEqual(['FORBIDDEN']);
+      expect(errorCodes(await graphql(delegation.graphqlUrl, query, variables, { token: await t.tokenFor(requesterA) }))).toEqual(['FORBIDDEN']);
     });
   });
 
@@ -266,14 +266,14 @@ describe('delegation subgraph', () => {
       await publishEvent(t.bus, 'identity', 1, 'SubscriberProvisioned', { subscriberId: ownerId, kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '8 771 234 56 78', login: '+77712345678', language: 'KK', tariffCode: 'BEELINE_S' });
       const stored = await delegation.runtime.database.manager.findOneByOrFail(ManagementRequestEntity, { id: request.id });
       expect(stored.ownerId).toBe(ownerId);
-      const incoming = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id status } }`, {}, { token: t.tokenFor(ownerId) });
+      const incoming = await graphql(delegation.graphqlUrl, `{ incomingManagementRequests { id status } }`, {}, { token: await t.tokenFor(ownerId) });
       expect(incoming.data!.incomingManagementRequests).toEqual([{ id: request.id, status: 'AWAITING_CONFIRMATION' }]);
     });
 
     it('shows an unconfirmed request whose confirmation code ran out as EXPIRED', async () => {
       const requesterId = randomUUID();
       await insertRequest({ requesterId, ownerMsisdn: '+77012349999', status: ManagementStatus.AWAITING_CONFIRMATION, confirmationExpiresAt: new Date(t.clock.now().getTime() - 1) });
-      const mine = await graphql(delegation.graphqlUrl, `{ outgoingManagementRequests { status ownerMsisdn owner { id } } }`, {}, { token: t.tokenFor(requesterId) });
+      const mine = await graphql(delegation.graphqlUrl, `{ outgoingManagementRequests { status ownerMsisdn owner { id } } }`, {}, { token: await t.tokenFor(requesterId) });
       expect(mine.data!.outgoingManagementRequests).toEqual([{ status: 'EXPIRED', ownerMsisdn: '+77012349999', owner: null }]);
     });
   });

@@ -39,7 +39,7 @@ describe('detailing subgraph', () => {
 
   describe('itemized usage (terms 2.1)', () => {
     it('pages the seeded usage of the last 30 days, newest first, and reaches every record exactly once', async () => {
-      const token = t.tokenFor(aigerim.id);
+      const token = await t.tokenFor(aigerim.id);
       const seen: any[] = [];
       let after: string | null = null;
       for (let page = 0; page < 50; page += 1) {
@@ -59,7 +59,7 @@ describe('detailing subgraph', () => {
     });
 
     it('shows free My Beeline traffic at home and charged traffic in roaming (terms 2.10)', async () => {
-      const response = await ask([aigerim.id], USAGE, { kinds: ['DATA'], first: 100 }, t.tokenFor(aigerim.id));
+      const response = await ask([aigerim.id], USAGE, { kinds: ['DATA'], first: 100 }, await t.tokenFor(aigerim.id));
       const nodes = response.data!._entities[0].usage.edges.map((e: any) => e.node);
       expect(nodes.every((n: any) => n.kind === 'DATA')).toBe(true);
       const appAtHome = nodes.filter((n: any) => n.counterparty === 'My Beeline' && !n.roaming);
@@ -72,7 +72,7 @@ describe('detailing subgraph', () => {
     });
 
     it('filters by kinds; an empty list finds nothing', async () => {
-      const token = t.tokenFor(aigerim.id);
+      const token = await t.tokenFor(aigerim.id);
       const calls = await ask([aigerim.id], USAGE, { kinds: ['CALL', 'SMS'], first: 100 }, token);
       const kinds = new Set(calls.data!._entities[0].usage.edges.map((e: any) => e.node.kind));
       expect(kinds).toEqual(new Set(['CALL', 'SMS']));
@@ -87,7 +87,7 @@ describe('detailing subgraph', () => {
     });
 
     it('gives a home-internet line its data sessions only', async () => {
-      const response = await ask([home.id], USAGE, { first: 100 }, t.tokenFor(home.id));
+      const response = await ask([home.id], USAGE, { first: 100 }, await t.tokenFor(home.id));
       const kinds = new Set(response.data!._entities[0].usage.edges.map((e: any) => e.node.kind));
       expect(kinds).toEqual(new Set(['DATA', 'CHARGE']));
     });
@@ -95,7 +95,7 @@ describe('detailing subgraph', () => {
 
   describe('summary and allowances', () => {
     it('sums the period per kind, matching the records', async () => {
-      const response = await ask([aigerim.id], 'usageSummary(from: $from, to: $to) { from to total { amount } byKind { kind count seconds bytes charge { amount } } }', {}, t.tokenFor(aigerim.id));
+      const response = await ask([aigerim.id], 'usageSummary(from: $from, to: $to) { from to total { amount } byKind { kind count seconds bytes charge { amount } } }', {}, await t.tokenFor(aigerim.id));
       expect(response.errors).toBeUndefined();
       const summary = response.data!._entities[0].usageSummary;
       const stored = await detailing.runtime.database.manager.find(UsageRecordEntity, { where: { subscriberId: aigerim.id, startedAt: Between(new Date(FROM), new Date(NOW.getTime() - 1)) } });
@@ -116,7 +116,7 @@ describe('detailing subgraph', () => {
     });
 
     it("shows what is left of the tariff's package this tariff month (catalog's allowances, used from the records)", async () => {
-      const response = await ask([aigerim.id], 'allowances { unit included used left periodEnd }', {}, t.tokenFor(aigerim.id));
+      const response = await ask([aigerim.id], 'allowances { unit included used left periodEnd }', {}, await t.tokenFor(aigerim.id));
       expect(response.errors).toBeUndefined();
       const period = allowancePeriodOf(NOW);
       expect(period).toEqual({ start: new Date('2026-02-28T19:00:00.000Z'), end: new Date('2026-03-31T19:00:00.000Z') });
@@ -138,15 +138,15 @@ describe('detailing subgraph', () => {
     });
 
     it('an unlimited home-internet tariff and an unknown line have no allowances', async () => {
-      expect((await ask([home.id], 'allowances { unit }', {}, t.tokenFor(home.id))).data!._entities[0].allowances).toEqual([]);
+      expect((await ask([home.id], 'allowances { unit }', {}, await t.tokenFor(home.id))).data!._entities[0].allowances).toEqual([]);
       const stranger = randomUUID();
-      expect((await ask([stranger], 'allowances { unit }', {}, t.tokenFor(stranger))).data!._entities[0].allowances).toEqual([]);
+      expect((await ask([stranger], 'allowances { unit }', {}, await t.tokenFor(stranger))).data!._entities[0].allowances).toEqual([]);
     });
   });
 
   describe('bad input', () => {
     const expectBadInput = async (variables: Record<string, unknown>, field: string, selection = USAGE) => {
-      const response = await ask([aigerim.id], selection, variables, t.tokenFor(aigerim.id));
+      const response = await ask([aigerim.id], selection, variables, await t.tokenFor(aigerim.id));
       expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
       expect(response.errors![0]!.extensions!.field).toBe(field);
       return response;
@@ -171,13 +171,13 @@ describe('detailing subgraph', () => {
 
   describe('authorization (terms 2.5, 4.3) and batching', () => {
     it("refuses another subscriber's usage with FORBIDDEN and lets a manager read it", async () => {
-      const foreign = await ask([nurlan.id], USAGE, {}, t.tokenFor(aigerim.id));
+      const foreign = await ask([nurlan.id], USAGE, {}, await t.tokenFor(aigerim.id));
       expect(new Set(errorCodes(foreign))).toEqual(new Set(['FORBIDDEN']));
       const anonymous = await ask([nurlan.id], 'allowances { unit }', {});
       expect(new Set(errorCodes(anonymous))).toEqual(new Set(['UNAUTHENTICATED']));
       const manager = randomUUID();
       await grantManagement(delegation, manager, nurlan.id, nurlan.msisdn!);
-      const managed = await ask([nurlan.id], 'allowances { unit included }', {}, t.tokenFor(manager));
+      const managed = await ask([nurlan.id], 'allowances { unit included }', {}, await t.tokenFor(manager));
       expect(managed.errors).toBeUndefined();
       expect(managed.data!._entities[0].allowances[0]).toEqual({ unit: 'MINUTES', included: 1500 });
     });
@@ -186,7 +186,7 @@ describe('detailing subgraph', () => {
       const manager = randomUUID();
       const ids = [aigerim, nurlan, steppe, unregistered, home].map((s) => s.id);
       for (const [i, id] of ids.entries()) await grantManagement(delegation, manager, id, `+7700000002${i}`);
-      const token = t.tokenFor(manager);
+      const token = await t.tokenFor(manager);
       const counter = detailing.runtime.database.counter;
       const selection = `${USAGE} usageSummary(from: $from, to: $to) { total { amount } } allowances { unit left }`;
       const measure = async (subset: string[]) => {
@@ -207,7 +207,7 @@ describe('detailing subgraph', () => {
   describe('degrading gracefully (terms 4.6, 4.7)', () => {
     it('answers allowances with SERVICE_UNAVAILABLE while the catalog is down, and usage as usual', async () => {
       await catalog.stop();
-      const token = t.tokenFor(aigerim.id);
+      const token = await t.tokenFor(aigerim.id);
       const response = await ask([aigerim.id], `allowances { unit } usageSummary(from: $from, to: $to) { total { amount } }`, {}, token);
       expect(errorCodes(response)).toEqual(['SERVICE_UNAVAILABLE']);
       expect(response.errors![0]!.path).toEqual(['_entities', 0, 'allowances']);

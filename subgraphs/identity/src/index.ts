@@ -1,36 +1,22 @@
 import type { Express } from 'express';
-import { buildFederatedSchema, DomainEvent, GraphQLContext, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
-import type { EntityManager } from 'typeorm';
-import { authResolvers } from './auth/auth.resolver';
-import { RateLimitEntity } from './auth/rate-limit.entity';
-import { EmailVerificationEntity } from './email/email-verification.entity';
-import { emailResolvers } from './email/email.resolver';
+import { localJwksSource, SubgraphDefinition, SubgraphRuntime } from '@selfcare/shared';
+import { createIdentityServices, IdentityServices } from './composition';
 import { mountEmailRoutes } from './email/email.routes';
-import { identityFeatureModules } from './features';
-import { featureEntities, featureMigrations } from './features-schema';
-import { IdentityCore1764100000000 } from './migrations/1764100000000-identity-core';
-import { seedDemoSubscribers } from './seed/demo-seed';
-import { createIdentityServices, IdentityServices } from './services';
-import { RefreshTokenEntity, SessionEntity } from './sessions/session.entity';
+import { mountInternalRoutes } from './internal/internal.routes';
+import { buildIdentitySchema, identityEntities, identityMigrations } from './schema';
+import { seedDemoData } from './seed/demo-seed';
 import { IdentityOptions, resolveSettings } from './settings';
-import { StaffAccountEntity } from './staff/staff-account.entity';
-import { staffResolvers } from './staff/staff.resolver';
-import { SubscriberEntity } from './subscribers/subscriber.entity';
-import { loadSubscriber } from './subscribers/subscriber.loader';
-import { subscriberResolvers } from './subscribers/subscriber.resolver';
-import { toSubscriberReference } from './subscribers/subscriber.type';
+import { mountUnsubscribeRoutes } from './unsubscribe/unsubscribe.routes';
 
 export * from './settings';
+export type { Actor } from './common/actor';
 export { DEFAULT_SCRYPT_PARAMS, PasswordHasher } from './auth/kdf';
 export type { ScryptParams } from './auth/kdf';
 export { parseStaffAccounts } from './staff/staff-config';
-export { loadIdentityConfig } from './config';
-export type { IdentityServices } from './services';
-
-// eslint-disable-next-line @typescript-eslint/ban-types
-export const identityCoreEntities: Function[] = [SubscriberEntity, SessionEntity, RefreshTokenEntity, StaffAccountEntity, RateLimitEntity, EmailVerificationEntity];
-// eslint-disable-next-line @typescript-eslint/ban-types
-export const identityCoreMigrations: Function[] = [IdentityCore1764100000000];
+export { identityOptionsFromEnv, loadIdentityConfig } from './config';
+export type { IdentityConfig } from './config';
+export type { IdentityServices } from './composition';
+export { identityEntities, identityMigrations } from './schema';
 
 /** Demo staff accounts of the embedded default (clear passwords are refused in production). */
 export const DEMO_STAFF_ACCOUNTS = [
@@ -38,66 +24,51 @@ export const DEMO_STAFF_ACCOUNTS = [
   { login: 'admin', role: 'ADMIN' as const, password: 'Admin-2026!' },
 ];
 
-/** Housekeeping: expired rate-limit buckets and refresh tokens. */
+/** Housekeeping: expired rate-limit buckets, forgotten login addresses and refresh tokens. */
 const PURGE_INTERVAL_MS = 10 * 60_000;
 
-/** billing's debt events (terms 3.3): access is suspended while a debt is unpaid and restored when it is settled. */
-export async function handleBillingEvent(services: IdentityServices, event: DomainEvent, manager: EntityManager): Promise<void> {
-  const subscriberId = typeof event.payload.subscriberId === 'string' ? event.payload.subscriberId : null;
-  if (!subscriberId) return;
-  if (event.type === 'DebtIncurred') await services.access.debtIncurred(manager, subscriberId);
-  else if (event.type === 'DebtSettled') await services.access.debtSettled(manager, subscriberId);
+/** The identity subgraph definition; once set up, `services` are the running subgraph's (tests, the benchmark). */
+export interface IdentitySubgraph extends SubgraphDefinition {
+  readonly services: IdentityServices;
 }
 
 /**
- * The identity subgraph: subscribers, registration and login, sessions, access status, staff operations (core),
- * plus consents, terms, notices, activity, retention and preferences (features module). Identity signs access
- * tokens with its Ed25519 key, publishes the public half at /.well-known/jwks.json and verifies its own tokens
- * from memory.
+ * The identity subgraph: subscribers, registration and login, sessions, access status, staff operations, consents,
+ * terms, notices, activity, retention and preferences — one module per folder, every service built once by the
+ * composition root. Identity signs access tokens with its Ed25519 key, publishes the public half at
+ * /.well-known/jwks.json and verifies its own tokens from memory.
  */
-export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefinition {
+export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgraph {
   const settings = resolveSettings(options);
   const publicKeys = [settings.signingKey.publicJwk, ...settings.previousPublicKeys];
+  let services: IdentityServices | null = null;
   return {
     name: 'identity',
-    entities: [...identityCoreEntities, ...featureEntities],
-    migrations: [...identityCoreMigrations, ...featureMigrations],
-    keySource: () => async () => publicKeys,
+    entities: identityEntities,
+    migrations: identityMigrations,
+    keySource: () => localJwksSource(publicKeys),
+    get services(): IdentityServices {
+      if (!services) throw new Error('the identity subgraph has not been set up (start it first)');
+      return services;
+    },
     async setup(runtime: SubgraphRuntime) {
       // The embedded default comes with demo staff accounts unless configured otherwise; production never does.
       const demoStaff = settings.staffAccounts.length === 0 && runtime.platform.mode === 'all-in-one' && !runtime.platform.production;
-      const services = createIdentityServices(runtime, demoStaff ? { ...settings, staffAccounts: DEMO_STAFF_ACCOUNTS } : settings);
-      const features = identityFeatureModules(runtime);
-      await services.staffAuth.syncFromConfiguration();
+      const running = await createIdentityServices(runtime, demoStaff ? { ...settings, staffAccounts: DEMO_STAFF_ACCOUNTS } : settings);
+      services = running;
+      await running.staffAuth.syncFromConfiguration();
 
-      // Handlers of one stream (debt events here, ActivityRecorded in the features module) share one consumer
-      // and run in one transaction; each ignores the event types it does not know.
-      runtime.consume('billing', (event, manager) => handleBillingEvent(services, event, manager));
-      features.registerConsumers?.();
+      // Handlers of one stream share one consumer and run in one transaction; each ignores the event types it does not know.
+      runtime.consume('billing', (event, manager) => running.access.applyBillingEvent(event, manager));
+      running.activity.registerConsumers();
 
-      const resolvers = [
-        ...subscriberResolvers(services),
-        ...authResolvers(services),
-        ...emailResolvers(services),
-        ...staffResolvers(services),
-        ...features.resolvers,
-      ];
-      const schema = await buildFederatedSchema({
-        resolvers: resolvers as [Function, ...Function[]],
-        orphanedTypes: features.orphanedTypes,
-        referenceResolvers: {
-          Subscriber: {
-            __resolveReference: async (reference: { id: string }, ctx: GraphQLContext) => {
-              const entity = await loadSubscriber(ctx, runtime.database, reference.id);
-              return entity ? toSubscriberReference(entity) : null;
-            },
-          },
-        },
-      });
+      const schema = await buildIdentitySchema(running);
 
       let purgeTimer: NodeJS.Timeout | null = null;
       runtime.onStop(async () => {
         if (purgeTimer) clearInterval(purgeTimer);
+        await running.broadcasts.stop();
+        await running.retention.stop();
       });
 
       return {
@@ -107,21 +78,21 @@ export function createIdentitySubgraph(options: IdentityOptions): SubgraphDefini
             res.setHeader('cache-control', 'public, max-age=300');
             res.json({ keys: publicKeys });
           });
-          mountEmailRoutes(app, services.email, runtime.logger);
-          features.routes?.(app);
+          mountEmailRoutes(app, running);
+          mountUnsubscribeRoutes(app, running);
+          mountInternalRoutes(app, running);
         },
-        seed: async () => {
-          await seedDemoSubscribers(runtime, services);
-          await features.seed?.();
-        },
+        seed: () => seedDemoData(running),
         start: async () => {
+          if (!settings.backgroundJobs) return;
           purgeTimer = setInterval(() => {
-            void Promise.all([services.limiter.purge(24 * 3600_000), services.sessions.purgeTokens()]).catch((error) =>
+            void Promise.all([running.limiter.purge(24 * 3600_000), running.throttle.purge(), running.sessions.purgeTokens()]).catch((error) =>
               runtime.logger.warn({ err: error }, 'identity housekeeping failed'),
             );
           }, PURGE_INTERVAL_MS);
           purgeTimer.unref();
-          await features.start?.();
+          running.broadcasts.start();
+          running.retention.start();
         },
       };
     },

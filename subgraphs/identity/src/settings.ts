@@ -1,19 +1,27 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { SigningKey, StaffRole } from '@selfcare/shared';
 import { DEFAULT_SCRYPT_PARAMS, ScryptParams } from './auth/kdf';
+import { BroadcastWorkerOptions, DEFAULT_BROADCAST_OPTIONS } from './notices/broadcast-worker';
+import { DEFAULT_RETENTION, RetentionOptions } from './retention/retention.service';
 
-/** Limits against guessing and SMS flooding (terms 3.1.1); all counted in identity's database. */
+/** Limits against guessing and SMS flooding (terms 3.1.1); all counted in identity's database (see auth/login-throttle.ts). */
 export interface RateLimitSettings {
   /** one password SMS per number per this many seconds */
   passwordRequestCooldownSeconds: number;
   passwordRequestsPerNumberPerHour: number;
   passwordRequestsPerAddressPerHour: number;
-  /** failed logins of one login within the window that lock it */
+  /** failed logins of one login from one client address within the window that lock that pair */
   loginMaxFailures: number;
-  /** failed logins from one client address within the window that lock the address */
+  /** failed logins of one login from all addresses within the ceiling window; then only known addresses may try */
+  loginMaxFailuresPerLogin: number;
+  /** the ceiling's window, and how long it then keeps unknown addresses out */
+  loginCeilingWindowSeconds: number;
+  /** failed logins from one client address (any logins) within the window that lock the address */
   loginMaxFailuresPerAddress: number;
   loginFailureWindowSeconds: number;
   loginLockoutSeconds: number;
+  /** how long an address a login succeeded from stays known to that login */
+  knownAddressDays: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
@@ -21,9 +29,12 @@ export const DEFAULT_RATE_LIMITS: RateLimitSettings = {
   passwordRequestsPerNumberPerHour: 5,
   passwordRequestsPerAddressPerHour: 30,
   loginMaxFailures: 5,
+  loginMaxFailuresPerLogin: 100,
+  loginCeilingWindowSeconds: 3600,
   loginMaxFailuresPerAddress: 50,
   loginFailureWindowSeconds: 15 * 60,
   loginLockoutSeconds: 15 * 60,
+  knownAddressDays: 90,
 };
 
 /** A staff account from configuration: a scrypt hash (production) or, outside production, a clear password. */
@@ -49,8 +60,12 @@ export interface IdentityOptions {
   /** how long a password sent by SMS may be used for the first time */
   smsPasswordTtlSeconds?: number;
   emailVerificationTtlSeconds?: number;
-  /** key material of e-mail verification links; derived from the signing key when absent */
+  /** key material of signed links (e-mail verification, unsubscribe); generated once and kept in the database when absent */
   linkSecret?: string;
+  broadcast?: Partial<BroadcastWorkerOptions>;
+  retention?: Partial<RetentionOptions>;
+  /** run the broadcast worker, the retention job and housekeeping once started (default true; tests may drive them) */
+  backgroundJobs?: boolean;
 }
 
 export interface IdentitySettings {
@@ -64,6 +79,9 @@ export interface IdentitySettings {
   smsPasswordTtlSeconds: number;
   emailVerificationTtlSeconds: number;
   linkSecret: string | null;
+  broadcast: BroadcastWorkerOptions;
+  retention: RetentionOptions;
+  backgroundJobs: boolean;
 }
 
 export function resolveSettings(options: IdentityOptions): IdentitySettings {
@@ -78,17 +96,8 @@ export function resolveSettings(options: IdentityOptions): IdentitySettings {
     smsPasswordTtlSeconds: options.smsPasswordTtlSeconds ?? 24 * 3600,
     emailVerificationTtlSeconds: options.emailVerificationTtlSeconds ?? 24 * 3600,
     linkSecret: options.linkSecret ?? null,
+    broadcast: { ...DEFAULT_BROADCAST_OPTIONS, ...(options.broadcast ?? {}) },
+    retention: { ...DEFAULT_RETENTION, ...(options.retention ?? {}) },
+    backgroundJobs: options.backgroundJobs ?? true,
   };
 }
-
-/** Who did it, for the activity record (terms 2.4, 3.5). */
-export interface Actor {
-  kind: 'SUBSCRIBER' | 'STAFF' | 'SYSTEM';
-  id: string | null;
-  viaManagement: boolean;
-  channel: 'WEB' | 'MOBILE_APP' | null;
-  /** staff login, shown in the entry's details */
-  label?: string;
-}
-
-export const SYSTEM_ACTOR: Actor = { kind: 'SYSTEM', id: null, viaManagement: false, channel: null };

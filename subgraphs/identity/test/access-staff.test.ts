@@ -18,8 +18,8 @@ const REFRESH = `mutation ($t: String!) { refreshSession(refreshToken: $t) { acc
 let operator: string;
 let admin: string;
 beforeAll(async () => {
-  operator = await h.staffLogin('operator', 'Operator-pass-1');
-  admin = await h.staffLogin('admin', 'Admin-pass-1');
+  operator = await h.staffLogin('OPERATOR');
+  admin = await h.staffLogin('ADMIN');
 });
 
 async function meCode(token: string): Promise<string | undefined> {
@@ -174,7 +174,7 @@ describe('staff API: roles and guards', () => {
   });
 
   test('staff logout ends the staff session', async () => {
-    const token = await h.staffLogin('operator', 'Operator-pass-1');
+    const token = await h.staffLogin('OPERATOR');
     expect((await h.gql(`mutation { logout }`, {}, { token })).data).toEqual({ logout: true });
     expect(IdentityHarness.code(await h.gql(`{ currentStaff { id } }`, {}, { token }))).toBe('UNAUTHENTICATED');
   });

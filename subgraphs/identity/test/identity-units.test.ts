@@ -1,11 +1,14 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { generateSigningKeyPem, ConfigError } from '@selfcare/shared';
 import { DEFAULT_SCRYPT_PARAMS, encodeSpec, parseEncodedHash, parseSpec, PasswordHasher } from '../src/auth/kdf';
 import { assertAcceptablePassword, generatePassword } from '../src/auth/passwords';
 import { describeDevice } from '../src/sessions/device';
 import { parseLogin } from '../src/subscribers/subscriber.service';
 import { parseStaffAccounts } from '../src/staff/staff-config';
-import { LinkSigner } from '../src/email/link-token';
-import { loadIdentityConfig } from '../src/config';
+import { LinkSigner } from '../src/links/link-signer';
+import { identityEnvShape, loadIdentityConfig } from '../src/config';
 import { TEST_KDF } from './support/identity';
 
 describe('password hashing (scrypt, memory-hard)', () => {
@@ -126,17 +129,28 @@ describe('STAFF_ACCOUNTS', () => {
 });
 
 describe('signed links', () => {
-  test('genuine tokens verify; altered or foreign ones do not', () => {
-    const signer = new LinkSigner('k'.repeat(32), 'email-verification');
-    const id = '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a';
-    const token = signer.sign(id, new Date('2030-01-01T00:00:00Z'));
-    expect(signer.verify(token)).toEqual({ id, expiresAt: new Date('2030-01-01T00:00:00Z') });
-    const [, expiry, mac] = token.split('.');
-    expect(signer.verify(`8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3b.${expiry}.${mac}`)).toBeNull();
-    expect(signer.verify(`${id}.${(parseInt(expiry!, 36) + 1000).toString(36)}.${mac}`)).toBeNull();
-    expect(new LinkSigner('other-key-material-of-32-chars!!', 'email-verification').verify(token)).toBeNull();
-    expect(new LinkSigner('k'.repeat(32), 'unsubscribe').verify(token)).toBeNull();
-    expect(signer.verify('garbage')).toBeNull();
+  test('genuine tokens verify; altered, foreign or of another kind do not', () => {
+    const signer = new LinkSigner('k'.repeat(32));
+    const claims = { v: 1, id: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a', exp: Date.parse('2030-01-01T00:00:00Z') };
+    const token = signer.sign('email-verification', claims);
+    expect(signer.verify('email-verification', token)).toEqual(claims);
+    const [payload, mac] = token.split('.') as [string, string];
+    const altered = Buffer.from(JSON.stringify({ ...claims, id: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3b' })).toString('base64url');
+    expect(signer.verify('email-verification', `${altered}.${mac}`)).toBeNull();
+    expect(new LinkSigner('other-key-material-of-32-chars!!').verify('email-verification', token)).toBeNull();
+    expect(signer.verify('unsubscribe', token)).toBeNull();
+    for (const junk of ['garbage', '', `${payload}.`, `${payload}.${mac}.x`, 'x'.repeat(600), null, ['a', 'b']]) {
+      expect(signer.verify('email-verification', junk)).toBeNull();
+    }
+  });
+
+  test('unsubscribe tokens are signed as they always were, so links in e-mails already sent keep working', () => {
+    const secret = 'k'.repeat(32);
+    const payload = Buffer.from(JSON.stringify({ v: 1, s: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a', p: 'MARKETING_EMAIL', iat: 1_800_000_000 })).toString('base64url');
+    // The derivation of the first unsubscribe links: key = HMAC(secret, label), signature = HMAC(key, "unsubscribe.<payload>").
+    const key = createHmac('sha256', secret).update('selfcare/identity/unsubscribe-link/v1').digest();
+    const legacy = `${payload}.${createHmac('sha256', key).update(`unsubscribe.${payload}`).digest('base64url')}`;
+    expect(new LinkSigner(secret).verify('unsubscribe', legacy)).toMatchObject({ s: '8d0b3c8e-4a6f-4e0e-9b0c-6a1f4f1d2e3a', p: 'MARKETING_EMAIL' });
   });
 });
 
@@ -144,10 +158,10 @@ describe('configuration (distributed mode)', () => {
   const base = { IDENTITY_DATABASE_URL: 'mysql://root@127.0.0.1:3306/identity', IDENTITY_JWT_PRIVATE_KEY: generateSigningKeyPem() };
 
   test('a complete environment gives the options', () => {
-    const config = loadIdentityConfig({ ...base, IDENTITY_KDF_LOG2_N: '16', IDENTITY_LOGIN_MAX_FAILURES: '3' });
+    const config = loadIdentityConfig({ ...base, IDENTITY_KDF_LOG2_N: '16', IDENTITY_LOGIN_MAX_FAILURES: '3', IDENTITY_LOGIN_MAX_FAILURES_PER_LOGIN: '40', IDENTITY_LOGIN_CEILING_MINUTES: '30', IDENTITY_KNOWN_ADDRESS_DAYS: '7' });
     expect(config.port).toBe(4001);
     expect(config.options.kdf).toEqual({ log2N: 16, r: 8, p: 1 });
-    expect(config.options.rateLimits?.loginMaxFailures).toBe(3);
+    expect(config.options.rateLimits).toMatchObject({ loginMaxFailures: 3, loginMaxFailuresPerLogin: 40, loginCeilingWindowSeconds: 1800, knownAddressDays: 7, loginMaxFailuresPerAddress: 50 });
     expect(config.options.signingKey.publicJwk.alg).toBe('EdDSA');
   });
 
@@ -171,5 +185,40 @@ describe('configuration (distributed mode)', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
+  });
+});
+
+describe('the README documents identity’s settings', () => {
+  test('its configuration table has a row for every setting config.ts reads, and none it does not, with the same defaults', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+    const rows = readme.split('\n').filter((line) => /^\| `[A-Z0-9_]+` \| identity/.test(line));
+    const documented = new Map(rows.map((line) => {
+      const [name, , fallback] = line.split('|').slice(1).map((cell) => cell.trim());
+      return [name!.replace(/`/g, ''), fallback!] as const;
+    }));
+    // The generic rows (<NAME>_PORT, <NAME>_DATABASE_URL, NODE_ENV) cover the rest.
+    const read = Object.keys(identityEnvShape).filter((name) => !['NODE_ENV', 'IDENTITY_PORT', 'IDENTITY_DATABASE_URL'].includes(name));
+    expect([...documented.keys()].sort()).toEqual(read.sort());
+    // A documented number is the default config.ts applies.
+    const defaults = loadIdentityConfig({ IDENTITY_DATABASE_URL: 'sqlite:/tmp/x.sqlite', IDENTITY_JWT_PRIVATE_KEY: generateSigningKeyPem() }).options;
+    const expected: Record<string, number> = {
+      IDENTITY_KDF_LOG2_N: defaults.kdf!.log2N,
+      IDENTITY_KDF_R: defaults.kdf!.r,
+      IDENTITY_KDF_P: defaults.kdf!.p,
+      IDENTITY_REFRESH_TOKEN_TTL_DAYS: defaults.refreshTokenTtlSeconds! / 86400,
+      IDENTITY_SMS_PASSWORD_TTL_HOURS: defaults.smsPasswordTtlSeconds! / 3600,
+      IDENTITY_PASSWORD_REQUEST_COOLDOWN_SECONDS: defaults.rateLimits!.passwordRequestCooldownSeconds!,
+      IDENTITY_PASSWORD_REQUESTS_PER_NUMBER_PER_HOUR: defaults.rateLimits!.passwordRequestsPerNumberPerHour!,
+      IDENTITY_PASSWORD_REQUESTS_PER_ADDRESS_PER_HOUR: defaults.rateLimits!.passwordRequestsPerAddressPerHour!,
+      IDENTITY_LOGIN_MAX_FAILURES: defaults.rateLimits!.loginMaxFailures!,
+      IDENTITY_LOGIN_MAX_FAILURES_PER_LOGIN: defaults.rateLimits!.loginMaxFailuresPerLogin!,
+      IDENTITY_LOGIN_CEILING_MINUTES: defaults.rateLimits!.loginCeilingWindowSeconds! / 60,
+      IDENTITY_LOGIN_MAX_FAILURES_PER_ADDRESS: defaults.rateLimits!.loginMaxFailuresPerAddress!,
+      IDENTITY_LOCKOUT_MINUTES: defaults.rateLimits!.loginLockoutSeconds! / 60,
+      IDENTITY_KNOWN_ADDRESS_DAYS: defaults.rateLimits!.knownAddressDays!,
+      IDENTITY_BROADCAST_BATCH_SIZE: defaults.broadcast!.batchSize!,
+      IDENTITY_RETENTION_INTERVAL_SECONDS: defaults.retention!.intervalMs! / 1000,
+    };
+    for (const [name, value] of Object.entries(expected)) expect({ name, fallback: documented.get(name) }).toEqual({ name, fallback: `\`${value}\`` });
   });
 });

@@ -22,7 +22,7 @@ describe('me', () => {
     // Signed by a key identity does not publish.
     const foreign = signingKeyFromPem(generateSigningKeyPem());
     const now = Date.now();
-    const forged = signJwt({ iss: 'selfcare-identity', sub: AIGERIM.id, sid: 'x', act: 'subscriber', ch: 'WEB', iat: Math.floor(now / 1000), iatms: now, exp: Math.floor(now / 1000) + 600, typ: 'access' }, { ...foreign });
+    const forged = await signJwt({ iss: 'selfcare-identity', sub: AIGERIM.id, sid: 'x', act: 'subscriber', ch: 'WEB', iat: Math.floor(now / 1000), iatms: now, exp: Math.floor(now / 1000) + 600, typ: 'access' }, { ...foreign });
     expect(await meCode(forged)).toBe('UNAUTHENTICATED');
   });
 
@@ -167,13 +167,13 @@ describe('subscriber(msisdn) and the owner-only sessions field (terms 2.5, 4.3)'
     expect(IdentityHarness.code(unknown)).toBe('FORBIDDEN');
     expect(known.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
 
-    h.grants.add(`${NURLAN.id}->${AIGERIM.id}`); // delegation answers: Nurlan manages Aigerim's number (4.3)
+    const grant = await h.grant(NURLAN.id, AIGERIM.id, AIGERIM.msisdn); // delegation answers: Nurlan manages Aigerim's number (4.3)
     const managed = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id msisdn } }`, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });
     expect(managed.data.subscriber).toEqual({ id: AIGERIM.id, msisdn: AIGERIM.msisdn });
     const sessions = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id sessions { id } } }`, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });
     expect(IdentityHarness.code(sessions)).toBe('FORBIDDEN');
     expect(sessions.errors?.[0]?.path).toEqual(['subscriber', 'sessions']);
-    h.grants.clear();
+    await grant.end();
   });
 
   test('without a token: UNAUTHENTICATED', async () => {

@@ -3,7 +3,7 @@ import { DateTimeColumn, bigintNumberTransformer } from '@selfcare/shared';
 
 /**
  * One action on a number (2.4, 3.5, 4.3). Append-only: nothing updates or deletes these rows, except the
- * retention job, which blanks `details` of a contract ended 3 years ago (2.11) and keeps the rest.
+ * retention job, which blanks the details of a contract ended 3 years ago (2.11) and keeps the rest.
  * Entries from other subgraphs carry their stream and event id, unique, so a redelivered event is not stored twice.
  */
 @Entity({ name: 'activity_entries' })
@@ -31,8 +31,16 @@ export class ActivityEntryEntity {
   @Column('varchar', { length: 64 })
   action: string;
 
+  /** as recorded, in English (identity's own entries) or as the producing subgraph sent it */
   @Column('text', { nullable: true })
   details: string | null;
+
+  /** identity's own entries: what `details` says, as a code of activity/activity-details.ts, rendered per reader */
+  @Column('varchar', { name: 'detail_code', length: 64, nullable: true })
+  detailCode: string | null;
+
+  @Column('simple-json', { name: 'detail_params', nullable: true })
+  detailParams: Record<string, any> | null;
 
   @DateTimeColumn({ name: 'at' })
   at: Date;

@@ -1,26 +1,32 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { type ChannelEnum, type GraphQLContext, RequireSubscriber, type SubgraphRuntime } from '@selfcare/shared';
+import { type ChannelEnum, type GraphQLContext, type Language, RequireSubscriber } from '@selfcare/shared';
+import { readerLanguage } from '../common/reader-language';
+import type { IdentityServices } from '../composition';
 import { loadSubscriber } from '../subscribers/subscriber.loader';
 import { Subscriber, toSubscriberReference } from '../subscribers/subscriber.type';
+import { renderDetail } from './activity-details';
 import type { ActivityEntryEntity } from './activity.entities';
-import type { ActivityService } from './activity.service';
 import { ActivityConnection, ActivityEntry, type ActorKind } from './activity.types';
 
-function toEntry(row: ActivityEntryEntity): ActivityEntry {
+/** An entry as `language`'s reader sees it: a structured detail in their language, else the text as recorded. */
+function toEntry(row: ActivityEntryEntity, language: Language): ActivityEntry {
   const entry = new ActivityEntry();
   entry.id = row.id;
   entry.at = row.at;
   entry.action = row.action;
   entry.viaManagement = row.viaManagement;
   entry.channel = row.channel as ChannelEnum | null;
-  entry.details = row.details;
+  entry.details = renderDetail(row.detailCode, row.detailParams, language) ?? row.details;
   entry.actorKind = row.actorKind as ActorKind;
   entry.actorId = row.actorKind === 'SUBSCRIBER' ? row.actorId : null;
   return entry;
 }
 
 /** Subscriber.activity and ActivityEntry.actor (terms 2.4, 3.5, 4.3). */
-export function activityResolvers(runtime: SubgraphRuntime, activity: ActivityService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function activityResolvers(services: IdentityServices): Function[] {
+  const { runtime, activity } = services;
+
   @Resolver(() => Subscriber)
   class SubscriberActivityResolver {
     @FieldResolver(() => ActivityConnection, { description: 'terms 2.4, 3.5, 4.3: every action on this number, newest first; owner or a manager' })
@@ -33,7 +39,8 @@ export function activityResolvers(runtime: SubgraphRuntime, activity: ActivitySe
     ): Promise<ActivityConnection> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const page = await activity.page(ctx, subscriber.id, first, after);
-      return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toEntry(edge.node) })), pageInfo: page.pageInfo };
+      const language = await readerLanguage(ctx, runtime.database);
+      return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toEntry(edge.node, language) })), pageInfo: page.pageInfo };
     }
   }
 

@@ -26,7 +26,7 @@ export class ActivityEntry {
   @Field(() => ChannelEnum, { nullable: true })
   channel: ChannelEnum | null;
 
-  @Field(() => String, { nullable: true, description: 'what changed' })
+  @Field(() => String, { nullable: true, description: "what changed, in the caller's language (Accept-Language: kk, ru, en)" })
   details: string | null;
 
   @Field(() => ActorKind)

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
 import { AllowPublic, ChannelEnum, GraphQLContext, PhoneNumberScalar, RequireCaller, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
-import type { IdentityServices } from '../services';
+import type { IdentityServices } from '../composition';
 import { toSubscriber } from '../subscribers/subscriber.type';
 import { AuthPayload, DeviceInput } from './auth.types';
 import type { IssuedTokens } from './auth.service';

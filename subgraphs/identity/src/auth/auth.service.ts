@@ -1,7 +1,7 @@
 import { ErrorCode, GraphQLContext, Language, maskMsisdn, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
 import type { Counter } from 'prom-client';
-import { identityError, rateLimited } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { identityError, rateLimited } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import type { ConsentService } from '../consents/consent.service';
 import type { TermsService } from '../terms/terms.service';
 import { SessionService } from '../sessions/session.service';
@@ -13,8 +13,11 @@ import { accessRefusal } from '../subscribers/access.service';
 import type { IdentitySettings } from '../settings';
 import { encodeSpec, KdfSpec, keysEqual, parseSpec, PasswordHasher } from './kdf';
 import { assertAcceptablePassword, generatePassword, MAX_PASSWORD_LENGTH } from './passwords';
-import { bucketKey, LockoutRule, RateLimiter } from './rate-limiter';
+import type { LoginThrottle } from './login-throttle';
+import { throttleAddress } from './login-throttle';
+import { bucketKey, RateLimiter } from './rate-limiter';
 import { TokenIssuer } from './tokens';
+import { detail } from '../activity/activity-details';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -63,10 +66,11 @@ export class AuthService {
     private readonly settings: IdentitySettings,
     private readonly hasher: PasswordHasher,
     private readonly limiter: RateLimiter,
+    private readonly throttle: LoginThrottle,
     private readonly tokens: TokenIssuer,
     private readonly sessions: SessionService,
     private readonly subscribers: SubscriberService,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
     private readonly consents: ConsentService,
     private readonly terms: TermsService,
   ) {
@@ -76,19 +80,6 @@ export class AuthService {
 
   private now(): Date {
     return this.runtime.clock.now();
-  }
-
-  private lockoutRules(loginKey: string, clientAddress: string): LockoutRule[] {
-    const limits = this.settings.rateLimits;
-    return [
-      { key: loginKey, maxFailures: limits.loginMaxFailures, windowMs: limits.loginFailureWindowSeconds * 1000, lockMs: limits.loginLockoutSeconds * 1000 },
-      {
-        key: bucketKey('login-address', clientAddress),
-        maxFailures: limits.loginMaxFailuresPerAddress,
-        windowMs: limits.loginFailureWindowSeconds * 1000,
-        lockMs: limits.loginLockoutSeconds * 1000,
-      },
-    ];
   }
 
   /**
@@ -103,7 +94,7 @@ export class AuthService {
     const waitMs = await this.limiter.hit([
       { key: bucketKey('password-cooldown', msisdn), limit: 1, windowMs: limits.passwordRequestCooldownSeconds * 1000 },
       { key: bucketKey('password-number', msisdn), limit: limits.passwordRequestsPerNumberPerHour, windowMs: 3600_000 },
-      { key: bucketKey('password-address', ctx.clientAddress), limit: limits.passwordRequestsPerAddressPerHour, windowMs: 3600_000 },
+      { key: bucketKey('password-address', throttleAddress(ctx.clientAddress)), limit: limits.passwordRequestsPerAddressPerHour, windowMs: 3600_000 },
     ]);
     if (waitMs > 0) {
       this.passwordRequests.inc({ outcome: 'rate_limited' });
@@ -155,7 +146,7 @@ export class AuthService {
           viaManagement: false,
           channel: null,
           action: 'PASSWORD_REQUESTED',
-          details: 'password sent by SMS (3.1.1)',
+          detail: detail('PASSWORD_SENT_BY_SMS'),
         });
         return 'stored' as const;
       });
@@ -185,19 +176,19 @@ export class AuthService {
     ctx: GraphQLContext,
   ): Promise<IssuedTokens> {
     const form = parseLogin(input.login);
-    // The lock-out key is the canonical login, so "+7 705…" and "8705…" count together, existing or not.
-    const loginKey = bucketKey('login', form ? `${form.kind}:${form.value}` : `raw:${String(input.login).trim().toLowerCase()}`);
-    const rules = this.lockoutRules(loginKey, ctx.clientAddress);
-    const lockedMs = await this.limiter.lockedFor(rules.map((r) => r.key));
-    if (lockedMs > 0) {
+    // Throttled by the canonical login, so "+7 705…" and "8705…" count together, existing or not.
+    const keys = this.throttle.keys('subscriber', form ? `${form.kind}:${form.value}` : `raw:${String(input.login).trim().toLowerCase()}`, ctx.clientAddress);
+    try {
+      await this.throttle.check(keys);
+    } catch (error) {
       this.logins.inc({ outcome: 'locked' });
-      throw rateLimited(lockedMs / 1000);
+      throw error;
     }
     const password = typeof input.password === 'string' ? input.password : '';
     const subscriber = form && password.length > 0 && password.length <= MAX_PASSWORD_LENGTH ? await this.subscribers.findByLogin(form) : null;
     const { matched, derived } = await this.verify(subscriber, password);
     if (!subscriber || !matched) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       this.logins.inc({ outcome: 'invalid_credentials' });
       throw this.invalidCredentials();
     }
@@ -258,7 +249,7 @@ export class AuthService {
         const termsVersion = await this.terms.currentVersion(manager);
         await this.consents.recordRegistrationConsents(manager, locked.id, input.channel, termsVersion);
         await this.runtime.outbox.add(manager, 'SubscriberRegistered', { subscriberId: locked.id, registeredAt: now.toISOString() });
-        await this.activity.record(manager, { ...actor, action: 'REGISTERED', details: termsVersion ? `terms ${termsVersion}` : null });
+        await this.activity.record(manager, { ...actor, action: 'REGISTERED', detail: termsVersion ? detail('REGISTERED_UNDER_TERMS', { version: termsVersion }) : null });
       }
       // 3.5 / 6.6: continued use after a change of the terms is their acceptance.
       await this.terms.acceptOnLogin(manager, locked.id, input.channel);
@@ -269,15 +260,16 @@ export class AuthService {
         device,
         clientAddress: ctx.clientAddress,
       });
-      await this.activity.record(manager, { ...actor, action: 'LOGGED_IN', details: device });
+      await this.activity.record(manager, { ...actor, action: 'LOGGED_IN', detail: device ? detail('DEVICE', { device }) : null });
+      await this.throttle.succeeded(manager, keys);
       return { subscriber: locked, session, refreshToken };
     });
     if (!result) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       this.logins.inc({ outcome: 'invalid_credentials' });
       throw this.invalidCredentials();
     }
-    await this.limiter.reset([loginKey]);
+    await this.throttle.cleared(keys);
     this.logins.inc({ outcome: 'ok' });
     return this.issue(result.subscriber, result.session, result.refreshToken);
   }
@@ -302,8 +294,8 @@ export class AuthService {
     return { spec: encodeSpec(spec), hash: await this.hasher.derive(password, spec) };
   }
 
-  private issue(subscriber: SubscriberEntity, session: SessionEntity, refreshToken: string): IssuedTokens {
-    const { token, expiresAt } = this.tokens.accessToken(
+  private async issue(subscriber: SubscriberEntity, session: SessionEntity, refreshToken: string): Promise<IssuedTokens> {
+    const { token, expiresAt } = await this.tokens.accessToken(
       { kind: 'subscriber', subscriberId: subscriber.id, sessionId: session.id, channel: session.channel ?? 'WEB' },
       this.now().getTime(),
     );
@@ -328,7 +320,7 @@ export class AuthService {
             viaManagement: false,
             channel: rotation.session.channel,
             action: 'SESSION_FAMILY_REVOKED',
-            details: `refresh token reused; session ${rotation.session.id} ended`,
+            detail: detail('REFRESH_TOKEN_REUSED', { sessionId: rotation.session.id }),
           });
         }
         return rotation;
@@ -361,7 +353,7 @@ export class AuthService {
           viaManagement: false,
           channel: caller.channel,
           action: 'LOGGED_OUT',
-          details: session.device,
+          detail: session.device ? detail('DEVICE', { device: session.device }) : null,
         });
       }
     });
@@ -381,7 +373,7 @@ export class AuthService {
         viaManagement: false,
         channel: caller.channel,
         action: 'SESSION_ENDED',
-        details: [session.channel, session.device].filter(Boolean).join(' · ') || null,
+        detail: session.channel || session.device ? detail('SESSION', { channel: session.channel, device: session.device }) : null,
       });
       return true;
     });
@@ -401,7 +393,7 @@ export class AuthService {
         viaManagement: false,
         channel: caller.channel,
         action: 'OTHER_SESSIONS_ENDED',
-        details: `${count} session(s) ended`,
+        detail: detail('SESSIONS_ENDED', { count }),
       });
       return count;
     });
@@ -412,13 +404,12 @@ export class AuthService {
     assertAcceptablePassword(newPassword);
     const subscriber = await this.subscribers.findById(caller.subscriberId);
     if (!subscriber) throw identityError(ErrorCode.UNAUTHENTICATED);
-    const loginKey = bucketKey('login', `${subscriber.kind === 'MOBILE' ? 'msisdn' : 'account'}:${subscriber.login}`);
-    const rules = this.lockoutRules(loginKey, ctx.clientAddress);
-    const lockedMs = await this.limiter.lockedFor(rules.map((r) => r.key));
-    if (lockedMs > 0) throw rateLimited(lockedMs / 1000);
+    // The same buckets as a login by number or account number: guessing here or there counts together.
+    const keys = this.throttle.keys('subscriber', `${subscriber.kind === 'MOBILE' ? 'msisdn' : 'account'}:${subscriber.login}`, ctx.clientAddress);
+    await this.throttle.check(keys);
     const verified = typeof currentPassword === 'string' && currentPassword.length <= MAX_PASSWORD_LENGTH ? await this.verify(subscriber, currentPassword) : null;
     if (!verified?.matched) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       throw identityError(ErrorCode.INVALID_CREDENTIALS, {
         field: 'currentPassword',
         texts: { KK: 'Ағымдағы құпиясөз қате', RU: 'Текущий пароль неверен', EN: 'The current password is wrong' },
@@ -447,12 +438,12 @@ export class AuthService {
         viaManagement: false,
         channel: caller.channel,
         action: 'PASSWORD_CHANGED',
-        details: `${ended} other session(s) ended`,
+        detail: detail('OTHER_SESSIONS_ENDED', { count: ended }),
       });
       return true;
     });
     if (!changed) throw identityError(ErrorCode.CONFLICT);
-    await this.limiter.reset([loginKey]);
+    await this.throttle.cleared(keys);
     return true;
   }
 

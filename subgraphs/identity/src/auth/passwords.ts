@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { identityBadInput } from '../errors';
+import { identityBadInput } from '../common/errors';
 
 /** Unambiguous letters and digits (no 0/O, 1/l/I): the password is typed from an SMS or a printed slip. */
 const LETTERS = 'abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ';

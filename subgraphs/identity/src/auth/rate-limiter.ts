@@ -52,9 +52,19 @@ export class RateLimiter {
 
   /** Milliseconds until the longest lock among `keys` ends; 0 when none is locked. Reads only. */
   async lockedFor(keys: string[]): Promise<number> {
+    return Math.max(0, ...(await this.locks(keys)).values());
+  }
+
+  /** Milliseconds until each locked key's lock ends (keys not locked are absent). One read. */
+  async locks(keys: string[]): Promise<Map<string, number>> {
     const now = this.clock.now().getTime();
     const rows = await this.database.manager.getRepository(RateLimitEntity).findBy(keys.map((key) => ({ key })));
-    return rows.reduce((wait, row) => Math.max(wait, row.lockedUntil ? row.lockedUntil.getTime() - now : 0), 0);
+    const locks = new Map<string, number>();
+    for (const row of rows) {
+      const waitMs = row.lockedUntil ? row.lockedUntil.getTime() - now : 0;
+      if (waitMs > 0) locks.set(row.key, waitMs);
+    }
+    return locks;
   }
 
   /** Counts a failure on each rule and locks the keys whose failures reached the maximum. */

@@ -14,14 +14,14 @@ export class TokenIssuer {
   ) {}
 
   /** `nowMs` is the platform clock: `iatms` is compared with revocations made with the same clock. */
-  accessToken(subject: TokenSubject, nowMs: number): { token: string; expiresAt: Date } {
+  async accessToken(subject: TokenSubject, nowMs: number): Promise<{ token: string; expiresAt: Date }> {
     const iat = Math.floor(nowMs / 1000);
     const exp = iat + this.accessTtlSeconds;
     const claims: AccessTokenClaims =
       subject.kind === 'subscriber'
         ? { iss: this.issuer(), sub: subject.subscriberId, sid: subject.sessionId, act: 'subscriber', ch: subject.channel, iat, iatms: nowMs, exp, typ: 'access' }
         : { iss: this.issuer(), sub: subject.staffId, sid: subject.sessionId, act: 'staff', role: subject.role, iat, iatms: nowMs, exp, typ: 'access' };
-    return { token: signJwt(claims, this.key), expiresAt: new Date(exp * 1000) };
+    return { token: await signJwt(claims, this.key), expiresAt: new Date(exp * 1000) };
   }
 }
 

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import { ChannelEnum, type GraphQLContext, RequireSubscriber, type SubgraphRuntime, groupByKeys, requireSubscriber } from '@selfcare/shared';
+import { ChannelEnum, type GraphQLContext, RequireSubscriber, groupByKeys, requireSubscriber } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
 import { Subscriber } from '../subscribers/subscriber.type';
 import { CONSENT_PURPOSES, type ConsentEntity, type ConsentHistoryEntity } from './consent.entities';
-import type { ConsentService } from './consent.service';
 import { Consent, ConsentPurpose } from './consent.types';
 
 @ObjectType({ description: 'One change of a consent, as recorded (2.12: a withdrawal is kept like a signed refusal)' })
@@ -50,7 +50,10 @@ function toHistoryEntry(row: ConsentHistoryEntity): ConsentHistoryEntry {
 const purposeOrder = (row: ConsentEntity) => CONSENT_PURPOSES.indexOf(row.purpose);
 
 /** Consents on the Subscriber entity and setConsent (terms 2.11–2.14, 6.4). */
-export function consentResolvers(runtime: SubgraphRuntime, consents: ConsentService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function consentResolvers(services: IdentityServices): Function[] {
+  const { runtime, consents } = services;
+
   @Resolver(() => Subscriber)
   class SubscriberConsentsResolver {
     @FieldResolver(() => [Consent], { description: 'Current state per purpose that is on record (2.11-2.14, 6.4); owner or a manager (4.3)' })
@@ -58,7 +61,7 @@ export function consentResolvers(runtime: SubgraphRuntime, consents: ConsentServ
     async consents(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<Consent[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const loader = ctx.loaders.get<string, ConsentEntity[]>(
-        'features.consentsBySubscriber',
+        'identity.consentsBySubscriber',
         () => new DataLoader(async (ids) => groupByKeys(ids, await consents.currentFor(ids), (row) => row.subscriberId)),
       );
       const rows = await loader.load(subscriber.id);
@@ -70,7 +73,7 @@ export function consentResolvers(runtime: SubgraphRuntime, consents: ConsentServ
     async consentHistory(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<ConsentHistoryEntry[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const loader = ctx.loaders.get<string, ConsentHistoryEntity[]>(
-        'features.consentHistoryBySubscriber',
+        'identity.consentHistoryBySubscriber',
         () => new DataLoader(async (ids) => groupByKeys(ids, await consents.historyFor(ids), (row) => row.subscriberId)),
       );
       return (await loader.load(subscriber.id)).map(toHistoryEntry);

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
-import { ActivityRecorder } from '../activity/activity-recorder';
-import { featureError, sequentialId, type ActorKind, type ChannelName } from '../features-common';
-import { SessionService } from '../sessions/session.service';
+import type { ActivityService } from '../activity/activity.service';
+import type { ActorKind, ChannelName } from '../common/actor';
+import { refusal } from '../common/errors';
+import { sequentialId } from '../common/ids';
+import type { SessionService } from '../sessions/session.service';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { currentTermsVersion, recordTermsAcceptance } from '../terms/terms.store';
+import type { TermsRecords } from '../terms/terms.store';
 import { AshyqRecordEntity, CONSENT_PURPOSES, ConsentEntity, ConsentHistoryEntity, type ConsentPurposeName, type ConsentSource } from './consent.entities';
+import { type ActivityDetail, detail } from '../activity/activity-details';
 
 /** Consents that only make sense while personal data may be processed (2.12): they end with it. */
 export const DEPENDS_ON_PERSONAL_DATA: ConsentPurposeName[] = ['PARTNER_SHARING', 'MARKETING_EMAIL', 'MARKETING_SMS', 'ASHYQ'];
@@ -49,17 +52,15 @@ const PERSONAL_DATA_FIRST = {
  * an activity entry (2.4) and a `ConsentChanged` event, all in one transaction.
  */
 export class ConsentService {
-  private readonly activity: ActivityRecorder;
-  /** Only `liveSessions` and `end` are used, which do not depend on the refresh-token lifetime. */
-  private readonly sessions: SessionService;
-
-  constructor(private readonly runtime: SubgraphRuntime) {
-    this.activity = new ActivityRecorder(runtime);
-    this.sessions = new SessionService(runtime, 0);
-  }
+  constructor(
+    private readonly runtime: SubgraphRuntime,
+    private readonly activity: ActivityService,
+    private readonly sessions: SessionService,
+    private readonly termsRecords: TermsRecords,
+  ) {}
 
   /**
-   * Called by the core at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers, and
+   * Called by the login at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers, and
    * 6.1/6.2 registering is accepting the terms in force — recorded here, with the channel.
    */
   async recordRegistrationConsents(manager: EntityManager, subscriberId: string, channel: ChannelName, termsVersion: string | null): Promise<void> {
@@ -71,7 +72,7 @@ export class ConsentService {
       if (recorded.has(purpose)) continue;
       await this.write(manager, subscriberId, purpose, true, actor, 'REGISTRATION', termsVersion, null);
     }
-    if (termsVersion) await recordTermsAcceptance(manager, this.runtime, { subscriberId, version: termsVersion, channel, method: 'REGISTRATION' });
+    if (termsVersion) await this.termsRecords.recordAcceptance(manager, { subscriberId, version: termsVersion, channel, method: 'REGISTRATION' });
   }
 
   /** Current consents of many subscribers in one statement (the DataLoader's batch). */
@@ -105,16 +106,16 @@ export class ConsentService {
     options: { confirm?: boolean | null; source?: ConsentSource } = {},
   ): Promise<ConsentChange> {
     if (purpose === 'PERSONAL_DATA' && !granted && options.confirm !== true) {
-      throw featureError(ErrorCode.CONSENT_REQUIRED, WITHDRAWAL_NEEDS_CONFIRMATION, 'confirm');
+      throw refusal(ErrorCode.CONSENT_REQUIRED, WITHDRAWAL_NEEDS_CONFIRMATION, 'confirm');
     }
     // One subscriber's consent changes run one at a time: the subscriber row is the lock.
     const subscriber = await manager.findOne(SubscriberEntity, { where: { id: subscriberId }, lock: this.runtime.database.lockMode });
-    if (!subscriber || subscriber.erasedAt) throw featureError(ErrorCode.NOT_FOUND);
+    if (!subscriber || subscriber.erasedAt) throw refusal(ErrorCode.NOT_FOUND);
     const current = new Map((await manager.find(ConsentEntity, { where: { subscriberId } })).map((c) => [c.purpose, c]));
     if (granted && purpose !== 'PERSONAL_DATA' && current.get('PERSONAL_DATA')?.granted === false) {
-      throw featureError(ErrorCode.CONSENT_REQUIRED, PERSONAL_DATA_FIRST, 'purpose');
+      throw refusal(ErrorCode.CONSENT_REQUIRED, PERSONAL_DATA_FIRST, 'purpose');
     }
-    const termsVersion = await currentTermsVersion(manager);
+    const termsVersion = await this.termsRecords.currentVersion(manager);
     const source = options.source ?? 'CABINET';
     const change: ConsentChange = { consent: current.get(purpose)!, changed: [], ashyqRecordsDeleted: 0, personalDataWithdrawn: false };
     if (current.get(purpose)?.granted !== granted) {
@@ -147,7 +148,7 @@ export class ConsentService {
         viaManagement: actor.viaManagement,
         channel: actor.channel,
         action: granted ? 'CONSENT_GRANTED' : 'CONSENT_WITHDRAWN',
-        details: describe(change, source),
+        detail: describe(change, source),
       });
     }
     if (change.personalDataWithdrawn) {
@@ -178,7 +179,7 @@ export class ConsentService {
       viaManagement: false,
       channel,
       action: 'CONSENT_GRANTED',
-      details: 'PERSONAL_DATA by logging in (terms 2.11)',
+      detail: detail('CONSENT_BY_LOGIN'),
     });
     return true;
   }
@@ -195,7 +196,7 @@ export class ConsentService {
   async receiveAshyqData(subscriberId: string, kind: string, payload: string): Promise<AshyqRecordEntity> {
     return this.runtime.database.transaction(async (manager) => {
       const consent = await manager.findOne(ConsentEntity, { where: { subscriberId, purpose: 'ASHYQ' }, lock: this.runtime.database.lockMode });
-      if (!consent?.granted) throw featureError(ErrorCode.CONSENT_REQUIRED);
+      if (!consent?.granted) throw refusal(ErrorCode.CONSENT_REQUIRED);
       const record: AshyqRecordEntity = { id: randomUUID(), subscriberId, kind, payload, receivedAt: this.runtime.clock.now() };
       await manager.insert(AshyqRecordEntity, record);
       return record;
@@ -248,11 +249,13 @@ export function isConsentPurpose(value: string): value is ConsentPurposeName {
   return (CONSENT_PURPOSES as readonly string[]).includes(value);
 }
 
-function describe(change: ConsentChange, source: ConsentSource): string {
+function describe(change: ConsentChange, source: ConsentSource): ActivityDetail {
   const [first, ...rest] = change.changed.length > 0 ? change.changed : [change.consent.purpose];
-  let text = `${first}${rest.length ? ` (with ${rest.join(', ')})` : ''}`;
-  if (source === 'UNSUBSCRIBE_LINK') text += ' via the unsubscribe link in an e-mail (terms 6.4)';
-  if (change.ashyqRecordsDeleted > 0) text += `; ${change.ashyqRecordsDeleted} Ashyq record(s) deleted (terms 2.14)`;
-  if (change.personalDataWithdrawn) text += '; cabinet sessions ended (terms 2.12)';
-  return text;
+  return detail('CONSENT_CHANGED', {
+    purpose: first,
+    with: rest,
+    viaLink: source === 'UNSUBSCRIBE_LINK',
+    ashyqRecordsDeleted: change.ashyqRecordsDeleted,
+    sessionsEnded: change.personalDataWithdrawn,
+  });
 }

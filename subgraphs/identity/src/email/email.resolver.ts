@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
 import { EmailAddressScalar, GraphQLContext, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
-import type { IdentityServices } from '../services';
+import type { IdentityServices } from '../composition';
 import { Subscriber, toSubscriber } from '../subscribers/subscriber.type';
 
 // eslint-disable-next-line @typescript-eslint/ban-types

@@ -1,6 +1,7 @@
 import type { Express, Request, Response } from 'express';
-import { Language, languageFromHeader, Logger, Texts } from '@selfcare/shared';
-import { EMAIL_VERIFY_PATH, EmailService, VerificationOutcome } from './email.service';
+import { Language, languageFromHeader, Texts } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
+import { EMAIL_VERIFY_PATH, VerificationOutcome } from './email.service';
 
 const PAGES: Record<'ok' | 'invalid' | 'expired' | 'used' | 'taken', Texts> = {
   ok: { KK: 'E-mail расталды. Енді онымен кабинетке кіре аласыз.', RU: 'Адрес e-mail подтверждён. Теперь по нему можно входить в кабинет.', EN: 'Your e-mail is confirmed. You can now log in with it.' },
@@ -18,7 +19,9 @@ function escapeHtml(text: string): string {
  * GET /links/email/verify?token=… (the gateway proxies /links/* here): a small page in the subscriber's language,
  * or JSON for a client that asks for it. 200 when confirmed, 400 otherwise; never a stack trace.
  */
-export function mountEmailRoutes(app: Express, email: EmailService, logger: Logger): void {
+export function mountEmailRoutes(app: Express, services: IdentityServices): void {
+  const { email, runtime } = services;
+  const logger = runtime.logger;
   app.get(EMAIL_VERIFY_PATH, async (req: Request, res: Response) => {
     let outcome: VerificationOutcome;
     try {

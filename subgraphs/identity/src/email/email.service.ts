@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
-import { identityError, rateLimited } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import type { ActivityService } from '../activity/activity.service';
 import { bucketKey, RateLimiter } from '../auth/rate-limiter';
+import { identityError, rateLimited } from '../common/errors';
+import type { LinkSigner } from '../links/link-signer';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { SubscriberService } from '../subscribers/subscriber.service';
 import { EmailVerificationEntity } from './email-verification.entity';
-import { LinkSigner } from './link-token';
+import { detail } from '../activity/activity-details';
 
 export const EMAIL_VERIFY_PATH = '/links/email/verify';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const VERIFY_SUBJECT = {
   KK: 'Beeline жеке кабинеті: e-mail мекенжайын растаңыз',
@@ -40,17 +43,24 @@ const emailTaken = () =>
  * signed, single-use link sent to it. Until then the previously verified address stays the login.
  */
 export class EmailService {
-  private readonly signer: LinkSigner;
-
   constructor(
     private readonly runtime: SubgraphRuntime,
     private readonly subscribers: SubscriberService,
     private readonly limiter: RateLimiter,
-    private readonly activity: ActivityRecorder,
-    linkSecret: string | Buffer,
+    private readonly activity: ActivityService,
+    private readonly signer: LinkSigner,
     private readonly ttlSeconds: number,
-  ) {
-    this.signer = new LinkSigner(linkSecret, 'email-verification');
+  ) {}
+
+  /** The token of a verification link: the row's id and the expiry, signed. */
+  private token(id: string, expiresAt: Date): string {
+    return this.signer.sign('email-verification', { v: 1, id, exp: expiresAt.getTime() });
+  }
+
+  private parseToken(token: string): { id: string; expiresAt: Date } | null {
+    const claims = this.signer.verify('email-verification', token);
+    if (!claims || claims.v !== 1 || typeof claims.id !== 'string' || !UUID.test(claims.id) || typeof claims.exp !== 'number' || !Number.isSafeInteger(claims.exp)) return null;
+    return { id: claims.id, expiresAt: new Date(claims.exp) };
   }
 
   async setEmail(caller: SubscriberCaller, email: string | null): Promise<SubscriberEntity> {
@@ -70,16 +80,16 @@ export class EmailService {
           // terms 5.1: with no address left, EMAIL is no way to reach the subscriber any more; the cabinet remains.
           const notifyBy = (subscriber.notifyBy ?? []).filter((channel) => channel !== 'EMAIL');
           changes = { email: null, emailVerifiedAt: null, verifiedEmail: null, notifyBy: notifyBy.length > 0 ? notifyBy : ['CABINET'], updatedAt: now };
-          await this.activity.record(manager, { ...actor, action: 'EMAIL_REMOVED', details: null });
+          await this.activity.record(manager, { ...actor, action: 'EMAIL_REMOVED' });
         } else if (email === subscriber.verifiedEmail) {
           changes = { email, emailVerifiedAt: subscriber.emailVerifiedAt ?? now, updatedAt: now };
-          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', details: 'already verified' });
+          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', detail: detail('EMAIL_ALREADY_VERIFIED') });
         } else {
           const holder = await manager.findOne(SubscriberEntity, { where: { verifiedEmail: email } });
           if (holder && holder.id !== subscriber.id) throw emailTaken();
           changes = { email, emailVerifiedAt: null, updatedAt: now };
           await this.sendVerification(manager, subscriber, email, now);
-          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', details: 'verification link sent' });
+          await this.activity.record(manager, { ...actor, action: 'EMAIL_SET', detail: detail('EMAIL_LINK_SENT') });
         }
         await manager.update(SubscriberEntity, { id: subscriber.id }, changes);
         return Object.assign(subscriber, changes);
@@ -94,7 +104,7 @@ export class EmailService {
     const expiresAt = new Date(now.getTime() + this.ttlSeconds * 1000);
     const id = randomUUID();
     await manager.insert(EmailVerificationEntity, { id, subscriberId: subscriber.id, email, createdAt: now, expiresAt, usedAt: null });
-    const link = `${this.runtime.platform.publicUrl.replace(/\/+$/, '')}${EMAIL_VERIFY_PATH}?token=${encodeURIComponent(this.signer.sign(id, expiresAt))}`;
+    const link = `${this.runtime.platform.publicUrl.replace(/\/+$/, '')}${EMAIL_VERIFY_PATH}?token=${encodeURIComponent(this.token(id, expiresAt))}`;
     await this.runtime.notifications.email(manager, {
       to: email,
       language: subscriber.language as Language,
@@ -106,7 +116,7 @@ export class EmailService {
 
   /** Opens a verification link: genuine, unexpired, unused, and still the subscriber's current address. */
   async verify(token: string): Promise<VerificationOutcome> {
-    const parsed = this.signer.verify(token);
+    const parsed = this.parseToken(token);
     if (!parsed) return { ok: false, reason: 'invalid', language: null };
     try {
       return await this.runtime.database.transaction(async (manager): Promise<VerificationOutcome> => {
@@ -131,7 +141,7 @@ export class EmailService {
           viaManagement: false,
           channel: null,
           action: 'EMAIL_VERIFIED',
-          details: 'verification link opened',
+          detail: detail('EMAIL_LINK_OPENED'),
         });
         return { ok: true, language: subscriber.language as Language, email: row.email };
       });

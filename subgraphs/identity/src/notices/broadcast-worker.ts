@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import type { SubgraphRuntime, Texts } from '@selfcare/shared';
+import { Language, type SubgraphRuntime, type Texts } from '@selfcare/shared';
 import type { ConsentService } from '../consents/consent.service';
 import { normalizeNotifyBy } from '../preferences/notify-by.service';
 import { NotifyBy } from '../preferences/notify-by.types';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
-import { sameText, sequentialId } from '../features-common';
+import { sequentialId } from '../common/ids';
 import { type MarketingMailer, toLanguage } from '../unsubscribe/marketing-mailer';
-import { onBroadcastEnqueued } from './broadcast.store';
-import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
+import { type BroadcastPurpose, CabinetNotificationEntity, NoticeBroadcastEntity, type NoticeTexts } from './notice.entities';
 
 export interface BroadcastWorkerOptions {
   /** subscribers per batch (one transaction each) */
@@ -20,6 +19,19 @@ export interface BroadcastWorkerOptions {
 }
 
 export const DEFAULT_BROADCAST_OPTIONS: BroadcastWorkerOptions = { batchSize: 1000, leaseMs: 60_000, pollMs: 5_000 };
+
+export interface BroadcastRequest {
+  purpose: BroadcastPurpose;
+  title: string;
+  body: string;
+  /** per language; null: `title` and `body` for everybody */
+  texts: NoticeTexts | null;
+  kindFilter: string | null;
+  byEmail: boolean;
+  bySms: boolean;
+  termsVersion: string | null;
+  createdBy: string | null;
+}
 
 /** What the operator's terms change (6.6) tells each subscriber, in their language. */
 const TERMS_TITLE: Texts = { KK: 'Пайдалану шарттары өзгерді', RU: 'Изменились условия пользования', EN: 'The terms of use have changed' };
@@ -35,6 +47,26 @@ const TERMS_SMS: Texts = {
 };
 
 const INSERT_CHUNK = 500;
+
+const LANGUAGES = [Language.KK, Language.RU, Language.EN] as const;
+
+/** What the in-cabinet notice of a terms change (6.6) says in each language. */
+export function termsNoticeTexts(version: string, url: string): NoticeTexts {
+  const params = { version, url };
+  return Object.fromEntries(LANGUAGES.map((language) => [language, { title: TERMS_TITLE[language], body: fill(TERMS_BODY[language], params) }])) as NoticeTexts;
+}
+
+/** A job's text in each language: its own per language, or its one text for all. */
+function jobTexts(job: NoticeBroadcastEntity): NoticeTexts {
+  if (job.texts) return job.texts;
+  // A terms job queued before texts were kept per language: its body is the URL.
+  if (job.purpose === 'TERMS') return termsNoticeTexts(job.termsVersion ?? '', job.body);
+  return (Object.fromEntries(LANGUAGES.map((language) => [language, { title: job.title, body: job.body }])) as NoticeTexts);
+}
+
+function pick(texts: NoticeTexts, part: (text: { title: string; body: string }) => string): Texts {
+  return { KK: part(texts.KK), RU: part(texts.RU), EN: part(texts.EN) };
+}
 
 type Recipient = Pick<SubscriberEntity, 'id' | 'language' | 'msisdn' | 'verifiedEmail' | 'notifyBy'>;
 
@@ -61,11 +93,30 @@ export class BroadcastWorker {
     private readonly options: BroadcastWorkerOptions = DEFAULT_BROADCAST_OPTIONS,
   ) {}
 
+  /** Queues a delivery job in the caller's transaction; call `poke` once it committed (else the next poll finds it). */
+  async enqueue(manager: EntityManager, request: BroadcastRequest): Promise<NoticeBroadcastEntity> {
+    const job: NoticeBroadcastEntity = {
+      id: randomUUID(),
+      ...request,
+      createdAt: this.runtime.clock.now(),
+      status: 'PENDING',
+      lastSubscriberId: null,
+      delivered: 0,
+      emailed: 0,
+      texted: 0,
+      leaseOwner: null,
+      leaseUntil: null,
+      startedAt: null,
+      finishedAt: null,
+    };
+    await manager.insert(NoticeBroadcastEntity, job);
+    return job;
+  }
+
   start(): void {
     if (this.looping) return;
     this.looping = true;
     this.halted = false;
-    onBroadcastEnqueued(this.runtime, () => this.poke());
     this.schedule(0);
   }
 
@@ -77,7 +128,7 @@ export class BroadcastWorker {
     await this.running?.catch(() => undefined);
   }
 
-  /** Look for work now (a job was just queued). */
+  /** Look for work now (a job was just queued); a no-op unless started. */
   poke(): void {
     if (!this.looping) return;
     if (this.running) {
@@ -204,6 +255,7 @@ export class BroadcastWorker {
     const inCabinet: CabinetNotificationEntity[] = [];
     let emailed = 0;
     let texted = 0;
+    const texts = jobTexts(job);
     if (job.purpose === 'TERMS') {
       // 6.6: told per the subscriber's own settings (5.1): in the cabinet, by SMS, by e-mail.
       const params = { version: job.termsVersion ?? '', url: job.body };
@@ -211,7 +263,7 @@ export class BroadcastWorker {
         const channels = normalizeNotifyBy(r.notifyBy);
         const language = toLanguage(r.language);
         if (channels.includes(NotifyBy.CABINET)) {
-          inCabinet.push(this.notice(r.id, dedupeKey, TERMS_TITLE[language], fill(TERMS_BODY[language], params), now));
+          inCabinet.push(this.notice(r.id, job, dedupeKey, texts[language], now));
         }
         if (channels.includes(NotifyBy.SMS) && r.msisdn) {
           await this.runtime.notifications.sms(manager, { to: r.msisdn, language, texts: TERMS_SMS, params });
@@ -223,13 +275,17 @@ export class BroadcastWorker {
         }
       }
     } else {
-      // 2.8: every subscriber sees the notice in the cabinet; e-mail and SMS only with the marketing consents (6.4).
-      for (const r of recipients) inCabinet.push(this.notice(r.id, dedupeKey, job.title, job.body, now));
+      // 2.8: every subscriber sees the notice in the cabinet; e-mail and SMS only with the marketing consents (6.4),
+      // each in the subscriber's language.
+      for (const r of recipients) inCabinet.push(this.notice(r.id, job, dedupeKey, texts[toLanguage(r.language)], now));
+      const subject = pick(texts, (t) => t.title);
+      const body = pick(texts, (t) => t.body);
+      const sms = pick(texts, (t) => `Beeline: ${t.title}. ${t.body}`);
       if (job.byEmail) {
         const consenting = await this.consents.grantedAmong(manager, ids, 'MARKETING_EMAIL');
         for (const r of recipients) {
           if (!consenting.has(r.id) || !r.verifiedEmail) continue;
-          const sent = await this.mailer.send(manager, { subscriberId: r.id, email: r.verifiedEmail, language: r.language }, { subject: sameText(job.title), body: sameText(job.body) }, true);
+          const sent = await this.mailer.send(manager, { subscriberId: r.id, email: r.verifiedEmail, language: r.language }, { subject, body }, true);
           if (sent) emailed += 1;
         }
       }
@@ -237,7 +293,7 @@ export class BroadcastWorker {
         const consenting = await this.consents.grantedAmong(manager, ids, 'MARKETING_SMS');
         for (const r of recipients) {
           if (!consenting.has(r.id) || !r.msisdn) continue;
-          await this.runtime.notifications.sms(manager, { to: r.msisdn, language: toLanguage(r.language), texts: sameText(`Beeline: ${job.title}. ${job.body}`) });
+          await this.runtime.notifications.sms(manager, { to: r.msisdn, language: toLanguage(r.language), texts: sms });
           texted += 1;
         }
       }
@@ -255,8 +311,9 @@ export class BroadcastWorker {
     return { emailed, texted };
   }
 
-  private notice(subscriberId: string, dedupeKey: string, title: string, body: string, createdAt: Date): CabinetNotificationEntity {
-    return { id: sequentialId(), subscriberId, dedupeKey, title: title.slice(0, 200), body, createdAt, readAt: null };
+  /** One subscriber's row: the text in their language as delivered; the broadcast's texts are read from the job. */
+  private notice(subscriberId: string, job: NoticeBroadcastEntity, dedupeKey: string, text: { title: string; body: string }, createdAt: Date): CabinetNotificationEntity {
+    return { id: sequentialId(), subscriberId, dedupeKey, title: text.title.slice(0, 200), body: text.body, texts: null, broadcastId: job.id, createdAt, readAt: null };
   }
 }
 

@@ -24,12 +24,23 @@ export class CabinetNotificationEntity {
   @Column('text')
   body: string;
 
+  /** the text per language, shown in the reader's; null: `title`/`body` for every reader (or the broadcast's texts) */
+  @Column('simple-json', { nullable: true })
+  texts: NoticeTexts | null;
+
+  /** the broadcast it came with, whose texts it shows (kept once, not in every subscriber's row) */
+  @Column('varchar', { name: 'broadcast_id', length: 36, nullable: true })
+  broadcastId: string | null;
+
   @DateTimeColumn({ name: 'created_at' })
   createdAt: Date;
 
   @DateTimeColumn({ name: 'read_at', nullable: true })
   readAt: Date | null;
 }
+
+/** A notice in kk, ru and en. */
+export type NoticeTexts = Record<'KK' | 'RU' | 'EN', { title: string; body: string }>;
 
 export type BroadcastPurpose = 'NOTICE' | 'TERMS';
 export type BroadcastStatus = 'PENDING' | 'RUNNING' | 'DONE';
@@ -52,6 +63,10 @@ export class NoticeBroadcastEntity {
 
   @Column('text')
   body: string;
+
+  /** what each subscriber reads, per language (title/body: the fallback text, or the Russian one) */
+  @Column('simple-json', { nullable: true })
+  texts: NoticeTexts | null;
 
   /** 'MOBILE' | 'HOME_INTERNET'; null = everybody */
   @Column('varchar', { name: 'kind_filter', length: 16, nullable: true })

@@ -1,16 +1,19 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { DomainError, ErrorCode, type GraphQLContext, RequireStaff, RequireSubscriber, type SubgraphRuntime, SubscriberKind, requireStaff } from '@selfcare/shared';
-import { featureError } from '../features-common';
+import { DomainError, ErrorCode, type GraphQLContext, Language, RequireStaff, RequireSubscriber, SubscriberKind, requireStaff } from '@selfcare/shared';
+import { refusal } from '../common/errors';
+import { readerLanguage } from '../common/reader-language';
+import type { IdentityServices } from '../composition';
 import { Subscriber } from '../subscribers/subscriber.type';
-import type { CabinetNotificationEntity, NoticeBroadcastEntity } from './notice.entities';
-import type { NoticeService } from './notice.service';
-import { type BroadcastStatus, NoticeBroadcast, Notification, NotificationConnection } from './notice.types';
+import type { CabinetNotificationEntity, NoticeBroadcastEntity, NoticeTexts } from './notice.entities';
+import { noticeText } from './notice.service';
+import { type BroadcastStatus, NoticeBroadcast, NoticeText, NoticeTextInput, Notification, NotificationConnection } from './notice.types';
 
-export function toNotification(row: CabinetNotificationEntity): Notification {
+export function toNotification(row: CabinetNotificationEntity, texts: NoticeTexts | null, language: Language): Notification {
   const notification = new Notification();
+  const text = noticeText(row, texts, language);
   notification.id = row.id;
-  notification.title = row.title;
-  notification.body = row.body;
+  notification.title = text.title;
+  notification.body = text.body;
   notification.createdAt = row.createdAt;
   notification.read = row.readAt !== null;
   return notification;
@@ -20,6 +23,7 @@ function toBroadcast(row: NoticeBroadcastEntity): NoticeBroadcast {
   const broadcast = new NoticeBroadcast();
   broadcast.id = row.id;
   broadcast.title = row.title;
+  broadcast.texts = [Language.KK, Language.RU, Language.EN].map((language) => Object.assign(new NoticeText(), { language, ...noticeText(row, row.texts, language) }));
   broadcast.kind = (row.kindFilter as SubscriberKind | null) ?? null;
   broadcast.status = row.status as BroadcastStatus;
   broadcast.delivered = row.delivered;
@@ -31,7 +35,10 @@ function toBroadcast(row: NoticeBroadcastEntity): NoticeBroadcast {
 }
 
 /** In-cabinet notifications and the operator's broadcast (terms 2.8). */
-export function noticeResolvers(runtime: SubgraphRuntime, notices: NoticeService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function noticeResolvers(services: IdentityServices): Function[] {
+  const { runtime, notices } = services;
+
   @Resolver(() => Subscriber)
   class SubscriberNotificationsResolver {
     @FieldResolver(() => NotificationConnection, { description: 'terms 2.8: in-cabinet notices, newest first; owner or a manager (4.3)' })
@@ -44,7 +51,8 @@ export function noticeResolvers(runtime: SubgraphRuntime, notices: NoticeService
     ): Promise<NotificationConnection> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const page = await notices.page(ctx, subscriber.id, first, after);
-      return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toNotification(edge.node) })), pageInfo: page.pageInfo };
+      const [texts, language] = await Promise.all([notices.textsOf(ctx, page.edges.map((edge) => edge.node)), readerLanguage(ctx, runtime.database)]);
+      return { edges: page.edges.map((edge, i) => ({ cursor: edge.cursor, node: toNotification(edge.node, texts[i]!, language) })), pageInfo: page.pageInfo };
     }
   }
 
@@ -54,32 +62,35 @@ export function noticeResolvers(runtime: SubgraphRuntime, notices: NoticeService
     @RequireSubscriber()
     async markNotificationRead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<Notification> {
       const notification = await notices.find(id);
-      if (!notification) throw featureError(ErrorCode.NOT_FOUND, undefined, 'id');
+      if (!notification) throw refusal(ErrorCode.NOT_FOUND, undefined, 'id');
       try {
         await runtime.accessPolicy.assertMayManage(ctx, notification.subscriberId);
       } catch (error) {
         // Somebody else's notification: answer as if it did not exist (2.5: nothing about other numbers leaks).
-        if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) throw featureError(ErrorCode.NOT_FOUND, undefined, 'id');
+        if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) throw refusal(ErrorCode.NOT_FOUND, undefined, 'id');
         throw error;
       }
-      return toNotification(await notices.markRead(notification));
+      const read = await notices.markRead(notification);
+      const [[texts], language] = await Promise.all([notices.textsOf(ctx, [read]), readerLanguage(ctx, runtime.database)]);
+      return toNotification(read, texts ?? null, language);
     }
 
     @Mutation(() => NoticeBroadcast, {
       description:
-        'Staff, terms 2.8: a notice to every subscriber or to one kind, delivered in the cabinet in the background; byEmail / bySms also send it to those who consented to marketing e-mail / SMS (6.4; e-mails carry an unsubscribe link)',
+        'Staff, terms 2.8: a notice to every subscriber or to one kind, delivered in the cabinet in the background, each subscriber reading it in their language (texts: kk, ru, en; title/body: for the languages not given); byEmail / bySms also send it to those who consented to marketing e-mail / SMS (6.4; e-mails carry an unsubscribe link)',
     })
     @RequireStaff()
     async broadcastNotice(
-      @Arg('title', () => String) title: string,
-      @Arg('body', () => String) body: string,
+      @Arg('title', () => String, { nullable: true, description: 'the text for every language not in `texts`; required unless `texts` gives kk, ru and en' }) title: string | null,
+      @Arg('body', () => String, { nullable: true, description: 'with `title`' }) body: string | null,
       @Arg('kind', () => SubscriberKind, { nullable: true }) kind: SubscriberKind | null,
       @Arg('byEmail', () => Boolean, { nullable: true }) byEmail: boolean | null,
       @Arg('bySms', () => Boolean, { nullable: true }) bySms: boolean | null,
+      @Arg('texts', () => [NoticeTextInput], { nullable: true, description: 'the text per language (kk, ru, en); each subscriber reads their own' }) texts: NoticeTextInput[] | null,
       @Ctx() ctx: GraphQLContext,
     ): Promise<NoticeBroadcast> {
       const staff = requireStaff(ctx);
-      const job = await notices.broadcast(staff.staffId, { title, body, kind: kind ?? null, byEmail: byEmail ?? false, bySms: bySms ?? false });
+      const job = await notices.broadcast(staff.staffId, { title, body, texts, kind: kind ?? null, byEmail: byEmail ?? false, bySms: bySms ?? false });
       ctx.logger.info({ staffId: staff.staffId, broadcastId: job.id, kind: job.kindFilter }, 'notice broadcast queued');
       return toBroadcast(job);
     }

@@ -1,14 +1,17 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import { ErrorCode, type GraphQLContext, RequireSubscriber, type SubgraphRuntime, requireSubscriber } from '@selfcare/shared';
-import { featureError } from '../features-common';
+import { ErrorCode, type GraphQLContext, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
+import { refusal } from '../common/errors';
+import type { IdentityServices } from '../composition';
 import { loadSubscriber } from '../subscribers/subscriber.loader';
 import { Subscriber } from '../subscribers/subscriber.type';
-import type { NotifyByService } from './notify-by.service';
 import { normalizeNotifyBy } from './notify-by.service';
 import { NotifyBy } from './notify-by.types';
 
 /** Subscriber.notifyBy and setNotifyBy (terms 5.1). */
-export function notifyByResolvers(runtime: SubgraphRuntime, preferences: NotifyByService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function notifyByResolvers(services: IdentityServices): Function[] {
+  const { runtime, preferences } = services;
+
   @Resolver(() => Subscriber)
   class SubscriberNotifyByResolver {
     @FieldResolver(() => [NotifyBy], { description: 'terms 5.1: how this subscriber wants to be told; owner or a manager' })
@@ -16,7 +19,7 @@ export function notifyByResolvers(runtime: SubgraphRuntime, preferences: NotifyB
     async notifyBy(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<NotifyBy[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const entity = await loadSubscriber(ctx, runtime.database, subscriber.id);
-      if (!entity) throw featureError(ErrorCode.NOT_FOUND);
+      if (!entity) throw refusal(ErrorCode.NOT_FOUND);
       return normalizeNotifyBy(entity.notifyBy);
     }
   }

@@ -1,10 +1,12 @@
 import { In } from 'typeorm';
 import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
-import { ActivityRecorder } from '../activity/activity-recorder';
-import { ConsentService } from '../consents/consent.service';
-import { featureError, type ChannelName } from '../features-common';
+import type { ActivityService } from '../activity/activity.service';
+import type { ChannelName } from '../common/actor';
+import { refusal } from '../common/errors';
+import type { ConsentService } from '../consents/consent.service';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 import { NotifyBy } from './notify-by.types';
+import { detail } from '../activity/activity-details';
 
 const ORDER: NotifyBy[] = [NotifyBy.CABINET, NotifyBy.EMAIL, NotifyBy.SMS];
 export const DEFAULT_NOTIFY_BY: NotifyBy[] = [NotifyBy.CABINET];
@@ -31,17 +33,15 @@ export interface NotifyPreference {
  * EMAIL needs a verified e-mail address, and personal-data processing not withdrawn (2.12); SMS needs a mobile number.
  */
 export class NotifyByService {
-  private readonly activity: ActivityRecorder;
-  private readonly consents: ConsentService;
-
-  constructor(private readonly runtime: SubgraphRuntime) {
-    this.activity = new ActivityRecorder(runtime);
-    this.consents = new ConsentService(runtime);
-  }
+  constructor(
+    private readonly runtime: SubgraphRuntime,
+    private readonly activity: ActivityService,
+    private readonly consents: ConsentService,
+  ) {}
 
   async set(subscriberId: string, channels: NotifyBy[], channel: ChannelName): Promise<NotifyBy[]> {
     if (channels.length === 0) {
-      throw featureError(
+      throw refusal(
         ErrorCode.BAD_USER_INPUT,
         { KK: 'Кемінде бір арнаны таңдаңыз', RU: 'Выберите хотя бы один канал', EN: 'Choose at least one channel' },
         'channels',
@@ -50,10 +50,10 @@ export class NotifyByService {
     const wanted = ORDER.filter((c) => channels.includes(c));
     return this.runtime.database.transaction(async (manager) => {
       const subscriber = await manager.findOne(SubscriberEntity, { where: { id: subscriberId }, lock: this.runtime.database.lockMode });
-      if (!subscriber) throw featureError(ErrorCode.NOT_FOUND);
+      if (!subscriber) throw refusal(ErrorCode.NOT_FOUND);
       if (wanted.includes(NotifyBy.EMAIL)) {
         if (!subscriber.verifiedEmail) {
-          throw featureError(
+          throw refusal(
             ErrorCode.BAD_USER_INPUT,
             {
               KK: 'E-mail хабарламалары үшін алдымен e-mail мекенжайын растаңыз',
@@ -63,11 +63,11 @@ export class NotifyByService {
             'channels',
           );
         }
-        if (await this.consents.personalDataWithdrawn(manager, subscriberId)) throw featureError(ErrorCode.CONSENT_REQUIRED, undefined, 'channels');
+        if (await this.consents.personalDataWithdrawn(manager, subscriberId)) throw refusal(ErrorCode.CONSENT_REQUIRED, undefined, 'channels');
       }
       if (wanted.includes(NotifyBy.SMS) && !subscriber.msisdn) {
         // A Home Internet contract has no mobile number of its own (terms section 1).
-        throw featureError(
+        throw refusal(
           ErrorCode.BAD_USER_INPUT,
           { KK: 'SMS хабарламалары үшін ұялы нөмір қажет', RU: 'Для SMS-уведомлений нужен мобильный номер', EN: 'SMS notifications need a mobile number' },
           'channels',
@@ -83,7 +83,7 @@ export class NotifyByService {
           viaManagement: false,
           channel,
           action: 'NOTIFY_BY_CHANGED',
-          details: `${before.join(',')} -> ${wanted.join(',')}`,
+          detail: detail('NOTIFY_BY_CHANGED', { from: before, to: wanted }),
         });
       }
       return wanted;

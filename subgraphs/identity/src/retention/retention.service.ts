@@ -1,12 +1,13 @@
 import type { EntityManager } from 'typeorm';
 import type { SubgraphRuntime } from '@selfcare/shared';
 import { ActivityEntryEntity } from '../activity/activity.entities';
-import { ActivityRecorder } from '../activity/activity-recorder';
+import type { ActivityService } from '../activity/activity.service';
 import { AshyqRecordEntity } from '../consents/consent.entities';
 import { EmailVerificationEntity } from '../email/email-verification.entity';
 import { CabinetNotificationEntity } from '../notices/notice.entities';
 import { SessionEntity } from '../sessions/session.entity';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
+import { detail } from '../activity/activity-details';
 
 export interface RetentionOptions {
   /** terms 2.11: kept during the contract and this many years after it ends */
@@ -24,19 +25,17 @@ export const DEFAULT_RETENTION: RetentionOptions = { years: 3, intervalMs: 6 * 3
  * What the law needs kept stays, without personal data: the subscriber row (ids, kind, party type, status, dates),
  * the activity record without its free-text details, consent history and terms acceptances (ids, purposes, times).
  * Erased: msisdn, e-mail, login (replaced by `erased:<id>`), credentials, session devices and addresses,
- * e-mail verifications, in-cabinet notifications, Ashyq data. Other subgraphs erase theirs on `SubscriberDataErased`.
+ * e-mail verifications, in-cabinet notifications, Ashyq data. Identity publishes `SubscriberDataErased`; no other
+ * subgraph consumes it yet, so their data of the contract is not erased by this job.
  */
 export class RetentionService {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
-  private readonly activity: ActivityRecorder;
-
   constructor(
     private readonly runtime: SubgraphRuntime,
+    private readonly activity: ActivityService,
     private readonly options: RetentionOptions = DEFAULT_RETENTION,
-  ) {
-    this.activity = new ActivityRecorder(runtime);
-  }
+  ) {}
 
   /** The instant before which an ended contract is past retention. */
   cutoff(now: Date = this.runtime.clock.now()): Date {
@@ -120,7 +119,7 @@ export class RetentionService {
     await manager.delete(CabinetNotificationEntity, { subscriberId });
     await manager.delete(AshyqRecordEntity, { subscriberId });
     // The record of actions stays (who, what, when, channel), its free text may name people and numbers: blanked.
-    await manager.update(ActivityEntryEntity, { subscriberId }, { details: null });
+    await manager.update(ActivityEntryEntity, { subscriberId }, { details: null, detailCode: null, detailParams: null });
     await this.activity.record(manager, {
       subscriberId,
       actorId: null,
@@ -128,7 +127,7 @@ export class RetentionService {
       viaManagement: false,
       channel: null,
       action: 'PERSONAL_DATA_ERASED',
-      details: `retention: contract ended ${subscriber.contractEndedAt.toISOString()} (terms 2.11)`,
+      detail: detail('PERSONAL_DATA_ERASED', { contractEndedAt: subscriber.contractEndedAt.toISOString() }),
     });
     await this.runtime.outbox.add(manager, 'SubscriberDataErased', {
       subscriberId,

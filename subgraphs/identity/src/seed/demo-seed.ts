@@ -1,7 +1,7 @@
-import { demoSubscribers, SubgraphRuntime } from '@selfcare/shared';
+import { demoSubscribers } from '@selfcare/shared';
 import { In } from 'typeorm';
 import { encodeSpec } from '../auth/kdf';
-import type { IdentityServices } from '../services';
+import type { IdentityServices } from '../composition';
 import { SubscriberEntity } from '../subscribers/subscriber.entity';
 
 /**
@@ -9,7 +9,8 @@ import { SubscriberEntity } from '../subscribers/subscriber.entity';
  * registered ones with the demo password, their e-mails verified so the e-mail login works out of the box.
  * Idempotent: runs at every start and touches nothing that exists.
  */
-export async function seedDemoSubscribers(runtime: SubgraphRuntime, services: IdentityServices): Promise<number> {
+export async function seedDemoSubscribers(services: IdentityServices): Promise<number> {
+  const { runtime } = services;
   const repository = runtime.database.manager.getRepository(SubscriberEntity);
   const present = new Set((await repository.findBy({ id: In(demoSubscribers.map((s) => s.id)) })).map((s) => s.id));
   const missing = demoSubscribers.filter((s) => !present.has(s.id));
@@ -59,4 +60,28 @@ export async function seedDemoSubscribers(runtime: SubgraphRuntime, services: Id
   });
   runtime.logger.info({ inserted: missing.length }, 'demo subscribers seeded');
   return missing.length;
+}
+
+const WELCOME = {
+  KK: { title: 'Жеке кабинетке қош келдіңіз', body: 'Мұнда теңгерімді, тарифті, қызметтерді және шығындар егжей-тегжейін көре аласыз (2.1-тармақ).' },
+  RU: { title: 'Добро пожаловать в личный кабинет', body: 'Здесь вы видите баланс, тариф, услуги и детализацию расходов (п. 2.1).' },
+  EN: { title: 'Welcome to the Personal Cabinet', body: 'Here you see your balance, tariff, services and usage details (clause 2.1).' },
+};
+
+/** A welcome notice for each demo subscriber present; idempotent (one per key). */
+export async function seedDemoNotices(services: IdentityServices): Promise<void> {
+  const ids = demoSubscribers.map((s) => s.id);
+  await services.runtime.database.transaction(async (manager) => {
+    const present = await manager.find(SubscriberEntity, { where: { id: In(ids) }, select: { id: true, language: true } });
+    for (const subscriber of present) {
+      const text = WELCOME[subscriber.language] ?? WELCOME.RU;
+      await services.notices.notify(manager, subscriber.id, { ...text, texts: WELCOME, key: 'demo-welcome' });
+    }
+  });
+}
+
+/** The embedded default's demo data: subscribers, then their welcome notices. */
+export async function seedDemoData(services: IdentityServices): Promise<void> {
+  await seedDemoSubscribers(services);
+  await seedDemoNotices(services);
 }

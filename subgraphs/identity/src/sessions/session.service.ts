@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { ErrorCode, SubgraphRuntime } from '@selfcare/shared';
-import { identityError } from '../errors';
+import { identityError } from '../common/errors';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '../auth/tokens';
 import { RefreshTokenEntity, SessionEndReason, SessionEntity, SessionSubjectKind } from './session.entity';
 

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, GraphQLContext, StaffCaller, SubgraphRuntime } from '@selfcare/shared';
-import { identityError, rateLimited } from '../errors';
+import { identityError } from '../common/errors';
 import { PasswordHasher } from '../auth/kdf';
-import { bucketKey, LockoutRule, RateLimiter } from '../auth/rate-limiter';
+import type { LoginThrottle } from '../auth/login-throttle';
 import { TokenIssuer } from '../auth/tokens';
 import { MAX_PASSWORD_LENGTH } from '../auth/passwords';
 import { SessionService } from '../sessions/session.service';
 import { describeDevice } from '../sessions/device';
-import type { Actor, IdentitySettings } from '../settings';
+import type { Actor } from '../common/actor';
+import type { IdentitySettings } from '../settings';
 import { StaffAccountEntity } from './staff-account.entity';
 
 export interface StaffTokens {
@@ -26,7 +27,7 @@ export class StaffAuthService {
     private readonly runtime: SubgraphRuntime,
     private readonly settings: IdentitySettings,
     private readonly hasher: PasswordHasher,
-    private readonly limiter: RateLimiter,
+    private readonly throttle: LoginThrottle,
     private readonly tokens: TokenIssuer,
     private readonly sessions: SessionService,
   ) {}
@@ -74,38 +75,29 @@ export class StaffAuthService {
     });
   }
 
-  private lockoutRules(login: string, clientAddress: string): LockoutRule[] {
-    const limits = this.settings.rateLimits;
-    const windowMs = limits.loginFailureWindowSeconds * 1000;
-    const lockMs = limits.loginLockoutSeconds * 1000;
-    return [
-      { key: bucketKey('staff-login', login), maxFailures: limits.loginMaxFailures, windowMs, lockMs },
-      { key: bucketKey('login-address', clientAddress), maxFailures: limits.loginMaxFailuresPerAddress, windowMs, lockMs },
-    ];
-  }
-
   async login(loginInput: string, password: string, ctx: GraphQLContext): Promise<StaffTokens> {
     const login = String(loginInput ?? '').trim().toLowerCase().slice(0, 64);
-    const rules = this.lockoutRules(login, ctx.clientAddress);
-    const lockedMs = await this.limiter.lockedFor(rules.map((r) => r.key));
-    if (lockedMs > 0) throw rateLimited(lockedMs / 1000);
+    const keys = this.throttle.keys('staff', login, ctx.clientAddress);
+    await this.throttle.check(keys);
     const account = login ? await this.runtime.database.manager.findOne(StaffAccountEntity, { where: { login } }) : null;
     const usable = account && account.active ? account : null;
     const ok = await this.hasher.verify(typeof password === 'string' ? password.slice(0, MAX_PASSWORD_LENGTH + 1) : '', usable?.passwordHash ?? null);
     if (!usable || !ok || (password ?? '').length > MAX_PASSWORD_LENGTH) {
-      await this.limiter.failure(rules);
+      await this.throttle.failed(keys);
       throw identityError(ErrorCode.INVALID_CREDENTIALS);
     }
-    const opened = await this.runtime.database.transaction((manager) =>
-      this.sessions.open(manager, {
+    const opened = await this.runtime.database.transaction(async (manager) => {
+      const session = await this.sessions.open(manager, {
         subjectKind: 'STAFF',
         subjectId: usable.id,
         channel: null,
         device: describeDevice('WEB', null, ctx.userAgent),
         clientAddress: ctx.clientAddress,
-      }),
-    );
-    await this.limiter.reset([rules[0]!.key]);
+      });
+      await this.throttle.succeeded(manager, keys);
+      return session;
+    });
+    await this.throttle.cleared(keys);
     ctx.logger.info({ staffId: usable.id, role: usable.role }, 'staff login');
     return this.issue(usable, opened.session.id, opened.refreshToken);
   }
@@ -122,8 +114,8 @@ export class StaffAuthService {
     return this.issue(result.account, result.session.id, result.refreshToken);
   }
 
-  private issue(account: StaffAccountEntity, sessionId: string, refreshToken: string): StaffTokens {
-    const { token, expiresAt } = this.tokens.accessToken({ kind: 'staff', staffId: account.id, sessionId, role: account.role }, this.runtime.clock.now().getTime());
+  private async issue(account: StaffAccountEntity, sessionId: string, refreshToken: string): Promise<StaffTokens> {
+    const { token, expiresAt } = await this.tokens.accessToken({ kind: 'staff', staffId: account.id, sessionId, role: account.role }, this.runtime.clock.now().getTime());
     return { accessToken: token, refreshToken, accessTokenExpiresAt: expiresAt, staff: account };
   }
 
@@ -136,6 +128,6 @@ export class StaffAuthService {
 
   async actor(caller: StaffCaller): Promise<Actor> {
     const account = await this.account(caller);
-    return { kind: 'STAFF', id: account.id, viaManagement: false, channel: null, label: `${account.role.toLowerCase()} ${account.login}` };
+    return { kind: 'STAFF', id: account.id, viaManagement: false, channel: null, staff: { role: account.role, login: account.login } };
   }
 }

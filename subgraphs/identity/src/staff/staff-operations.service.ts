@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, Language, normalizeEmail, SubgraphRuntime } from '@selfcare/shared';
-import { identityBadInput, identityError } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { identityBadInput, identityError } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import { encodeSpec, PasswordHasher } from '../auth/kdf';
 import { generatePassword } from '../auth/passwords';
 import { SessionService } from '../sessions/session.service';
@@ -9,7 +9,8 @@ import { SessionEntity } from '../sessions/session.entity';
 import { AccessService, StatusChange } from '../subscribers/access.service';
 import { AccessReasonValue, AccessStatusValue, LanguageValue, PartyTypeValue, SubscriberEntity, SubscriberKindValue } from '../subscribers/subscriber.entity';
 import { parseLogin, SubscriberService } from '../subscribers/subscriber.service';
-import type { Actor } from '../settings';
+import type { Actor } from '../common/actor';
+import { type ActivityDetail, detail } from '../activity/activity-details';
 
 export interface ProvisionRequest {
   kind: SubscriberKindValue;
@@ -41,7 +42,7 @@ export class StaffOperationsService {
     private readonly subscribers: SubscriberService,
     private readonly access: AccessService,
     private readonly sessions: SessionService,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
   ) {}
 
   /** Finds a line by number (any accepted form), account number or verified e-mail; NOT_FOUND otherwise. */
@@ -130,7 +131,7 @@ export class StaffOperationsService {
           language: subscriber.language,
           tariffCode: request.tariffCode,
         });
-        await this.record(manager, subscriber.id, actor, 'SUBSCRIBER_PROVISIONED', `${subscriber.kind} ${subscriber.partyType}, tariff ${request.tariffCode}`);
+        await this.record(manager, subscriber.id, actor, 'SUBSCRIBER_PROVISIONED', detail('SUBSCRIBER_PROVISIONED', { kind: subscriber.kind, partyType: subscriber.partyType, tariffCode: request.tariffCode }));
         return subscriber;
       });
     } catch (error) {
@@ -184,7 +185,7 @@ export class StaffOperationsService {
       const live = await manager.find(SessionEntity, { where: { subjectId: locked.id } });
       const ended = await this.sessions.end(manager, live, 'OFFICE_PASSWORD');
       if (locked.msisdn) await this.runtime.notifications.sms(manager, { to: locked.msisdn, language: locked.language as Language, texts: OFFICE_PASSWORD_SMS });
-      await this.record(manager, locked.id, actor, 'OFFICE_PASSWORD_ISSUED', `${ended} session(s) ended`);
+      await this.record(manager, locked.id, actor, 'OFFICE_PASSWORD_ISSUED', detail('SESSIONS_ENDED', { count: ended }));
       return locked;
     });
     return { password, subscriber };
@@ -196,7 +197,7 @@ export class StaffOperationsService {
     return subscriber;
   }
 
-  private record(manager: import('typeorm').EntityManager, subscriberId: string, actor: Actor, action: string, details: string): Promise<void> {
+  private record(manager: import('typeorm').EntityManager, subscriberId: string, actor: Actor, action: string, what: ActivityDetail): Promise<void> {
     return this.activity.record(manager, {
       subscriberId,
       actorId: actor.id,
@@ -204,7 +205,7 @@ export class StaffOperationsService {
       viaManagement: false,
       channel: null,
       action,
-      details: actor.label ? `${details} by ${actor.label}` : details,
+      detail: actor.staff ? detail(what.code, { ...what.params, staff: actor.staff }) : what,
     });
   }
 }

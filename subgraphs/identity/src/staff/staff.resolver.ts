@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { AllowPublic, GraphQLContext, RequireStaff, requireStaff } from '@selfcare/shared';
-import type { IdentityServices } from '../services';
+import type { IdentityServices } from '../composition';
 import { AccessReason, AccessStatus, Subscriber, toSubscriber } from '../subscribers/subscriber.type';
 import { OfficePassword, ProvisionSubscriberInput, StaffAccount, StaffAuthPayload, toStaffAccount } from './staff.types';
 import type { StaffTokens } from './staff-auth.service';

@@ -1,11 +1,12 @@
 import type { EntityManager } from 'typeorm';
-import { ErrorCode, SubgraphRuntime } from '@selfcare/shared';
-import { identityBadInput, identityError, IdentityError } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { DomainEvent, ErrorCode, SubgraphRuntime } from '@selfcare/shared';
+import { identityBadInput, identityError, IdentityError } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import type { SessionService } from '../sessions/session.service';
 import { SessionEntity } from '../sessions/session.entity';
-import { Actor, SYSTEM_ACTOR } from '../settings';
+import { Actor, SYSTEM_ACTOR } from '../common/actor';
 import { AccessReasonValue, AccessStatusValue, SubscriberEntity } from './subscriber.entity';
+import { detail } from '../activity/activity-details';
 
 const SUSPENSION_REASONS: AccessReasonValue[] = ['DEBT', 'BREACH', 'UNLAWFUL_USE'];
 const BLOCK_REASONS: AccessReasonValue[] = ['THIRD_PARTY_DATA', 'PERSONAL_DATA_WITHDRAWN'];
@@ -42,7 +43,7 @@ export interface StatusChange {
 export class AccessService {
   constructor(
     private readonly runtime: SubgraphRuntime,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
     private readonly sessions: SessionService,
   ) {}
 
@@ -119,7 +120,7 @@ export class AccessService {
       viaManagement: actor.viaManagement,
       channel: actor.channel,
       action: next.status === 'TERMINATED' ? 'CONTRACT_TERMINATED' : 'ACCESS_STATUS_CHANGED',
-      details: `${previous.status}${previous.reason ? `/${previous.reason}` : ''} -> ${next.status}${next.reason ? `/${next.reason}` : ''}${actor.label ? ` by ${actor.label}` : ''}`,
+      detail: detail('ACCESS_CHANGED', { fromStatus: previous.status, fromReason: previous.reason, toStatus: next.status, toReason: next.reason, ...(actor.staff ? { staff: actor.staff } : {}) }),
     });
     const code = accessRefusalCode(next.status);
     if (code) {
@@ -131,6 +132,14 @@ export class AccessService {
       await this.runtime.platform.revocations.revokeSubject(subscriber.id, { since: now.getTime(), code });
     }
     return true;
+  }
+
+  /** billing's debt events (terms 3.3): access is suspended while a debt is unpaid and restored when it is settled. */
+  async applyBillingEvent(event: DomainEvent, manager: EntityManager): Promise<void> {
+    const subscriberId = typeof event.payload.subscriberId === 'string' ? event.payload.subscriberId : null;
+    if (!subscriberId) return;
+    if (event.type === 'DebtIncurred') await this.debtIncurred(manager, subscriberId);
+    else if (event.type === 'DebtSettled') await this.debtSettled(manager, subscriberId);
   }
 
   /** billing's DebtIncurred (3.3): suspend an active subscriber for debt; remember the debt in any case. */

@@ -1,15 +1,16 @@
 import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
-import { identityError } from '../errors';
-import type { ActivityRecorder } from '../activity/activity-recorder';
+import { identityError } from '../common/errors';
+import type { ActivityService } from '../activity/activity.service';
 import { SubscriberEntity } from './subscriber.entity';
 import { SubscriberService } from './subscriber.service';
+import { detail } from '../activity/activity-details';
 
-/** The subscriber's own settings kept by the core (the language of SMS, e-mails and error texts). */
+/** The subscriber's own settings (the language of SMS, e-mails and error texts). */
 export class ProfileService {
   constructor(
     private readonly runtime: SubgraphRuntime,
     private readonly subscribers: SubscriberService,
-    private readonly activity: ActivityRecorder,
+    private readonly activity: ActivityService,
   ) {}
 
   async setLanguage(caller: SubscriberCaller, language: Language): Promise<SubscriberEntity> {
@@ -30,7 +31,7 @@ export class ProfileService {
         viaManagement: false,
         channel: caller.channel,
         action: 'LANGUAGE_CHANGED',
-        details: `${previous} -> ${language}`,
+        detail: detail('LANGUAGE_CHANGED', { from: previous, to: language }),
       });
       return subscriber;
     });

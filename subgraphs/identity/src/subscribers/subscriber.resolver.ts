@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AllowPublic, DomainError, EmailAddressScalar, ErrorCode, GraphQLContext, groupByKeys, Language, PhoneNumberScalar, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
-import { identityError } from '../errors';
-import type { IdentityServices } from '../services';
+import { identityError } from '../common/errors';
+import type { IdentityServices } from '../composition';
 import { Session, toSession } from '../sessions/session.type';
 import type { SessionEntity } from '../sessions/session.entity';
 import { loadSubscriber } from './subscriber.loader';

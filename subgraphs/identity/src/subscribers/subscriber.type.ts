@@ -32,7 +32,7 @@ registerEnumType(AccessReason, {
 
 /**
  * The subscriber entity of the supergraph; identity owns it, the other subgraphs extend it.
- * Field resolvers of the features module (consents, notifyBy, notifications, activity) receive this object.
+ * The other modules' field resolvers (consents, notifyBy, notifications, activity) receive this object.
  */
 @Directive('@key(fields: "id")')
 @ObjectType({ description: 'A subscriber of the cabinet: a mobile number or a Home Internet contract (terms section 1)' })

@@ -1,9 +1,9 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { AllowPublic, type ChannelEnum, type GraphQLContext, RequireStaff, RequireSubscriber, type SubgraphRuntime, groupByKeys, requireStaff, requireSubscriber } from '@selfcare/shared';
+import { AllowPublic, type ChannelEnum, type GraphQLContext, RequireStaff, RequireSubscriber, groupByKeys, requireStaff, requireSubscriber } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
 import { Subscriber } from '../subscribers/subscriber.type';
 import type { TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
-import type { TermsService } from './terms.service';
 import { TermsAcceptance, type TermsAcceptanceMethod, TermsVersion } from './terms.types';
 
 export function toTermsVersion(row: TermsVersionEntity): TermsVersion {
@@ -24,7 +24,10 @@ function toAcceptance(row: TermsAcceptanceEntity): TermsAcceptance {
 }
 
 /** Terms of use versions and their acceptance (6.1, 6.2, 6.6, 3.5). */
-export function termsResolvers(runtime: SubgraphRuntime, terms: TermsService) {
+// eslint-disable-next-line @typescript-eslint/ban-types
+export function termsResolvers(services: IdentityServices): Function[] {
+  const { runtime, terms } = services;
+
   @Resolver()
   class TermsResolver {
     @Query(() => TermsVersion, { description: 'terms 6.6: the version of the terms of use in force' })
@@ -59,7 +62,7 @@ export function termsResolvers(runtime: SubgraphRuntime, terms: TermsService) {
     async termsAcceptances(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<TermsAcceptance[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const loader = ctx.loaders.get<string, TermsAcceptanceEntity[]>(
-        'features.termsAcceptancesBySubscriber',
+        'identity.termsAcceptancesBySubscriber',
         () => new DataLoader(async (ids) => groupByKeys(ids, await terms.acceptancesFor(ids), (row) => row.subscriberId)),
       );
       return (await loader.load(subscriber.id)).map(toAcceptance);

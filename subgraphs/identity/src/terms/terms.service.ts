@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
 import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
-import { ConsentService } from '../consents/consent.service';
-import { featureError, type ChannelName } from '../features-common';
-import { enqueueBroadcast, wakeBroadcastWorker } from '../notices/broadcast.store';
+import type { ChannelName } from '../common/actor';
+import { refusal } from '../common/errors';
+import type { ConsentService } from '../consents/consent.service';
+import { type BroadcastWorker, termsNoticeTexts } from '../notices/broadcast-worker';
 import { TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
-import { currentTerms, recordTermsAcceptance } from './terms.store';
+import type { TermsRecords } from './terms.store';
 
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
@@ -15,45 +16,46 @@ const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
  * the next login (3.5, 6.6) — is recorded once per version with its time and channel.
  */
 export class TermsService {
-  private readonly consents: ConsentService;
-
-  constructor(private readonly runtime: SubgraphRuntime) {
-    this.consents = new ConsentService(runtime);
-  }
+  constructor(
+    private readonly runtime: SubgraphRuntime,
+    private readonly records: TermsRecords,
+    private readonly consents: ConsentService,
+    private readonly broadcasts: BroadcastWorker,
+  ) {}
 
   async currentVersion(manager: EntityManager = this.runtime.database.manager): Promise<string | null> {
-    return (await currentTerms(manager))?.version ?? null;
+    return this.records.currentVersion(manager);
   }
 
   async current(manager: EntityManager = this.runtime.database.manager): Promise<TermsVersionEntity> {
-    const terms = await currentTerms(manager);
-    if (!terms) throw featureError(ErrorCode.NOT_FOUND);
+    const terms = await this.records.current(manager);
+    if (!terms) throw refusal(ErrorCode.NOT_FOUND);
     return terms;
   }
 
   /**
-   * Every successful login (the core calls this): continued use after a change is acceptance of the version in
+   * Every successful login (the login calls this): continued use after a change is acceptance of the version in
    * force (3.5, 6.6). Logging in is also consent to
    * personal-data processing (2.11), recorded again here if it had been withdrawn.
    */
   async acceptOnLogin(manager: EntityManager, subscriberId: string, channel: ChannelName): Promise<void> {
-    const terms = await currentTerms(manager);
+    const terms = await this.records.current(manager);
     await this.consents.consentByLogin(manager, subscriberId, channel, terms?.version ?? null);
     if (!terms) return;
     // At registration the acceptance was recorded a moment ago (recordRegistrationConsents); then this adds nothing.
-    await recordTermsAcceptance(manager, this.runtime, { subscriberId, version: terms.version, channel, method: 'CONTINUED_USE' });
+    await this.records.recordAcceptance(manager, { subscriberId, version: terms.version, channel, method: 'CONTINUED_USE' });
   }
 
   /** acceptTerms (6.1, 6.6): only the version in force can be accepted; accepting it again changes nothing. */
   async accept(subscriberId: string, version: string, channel: ChannelName): Promise<TermsVersionEntity> {
     return this.runtime.database.transaction(async (manager) => {
-      const terms = await currentTerms(manager);
+      const terms = await this.records.current(manager);
       if (!terms || terms.version !== version) {
         const known = await manager.findOne(TermsVersionEntity, { where: { version } });
         if (!known) {
-          throw featureError(ErrorCode.NOT_FOUND, { KK: 'Мұндай шарттар нұсқасы жоқ', RU: 'Такой версии условий нет', EN: 'No such terms version' }, 'version');
+          throw refusal(ErrorCode.NOT_FOUND, { KK: 'Мұндай шарттар нұсқасы жоқ', RU: 'Такой версии условий нет', EN: 'No such terms version' }, 'version');
         }
-        throw featureError(
+        throw refusal(
           ErrorCode.BAD_USER_INPUT,
           {
             KK: 'Тек қолданыстағы {current} нұсқасын қабылдауға болады',
@@ -64,7 +66,7 @@ export class TermsService {
           { current: terms?.version ?? '-' },
         );
       }
-      await recordTermsAcceptance(manager, this.runtime, { subscriberId, version, channel, method: 'EXPLICIT' });
+      await this.records.recordAcceptance(manager, { subscriberId, version, channel, method: 'EXPLICIT' });
       return terms;
     });
   }
@@ -73,7 +75,7 @@ export class TermsService {
   async publish(staffId: string, version: string, url: string): Promise<TermsVersionEntity> {
     const trimmedVersion = version.trim();
     if (!VERSION_PATTERN.test(trimmedVersion)) {
-      throw featureError(
+      throw refusal(
         ErrorCode.BAD_USER_INPUT,
         { KK: 'Нұсқа: 1-32 әріп, сан, нүкте, сызықша', RU: 'Версия: 1-32 букв, цифр, точек, дефисов', EN: 'Version: 1-32 letters, digits, dots, dashes' },
         'version',
@@ -81,7 +83,7 @@ export class TermsService {
     }
     const parsedUrl = parseHttpUrl(url);
     if (!parsedUrl) {
-      throw featureError(ErrorCode.BAD_USER_INPUT, { KK: 'Сілтеме http(s) болуы керек', RU: 'Ссылка должна быть http(s)-адресом', EN: 'The URL must be an http(s) address' }, 'url');
+      throw refusal(ErrorCode.BAD_USER_INPUT, { KK: 'Сілтеме http(s) болуы керек', RU: 'Ссылка должна быть http(s)-адресом', EN: 'The URL must be an http(s) address' }, 'url');
     }
     try {
       const published = await this.runtime.database.transaction(async (manager) => {
@@ -96,10 +98,11 @@ export class TermsService {
           publishedBy: staffId,
         };
         await manager.insert(TermsVersionEntity, terms);
-        await enqueueBroadcast(manager, this.runtime, {
+        await this.broadcasts.enqueue(manager, {
           purpose: 'TERMS',
           title: `Terms of use ${terms.version}`,
           body: terms.url,
+          texts: termsNoticeTexts(terms.version, terms.url),
           kindFilter: null,
           byEmail: false,
           bySms: false,
@@ -114,7 +117,7 @@ export class TermsService {
         });
         return terms;
       });
-      wakeBroadcastWorker(this.runtime);
+      this.broadcasts.poke();
       return published;
     } catch (error) {
       if (this.runtime.database.isDuplicateKey(error)) throw duplicateVersion();
@@ -129,11 +132,10 @@ export class TermsService {
       order: { acceptedAt: 'DESC' },
     });
   }
-
 }
 
 function duplicateVersion() {
-  return featureError(ErrorCode.CONFLICT, { KK: 'Бұл нұсқа жарияланған', RU: 'Эта версия уже опубликована', EN: 'This version is already published' }, 'version');
+  return refusal(ErrorCode.CONFLICT, { KK: 'Бұл нұсқа жарияланған', RU: 'Эта версия уже опубликована', EN: 'This version is already published' }, 'version');
 }
 
 function parseHttpUrl(value: string): string | null {

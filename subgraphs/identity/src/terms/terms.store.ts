@@ -1,52 +1,57 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { SubgraphRuntime } from '@selfcare/shared';
-import { ActivityRecorder } from '../activity/activity-recorder';
+import type { ActivityService } from '../activity/activity.service';
 import { type AcceptanceMethod, TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
-
-/** The version in force: the one published last (highest ordinal). */
-export async function currentTerms(manager: EntityManager): Promise<TermsVersionEntity | null> {
-  return manager.findOne(TermsVersionEntity, { where: {}, order: { ordinal: 'DESC' } });
-}
-
-export async function currentTermsVersion(manager: EntityManager): Promise<string | null> {
-  return (await currentTerms(manager))?.version ?? null;
-}
-
-const METHOD_TEXT: Record<AcceptanceMethod, string> = {
-  REGISTRATION: 'at registration, terms 6.1/6.2',
-  EXPLICIT: 'accepted explicitly, terms 6.1',
-  CONTINUED_USE: 'by continued use, terms 3.5/6.6',
-};
+import { detail } from '../activity/activity-details';
 
 /**
- * Records that a subscriber accepted a terms version (once per version: a second acceptance is a no-op), with the
- * time and channel, and an activity entry. Returns whether it was new.
+ * The terms versions and acceptances as stored (6.1, 6.6): read by the terms and consents services, which both
+ * record acceptances (at registration, explicitly, by continued use).
  */
-export async function recordTermsAcceptance(
-  manager: EntityManager,
-  runtime: SubgraphRuntime,
-  acceptance: { subscriberId: string; version: string; channel: 'WEB' | 'MOBILE_APP' | null; method: AcceptanceMethod },
-): Promise<boolean> {
-  const existing = await manager.findOne(TermsAcceptanceEntity, { where: { subscriberId: acceptance.subscriberId, version: acceptance.version }, select: { id: true } });
-  if (existing) return false;
-  // A concurrent login may record it at the same moment: the unique key keeps one row, the later insert is ignored.
-  await manager
-    .createQueryBuilder()
-    .insert()
-    .into(TermsAcceptanceEntity)
-    .values({ id: randomUUID(), ...acceptance, acceptedAt: runtime.clock.now() })
-    .orIgnore()
-    .updateEntity(false)
-    .execute();
-  await new ActivityRecorder(runtime).record(manager, {
-    subscriberId: acceptance.subscriberId,
-    actorId: acceptance.subscriberId,
-    actorKind: 'SUBSCRIBER',
-    viaManagement: false,
-    channel: acceptance.channel,
-    action: 'TERMS_ACCEPTED',
-    details: `version ${acceptance.version} (${METHOD_TEXT[acceptance.method]})`,
-  });
-  return true;
+export class TermsRecords {
+  constructor(
+    private readonly runtime: SubgraphRuntime,
+    private readonly activity: ActivityService,
+  ) {}
+
+  /** The version in force: the one published last (highest ordinal). */
+  current(manager: EntityManager): Promise<TermsVersionEntity | null> {
+    return manager.findOne(TermsVersionEntity, { where: {}, order: { ordinal: 'DESC' } });
+  }
+
+  async currentVersion(manager: EntityManager): Promise<string | null> {
+    return (await this.current(manager))?.version ?? null;
+  }
+
+  /**
+   * Records that a subscriber accepted a terms version (once per version: a second acceptance is a no-op), with the
+   * time and channel, and an activity entry. Returns whether it was new.
+   */
+  async recordAcceptance(
+    manager: EntityManager,
+    acceptance: { subscriberId: string; version: string; channel: 'WEB' | 'MOBILE_APP' | null; method: AcceptanceMethod },
+  ): Promise<boolean> {
+    const existing = await manager.findOne(TermsAcceptanceEntity, { where: { subscriberId: acceptance.subscriberId, version: acceptance.version }, select: { id: true } });
+    if (existing) return false;
+    // A concurrent login may record it at the same moment: the unique key keeps one row, the later insert is ignored.
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(TermsAcceptanceEntity)
+      .values({ id: randomUUID(), ...acceptance, acceptedAt: this.runtime.clock.now() })
+      .orIgnore()
+      .updateEntity(false)
+      .execute();
+    await this.activity.record(manager, {
+      subscriberId: acceptance.subscriberId,
+      actorId: acceptance.subscriberId,
+      actorKind: 'SUBSCRIBER',
+      viaManagement: false,
+      channel: acceptance.channel,
+      action: 'TERMS_ACCEPTED',
+      detail: detail('TERMS_ACCEPTED', { version: acceptance.version, method: acceptance.method }),
+    });
+    return true;
+  }
 }

@@ -42,7 +42,7 @@ export class MarketingMailer {
       const granted = await this.consents.grantedAmong(manager, [recipient.subscriberId], 'MARKETING_EMAIL');
       if (!granted.has(recipient.subscriberId)) return false;
     }
-    const unsubscribeUrl = await this.links.url(manager, recipient.subscriberId);
+    const unsubscribeUrl = this.links.url(recipient.subscriberId);
     const body = Object.fromEntries(Object.entries(message.body).map(([language, text]) => [language, `${text}${FOOTER[language as Language]}`])) as Texts;
     await this.runtime.notifications.email(manager, {
       to: recipient.email,

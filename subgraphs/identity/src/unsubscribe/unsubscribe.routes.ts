@@ -1,7 +1,6 @@
 import express, { type Express, type Request, type Response } from 'express';
-import { Language, currentLanguage, type SubgraphRuntime, type Texts } from '@selfcare/shared';
-import type { ConsentService } from '../consents/consent.service';
-import type { UnsubscribeLinks } from './unsubscribe-links';
+import { Language, currentLanguage, type Texts } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
 
 const TEXT = {
   title: { KK: 'Хаттардан бас тарту', RU: 'Отписка от рассылки', EN: 'Unsubscribe' },
@@ -48,7 +47,8 @@ function page(language: Language, message: string, form: boolean): string {
  * - POST (RFC 8058 `List-Unsubscribe=One-Click`, or the confirmation page's button) withdraws MARKETING_EMAIL.
  * A forged, altered or expired token gets 400 and changes nothing.
  */
-export function mountUnsubscribeRoutes(app: Express, runtime: SubgraphRuntime, links: UnsubscribeLinks, consents: ConsentService): void {
+export function mountUnsubscribeRoutes(app: Express, services: IdentityServices): void {
+  const { runtime, unsubscribe: links, consents } = services;
   const invalid = (req: Request, res: Response) => {
     const language = currentLanguage();
     res.setHeader('cache-control', 'no-store');
@@ -58,7 +58,7 @@ export function mountUnsubscribeRoutes(app: Express, runtime: SubgraphRuntime, l
 
   app.get('/links/unsubscribe', async (req, res, next) => {
     try {
-      const claim = await links.verify(req.query.token);
+      const claim = links.verify(req.query.token);
       if (!claim) return invalid(req, res);
       const language = currentLanguage();
       res.setHeader('cache-control', 'no-store');
@@ -72,7 +72,7 @@ export function mountUnsubscribeRoutes(app: Express, runtime: SubgraphRuntime, l
   app.post('/links/unsubscribe', express.urlencoded({ extended: false, limit: '2kb' }), async (req, res, next) => {
     try {
       const token = req.query.token ?? (req.body as Record<string, unknown> | undefined)?.token;
-      const claim = await links.verify(token);
+      const claim = links.verify(token);
       if (!claim) return invalid(req, res);
       const change = await runtime.database.transaction((manager) => consents.withdrawByLink(manager, claim.subscriberId, claim.purpose));
       runtime.logger.info({ subscriberId: claim.subscriberId, purpose: claim.purpose, changed: change?.changed ?? [] }, 'unsubscribed by link');

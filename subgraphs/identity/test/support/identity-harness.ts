@@ -2,21 +2,33 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { HttpSmsCentreTransport, INTERNAL_TOKEN_HEADER, MemoryRevocationStore, PlatformServices, RunningSubgraph, SmtpEmailTransport } from '@selfcare/shared';
-import { createTestPlatform, errorCode, graphql, GraphQLResponse, SteerableClock, TestPlatform, waitFor } from '@selfcare/shared/testing';
+import { createDelegationSubgraph, ManagementRequestEntity, ManagementStatus } from '@selfcare/delegation';
+import { DEMO_PASSWORD, HttpSmsCentreTransport, INTERNAL_TOKEN_HEADER, ManualClock, MemoryRevocationStore, PlatformServices, RunningSubgraph, SmtpEmailTransport } from '@selfcare/shared';
+import { createTestPlatform, errorCode, graphql, GraphQLResponse, InternalRequestInit, SteerableClock, TestPlatform, waitFor } from '@selfcare/shared/testing';
 import { DevMailSink, DevSmsCentre, StoredMail, StoredSms } from '@selfcare/gateway';
-import { IdentityOptions } from '../../src';
+import { grantManagement } from '../../../delegation/test/support/grants';
+import type { IdentityOptions, IdentityServices } from '../../src';
 import { testIdentitySubgraph } from './identity';
 
 export type GqlResponse<T = any> = GraphQLResponse<T>;
+
+/** The staff accounts every harness configures (clear passwords: not production). */
+export const STAFF = {
+  OPERATOR: { login: 'operator', role: 'OPERATOR' as const, password: 'Operator-pass-1' },
+  ADMIN: { login: 'admin', role: 'ADMIN' as const, password: 'Admin-pass-1' },
+};
 
 export interface HarnessOptions {
   identity?: Partial<IdentityOptions>;
   seed?: boolean;
   accessTokenTtlSeconds?: number;
+  /** Default: real time plus an offset tests move (SteerableClock); a plain ManualClock stands still between calls. */
+  clock?: ManualClock;
+  /** The outbox relays' poll (they are also poked on every write); a slow one keeps statement counts free of polling. */
+  relayPollMs?: number;
 }
 
-/** The system's edge over HTTP: the development SMS centre, a real SMTP sink, and delegation's management check. */
+/** The system's edge over HTTP: the development SMS centre and a real SMTP sink. */
 interface Edge {
   url: string;
   smsCentre: DevSmsCentre;
@@ -26,7 +38,7 @@ interface Edge {
   stop(): Promise<void>;
 }
 
-async function startEdge(internalToken: string, grants: Set<string>): Promise<Edge> {
+async function startEdge(): Promise<Edge> {
   const smsSecret = randomBytes(24).toString('hex');
   const smsCentre = new DevSmsCentre(smsSecret, () => 'http://127.0.0.1:9/unused');
   const mail = new DevMailSink();
@@ -34,14 +46,6 @@ async function startEdge(internalToken: string, grants: Set<string>): Promise<Ed
   const app = express();
   smsCentre.mount(app);
   mail.mount(app);
-  app.post('/internal/management/check', express.json(), (req, res) => {
-    if (req.header(INTERNAL_TOKEN_HEADER) !== internalToken) {
-      res.status(401).json({ error: 'internal token' });
-      return;
-    }
-    const { managerId, subscriberIds } = req.body as { managerId: string; subscriberIds: string[] };
-    res.json({ managed: subscriberIds.map((id) => grants.has(`${managerId}->${id}`)) });
-  });
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
@@ -59,8 +63,9 @@ async function startEdge(internalToken: string, grants: Set<string>): Promise<Ed
 
 /**
  * The identity subgraph run for real (HTTP, its own SQLite file or MariaDB database, migrations, outbox relay,
- * in-process bus, memory revocation store) with the system's edges over HTTP: the development SMS centre and a
- * real SMTP sink, plus delegation's management check answered from `grants` (identity's only outside question).
+ * in-process bus, memory revocation store), next to the real delegation subgraph, which answers identity's one
+ * outside question — "may this caller manage that number?" (AccessPolicy, 4.3) — over its internal API. Only the
+ * system's edge is a stand-in, over HTTP: the development SMS centre and a real SMTP sink.
  */
 export class IdentityHarness {
   static readonly code = errorCode;
@@ -68,18 +73,18 @@ export class IdentityHarness {
   private constructor(
     private readonly t: TestPlatform,
     readonly running: RunningSubgraph,
-    readonly clock: SteerableClock,
+    /** identity's services as its composition root built them */
+    readonly services: IdentityServices,
+    readonly delegation: RunningSubgraph,
+    readonly clock: ManualClock,
     readonly smsCentre: DevSmsCentre,
     readonly mail: DevMailSink,
-    /** `managerId->subscriberId` pairs delegation answers "managed" for (4.3). */
-    readonly grants: Set<string>,
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<IdentityHarness> {
-    const clock = new SteerableClock();
+    const clock = options.clock ?? new SteerableClock();
     const internalToken = randomBytes(24).toString('hex');
-    const grants = new Set<string>();
-    const edge = await startEdge(internalToken, grants);
+    const edge = await startEdge();
     const ttl = options.accessTokenTtlSeconds ?? 900;
     const t = await createTestPlatform({
       clock,
@@ -89,21 +94,16 @@ export class IdentityHarness {
       revocations: new MemoryRevocationStore(ttl * 1000, () => clock.now().getTime()),
       sms: new HttpSmsCentreTransport(`${edge.url}/dev/sms-centre`, edge.smsSecret),
       email: new SmtpEmailTransport(`smtp://127.0.0.1:${edge.mailPort}`, 'Beeline <no-reply@beeline.kz>'),
-      directory: { delegation: edge.url, gateway: edge.url },
-      publicUrl: edge.url,
-      relayPollMs: 50,
+      directory: { gateway: edge.url },
+      publicUrl: 'http://selfcare.test',
+      relayPollMs: options.relayPollMs ?? 50,
     });
     t.onStop(() => edge.stop());
     try {
-      const definition = testIdentitySubgraph({
-        staffAccounts: [
-          { login: 'operator', role: 'OPERATOR', password: 'Operator-pass-1' },
-          { login: 'admin', role: 'ADMIN', password: 'Admin-pass-1' },
-        ],
-        ...(options.identity ?? {}),
-      });
+      const definition = testIdentitySubgraph({ staffAccounts: [STAFF.OPERATOR, STAFF.ADMIN], ...(options.identity ?? {}) });
       const running = await t.start(definition, { seedDemoData: options.seed ?? true });
-      return new IdentityHarness(t, running, clock, edge.smsCentre, edge.mail, grants);
+      const delegation = await t.start(createDelegationSubgraph(), { seedDemoData: false });
+      return new IdentityHarness(t, running, definition.services, delegation, clock, edge.smsCentre, edge.mail);
     } catch (error) {
       await t.stop();
       throw error;
@@ -118,6 +118,10 @@ export class IdentityHarness {
     return this.t.platform;
   }
 
+  get runtime() {
+    return this.running.runtime;
+  }
+
   get database() {
     return this.running.runtime.database;
   }
@@ -126,15 +130,60 @@ export class IdentityHarness {
     return this.t.stop();
   }
 
-  gql<T = any>(query: string, variables: Record<string, unknown> = {}, options: { token?: string | null; headers?: Record<string, string> } = {}): Promise<GqlResponse<T>> {
+  /** A GraphQL request; an `x-client-address` header counts only with the internal token, which the gateway adds. */
+  gql<T = any>(query: string, variables: Record<string, unknown> = {}, options: { token?: string | null; headers?: Record<string, string>; language?: string } = {}): Promise<GqlResponse<T>> {
     return graphql<T>(`${this.url}/graphql`, query, variables, {
       token: options.token,
+      ...(options.language ? { language: options.language } : {}),
       headers: {
-        // The harness plays the gateway: the client address it names counts only with the internal token.
         ...(options.headers?.['x-client-address'] ? { [INTERNAL_TOKEN_HEADER]: this.platform.internalToken } : {}),
         ...(options.headers ?? {}),
       },
     });
+  }
+
+  async login(login: string, password: string, channel: 'WEB' | 'MOBILE_APP' = 'WEB', device?: Record<string, string>, headers?: Record<string, string>) {
+    return this.gql(
+      `mutation ($login: String!, $password: String!, $channel: Channel!, $device: DeviceInput) {
+        login(login: $login, password: $password, channel: $channel, device: $device) {
+          accessToken refreshToken accessTokenExpiresAt subscriber { id msisdn login kind registered accessStatus }
+        }
+      }`,
+      { login, password, channel, device: device ?? null },
+      { headers: headers ?? {} },
+    );
+  }
+
+  async loginOk(login: string, password: string, channel: 'WEB' | 'MOBILE_APP' = 'WEB', device?: Record<string, string>, headers?: Record<string, string>) {
+    const result = await this.login(login, password, channel, device, headers);
+    if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
+    return result.data.login as { accessToken: string; refreshToken: string; accessTokenExpiresAt: string; subscriber: { id: string; msisdn: string | null; registered: boolean } };
+  }
+
+  /** Logs in (3.1.1) and returns the access token alone. */
+  async token(login: string, password = DEMO_PASSWORD, channel: 'WEB' | 'MOBILE_APP' = 'WEB'): Promise<string> {
+    return (await this.loginOk(login, password, channel)).accessToken;
+  }
+
+  async staffLogin(role: 'OPERATOR' | 'ADMIN' = 'OPERATOR'): Promise<string> {
+    const { login, password } = STAFF[role];
+    const result = await this.gql(`mutation ($l: String!, $p: String!) { staffLogin(login: $l, password: $p) { accessToken staff { role } } }`, { l: login, p: password });
+    if (!result.data?.staffLogin) throw new Error(`staff login failed: ${JSON.stringify(result.errors)}`);
+    return result.data.staffLogin.accessToken;
+  }
+
+  /**
+   * terms 4.3: `managerId` may manage `ownerId`'s number — an ACTIVE grant in delegation's database, as the section 5
+   * procedure leaves it. `end()` revokes it (4.4).
+   */
+  async grant(managerId: string, ownerId: string, ownerMsisdn = '+77000000000'): Promise<{ end(): Promise<void> }> {
+    const row = await grantManagement(this.delegation, managerId, ownerId, ownerMsisdn);
+    const database = this.delegation.runtime.database;
+    return {
+      end: async () => {
+        await database.transaction((m) => m.update(ManagementRequestEntity, { id: row.id }, { status: ManagementStatus.REVOKED, endedAt: this.clock.now() }));
+      },
+    };
   }
 
   sms(to: string): StoredSms[] {
@@ -156,6 +205,10 @@ export class IdentityHarness {
     return waitFor(match, timeoutMs, () => `an SMS to ${to} matching ${pattern}; got ${JSON.stringify(this.sms(to).map((m) => m.text))}`);
   }
 
+  mailTo(to: string): StoredMail[] {
+    return this.mail.sentTo(to);
+  }
+
   waitForMail(to: string, predicate: (mail: StoredMail) => boolean = () => true, timeoutMs = 10_000): Promise<StoredMail> {
     return waitFor(() => this.mail.sentTo(to).reverse().find(predicate), timeoutMs, `an e-mail to ${to}`);
   }
@@ -167,31 +220,6 @@ export class IdentityHarness {
       return Number(row.n) === 0;
     };
     await waitFor(drained, timeoutMs, 'the outbox to drain');
-  }
-
-  async login(login: string, password: string, channel: 'WEB' | 'MOBILE_APP' = 'WEB', device?: Record<string, string>, headers?: Record<string, string>) {
-    const result = await this.gql(
-      `mutation ($login: String!, $password: String!, $channel: Channel!, $device: DeviceInput) {
-        login(login: $login, password: $password, channel: $channel, device: $device) {
-          accessToken refreshToken accessTokenExpiresAt subscriber { id msisdn login kind registered accessStatus }
-        }
-      }`,
-      { login, password, channel, device: device ?? null },
-      { headers: headers ?? {} },
-    );
-    return result;
-  }
-
-  async loginOk(login: string, password: string, channel: 'WEB' | 'MOBILE_APP' = 'WEB', device?: Record<string, string>, headers?: Record<string, string>) {
-    const result = await this.login(login, password, channel, device, headers);
-    if (!result.data?.login) throw new Error(`login failed: ${JSON.stringify(result.errors)}`);
-    return result.data.login as { accessToken: string; refreshToken: string; accessTokenExpiresAt: string; subscriber: { id: string; msisdn: string | null; registered: boolean } };
-  }
-
-  async staffLogin(login: string, password: string): Promise<string> {
-    const result = await this.gql(`mutation ($l: String!, $p: String!) { staffLogin(login: $l, password: $p) { accessToken staff { role } } }`, { l: login, p: password });
-    if (!result.data?.staffLogin) throw new Error(`staff login failed: ${JSON.stringify(result.errors)}`);
-    return result.data.staffLogin.accessToken;
   }
 
   /** The subscriber's activity record (terms 2.4, 3.5), oldest first. */
@@ -213,5 +241,10 @@ export class IdentityHarness {
   /** Publishes an event on another service's stream, as that service's relay would. */
   publish(stream: string, type: string, payload: Record<string, unknown>): Promise<void> {
     return this.t.publish(stream, type, payload);
+  }
+
+  /** A call to identity's internal API with the platform's internal token (or `token`). */
+  internal(path: string, init: InternalRequestInit = {}): Promise<Response> {
+    return this.t.internal(this.url, path, init);
   }
 }

@@ -1,6 +1,6 @@
-import { generateSigningKeyPem, signingKeyFromPem, SubgraphDefinition } from '@selfcare/shared';
+import { generateSigningKeyPem, signingKeyFromPem } from '@selfcare/shared';
 import { demo } from '@selfcare/shared/testing';
-import { createIdentitySubgraph, IdentityOptions } from '../../src';
+import { createIdentitySubgraph, IdentityOptions, IdentitySubgraph } from '../../src';
 
 export { DEMO_PASSWORD } from '@selfcare/shared';
 
@@ -8,7 +8,7 @@ export { DEMO_PASSWORD } from '@selfcare/shared';
 export const TEST_KDF = { log2N: 10, r: 8, p: 1 };
 
 /** The identity subgraph as the tests run it: a fresh signing key and the cheap KDF, unless `options` say otherwise. */
-export function testIdentitySubgraph(options: Partial<IdentityOptions> = {}): SubgraphDefinition {
+export function testIdentitySubgraph(options: Partial<IdentityOptions> = {}): IdentitySubgraph {
   return createIdentitySubgraph({ signingKey: signingKeyFromPem(generateSigningKeyPem()), kdf: TEST_KDF, ...options });
 }
 

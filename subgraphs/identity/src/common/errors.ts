@@ -1,12 +1,17 @@
 import { DomainError, DomainErrorOptions, ErrorCode, Texts } from '@selfcare/shared';
 
-/** Refusals of the identity core (login, sessions, access status, staff operations); logs name the module. */
+/** Refusals of the identity subgraph (any of its modules); logs name the module. */
 export class IdentityError extends DomainError {
   override readonly module = 'identity';
 }
 
 export function identityError(code: ErrorCode, options: DomainErrorOptions = {}): IdentityError {
   return new IdentityError(code, options);
+}
+
+/** A refusal with an optional specific text and the argument at fault. */
+export function refusal(code: ErrorCode, texts?: Texts, field?: string, params?: Record<string, string | number>): IdentityError {
+  return new IdentityError(code, { ...(texts ? { texts } : {}), ...(field ? { field } : {}), ...(params ? { params } : {}) });
 }
 
 export function identityBadInput(field: string, texts: Texts, params?: Record<string, string | number>): IdentityError {

@@ -1,24 +1,26 @@
-import { OutboxEventEntity } from '@selfcare/shared';
+import { ManualClock, OutboxEventEntity } from '@selfcare/shared';
 import { suiteFixture } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
 import { AshyqRecordEntity, ConsentHistoryEntity } from '../src/consents/consent.entities';
 import { SubscriberEntity } from '../src/subscribers/subscriber.entity';
-import { AIGERIM, IdentityHarness, UNREGISTERED, code } from './support/features-harness';
+import { AIGERIM, UNREGISTERED } from './support/identity';
+import { IdentityHarness } from './support/identity-harness';
+
+const code = IdentityHarness.code;
 
 const CONSENTS = `query { me { id consents { purpose granted changedAt termsVersion } consentHistory { purpose granted channel source termsVersion } } }`;
 const SET_CONSENT = `mutation ($p: ConsentPurpose!, $g: Boolean!, $c: Boolean) { setConsent(purpose: $p, granted: $g, confirm: $c) { purpose granted changedAt termsVersion } }`;
 
-describe('identity features: consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
-  const h = suiteFixture(() => IdentityHarness.start());
+describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
+  const h = suiteFixture(() => IdentityHarness.start({ clock: new ManualClock(new Date()) }));
 
   it('registration (first login, 3.1.1) records consent to processing and partners (2.11) and to e-mail and SMS offers (6.4), with channel and terms version', async () => {
-    await h.graphql('mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }', { m: UNREGISTERED.msisdn });
-    const message = await h.waitFor(h.sms, (m) => m.to === UNREGISTERED.msisdn);
-    const password = /([A-Za-z0-9-]{6,})\s*$/.exec(message.text.trim())?.[1] ?? message.text.match(/\b[A-Za-z0-9]{6,}\b/g)!.pop()!;
-    const token = await h.login(UNREGISTERED.msisdn, password, 'MOBILE_APP');
-    const terms = await h.graphql<{ currentTerms: { version: string } }>('{ currentTerms { version } }');
+    await h.gql('mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }', { m: UNREGISTERED.msisdn });
+    const [, password] = await h.waitForSms(UNREGISTERED.msisdn, /: ([A-Za-z0-9]{10})\./);
+    const token = await h.token(UNREGISTERED.msisdn, password!, 'MOBILE_APP');
+    const terms = await h.gql<{ currentTerms: { version: string } }>('{ currentTerms { version } }');
 
-    const result = await h.graphql(CONSENTS, {}, token);
+    const result = await h.gql(CONSENTS, {}, { token });
     expect(result.errors).toBeUndefined();
     const consents = result.data!.me.consents as { purpose: string; granted: boolean; termsVersion: string }[];
     expect(consents.map((c) => [c.purpose, c.granted])).toEqual([
@@ -36,9 +38,9 @@ describe('identity features: consents per purpose with history (terms 2.11-2.14,
   });
 
   it('withdraws and grants a marketing consent: current state, history row (who, when, channel), activity entry and a ConsentChanged event (2.12)', async () => {
-    const token = await h.login(AIGERIM.msisdn);
+    const token = await h.token(AIGERIM.msisdn);
     h.clock.advance(1000);
-    const withdrawn = await h.graphql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }, token);
+    const withdrawn = await h.gql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }, { token });
     expect(withdrawn.errors).toBeUndefined();
     expect(withdrawn.data!.setConsent).toMatchObject({ purpose: 'MARKETING_SMS', granted: false, changedAt: h.clock.now().toISOString() });
 
@@ -50,27 +52,27 @@ describe('identity features: consents per purpose with history (terms 2.11-2.14,
     expect(events.map((e) => e.payload)).toEqual(expect.arrayContaining([expect.objectContaining({ subscriberId: AIGERIM.id, purpose: 'MARKETING_SMS', granted: false, source: 'CABINET' })]));
 
     // The same state again changes nothing and records nothing.
-    const again = await h.graphql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }, token);
+    const again = await h.gql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }, { token });
     expect(again.data!.setConsent.granted).toBe(false);
     expect(await h.runtime.database.manager.count(ConsentHistoryEntity, { where: { subscriberId: AIGERIM.id, purpose: 'MARKETING_SMS' } })).toBe(history.length);
 
-    const granted = await h.graphql(SET_CONSENT, { p: 'MARKETING_SMS', g: true }, token);
+    const granted = await h.gql(SET_CONSENT, { p: 'MARKETING_SMS', g: true }, { token });
     expect(granted.data!.setConsent.granted).toBe(true);
   });
 
   it('refuses a bad purpose and an anonymous caller', async () => {
-    const token = await h.login(AIGERIM.msisdn);
-    expect(code(await h.graphql(SET_CONSENT, { p: 'EVERYTHING', g: false }, token))).toBe('BAD_USER_INPUT');
-    expect(code(await h.graphql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }))).toBe('UNAUTHENTICATED');
+    const token = await h.token(AIGERIM.msisdn);
+    expect(code(await h.gql(SET_CONSENT, { p: 'EVERYTHING', g: false }, { token }))).toBe('BAD_USER_INPUT');
+    expect(code(await h.gql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }))).toBe('UNAUTHENTICATED');
   });
 
   it('ASHYQ: data from Ashyq is accepted only with the consent (2.13), and ending the consent deletes every piece of it (2.14)', async () => {
-    const token = await h.login(AIGERIM.msisdn, undefined, 'MOBILE_APP');
+    const token = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     const refused = await h.internal('/internal/ashyq/data', { body: { subscriberId: AIGERIM.id, kind: 'status', payload: { status: 'green' } } });
     expect(refused.status).toBe(409);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('CONSENT_REQUIRED');
 
-    expect((await h.graphql(SET_CONSENT, { p: 'ASHYQ', g: true }, token)).data!.setConsent.granted).toBe(true);
+    expect((await h.gql(SET_CONSENT, { p: 'ASHYQ', g: true }, { token })).data!.setConsent.granted).toBe(true);
     for (const payload of [{ status: 'green' }, { vaccinated: true, certificate: 'KZ-123' }]) {
       const stored = await h.internal('/internal/ashyq/data', { body: { subscriberId: AIGERIM.id, kind: 'status', payload } });
       expect(stored.status).toBe(201);
@@ -81,7 +83,7 @@ describe('identity features: consents per purpose with history (terms 2.11-2.14,
     expect((await h.internal(`/internal/ashyq/data?subscriberId=${AIGERIM.id}`, { token: 'wrong' })).status).toBe(401);
 
     h.clock.advance(1000);
-    const withdrawn = await h.graphql(SET_CONSENT, { p: 'ASHYQ', g: false }, token);
+    const withdrawn = await h.gql(SET_CONSENT, { p: 'ASHYQ', g: false }, { token });
     expect(withdrawn.data!.setConsent.granted).toBe(false);
     expect(await h.runtime.database.manager.count(AshyqRecordEntity, { where: { subscriberId: AIGERIM.id } })).toBe(0);
     const after = (await (await h.internal(`/internal/ashyq/data?subscriberId=${AIGERIM.id}`)).json()) as { records: unknown[] };
@@ -93,31 +95,31 @@ describe('identity features: consents per purpose with history (terms 2.11-2.14,
   });
 
   it('PERSONAL_DATA: withdrawing without confirm is refused with CONSENT_REQUIRED and an explanation, and changes nothing (2.12)', async () => {
-    const token = await h.login(AIGERIM.msisdn);
-    const result = await h.graphql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false }, token, { 'accept-language': 'en' });
+    const token = await h.token(AIGERIM.msisdn);
+    const result = await h.gql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false }, { token, headers: { 'accept-language': 'en' } });
     expect(code(result)).toBe('CONSENT_REQUIRED');
     expect(result.errors![0]!.extensions!.field).toBe('confirm');
     expect(result.errors![0]!.message).toMatch(/ends your cabinet sessions.*confirm: true/);
-    const unconfirmed = await h.graphql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false, c: false }, token);
+    const unconfirmed = await h.gql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false, c: false }, { token });
     expect(code(unconfirmed)).toBe('CONSENT_REQUIRED');
-    const consents = await h.graphql(CONSENTS, {}, token);
+    const consents = await h.gql(CONSENTS, {}, { token });
     expect(consents.data!.me.consents.find((c: { purpose: string }) => c.purpose === 'PERSONAL_DATA').granted).toBe(true);
   });
 
   it('PERSONAL_DATA withdrawn with confirm: dependent consents go too, EMAIL notifications stop, every session ends (2.12); the next login is consent again (2.11)', async () => {
-    const web = await h.login(AIGERIM.msisdn, undefined, 'WEB');
-    const app = await h.login(AIGERIM.msisdn, undefined, 'MOBILE_APP');
+    const web = await h.token(AIGERIM.msisdn, undefined, 'WEB');
+    const app = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     // Aigerim's e-mail is verified in the demo data: she takes e-mail notifications.
-    const set = await h.graphql('mutation { setNotifyBy(channels: [CABINET, EMAIL]) }', {}, web);
+    const set = await h.gql('mutation { setNotifyBy(channels: [CABINET, EMAIL]) }', {}, { token: web });
     expect(set.data).toEqual({ setNotifyBy: ['CABINET', 'EMAIL'] });
     h.clock.advance(1000);
 
-    const result = await h.graphql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false, c: true }, web);
+    const result = await h.gql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false, c: true }, { token: web });
     expect(result.errors).toBeUndefined();
     expect(result.data!.setConsent).toMatchObject({ purpose: 'PERSONAL_DATA', granted: false });
 
     // Every session, on every device, is over: the tokens are refused with CONSENT_REQUIRED.
-    for (const token of [web, app]) expect(code(await h.graphql('mutation { setNotifyBy(channels: [CABINET]) }', {}, token))).toBe('CONSENT_REQUIRED');
+    for (const token of [web, app]) expect(code(await h.gql('mutation { setNotifyBy(channels: [CABINET]) }', {}, { token }))).toBe('CONSENT_REQUIRED');
     const subscriber = await h.runtime.database.manager.findOneByOrFail(SubscriberEntity, { id: AIGERIM.id });
     expect(subscriber.notifyBy).toEqual(['CABINET']);
     const history = await h.runtime.database.manager.find(ConsentHistoryEntity, { where: { subscriberId: AIGERIM.id, source: 'PERSONAL_DATA_WITHDRAWN' } });
@@ -126,14 +128,14 @@ describe('identity features: consents per purpose with history (terms 2.11-2.14,
     // While processing is refused, no dependent consent can be granted.
     await expect(
       h.runtime.database.transaction((m) =>
-        h.features.consents.set(m, AIGERIM.id, 'MARKETING_EMAIL', true, { actorId: AIGERIM.id, actorKind: 'SUBSCRIBER', channel: 'WEB', viaManagement: false }),
+        h.services.consents.set(m, AIGERIM.id, 'MARKETING_EMAIL', true, { actorId: AIGERIM.id, actorKind: 'SUBSCRIBER', channel: 'WEB', viaManagement: false }),
       ),
     ).rejects.toMatchObject({ code: 'CONSENT_REQUIRED' });
 
     // 2.11: logging in again is consent to processing, recorded as such; the marketing consents stay withdrawn.
     h.clock.advance(1000);
-    const again = await h.login(AIGERIM.msisdn, undefined, 'MOBILE_APP');
-    const consents = await h.graphql(CONSENTS, {}, again);
+    const again = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
+    const consents = await h.gql(CONSENTS, {}, { token: again });
     expect(consents.errors).toBeUndefined();
     const state = Object.fromEntries((consents.data!.me.consents as { purpose: string; granted: boolean }[]).map((c) => [c.purpose, c.granted]));
     expect(state).toMatchObject({ PERSONAL_DATA: true, PARTNER_SHARING: false, MARKETING_EMAIL: false, MARKETING_SMS: false });

@@ -2,8 +2,9 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateTimeColumn } from '@selfcare/shared';
 
 /**
- * Keys for signed links (unsubscribe, 6.4). Kept in identity's database so links in e-mails already sent keep
- * working across restarts and instances; created once on first use unless configuration supplies the key.
+ * The secret of signed links (e-mail verification, unsubscribe 6.4) when IDENTITY_LINK_SECRET is not set: kept in
+ * identity's database so links in e-mails already sent keep working across restarts and instances. One row, named
+ * `unsubscribe-link` since the unsubscribe links were its first use.
  */
 @Entity({ name: 'link_secrets' })
 export class LinkSecretEntity {

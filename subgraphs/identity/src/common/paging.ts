@@ -6,6 +6,7 @@ import { CursorPosition, GraphQLContext, badInput, decodeCursor, pageSize, toCon
  * Newest-first pages of a per-subscriber list (notifications, activity), ordered by (timestamp, id) with
  * keyset cursors. Requests for many subscribers in one GraphQL request (e.g. a list of managed numbers with
  * their activity) are batched: one statement for a single subscriber, two for any number of them.
+ * (To be replaced by the kit's keyset-page loader once it lands in shared/.)
  */
 export interface PageRequest {
   subscriberId: string;
@@ -43,7 +44,7 @@ export function loadPage<T extends ObjectLiteral & { id: string; subscriberId: s
     throw badInput('after', { KK: 'Курсор қате', RU: 'Неверный курсор', EN: 'Invalid cursor' });
   }
   const loader = ctx.loaders.get<LoaderKey, Page<T>>(
-    `features.page.${options.name}`,
+    `identity.page.${options.name}`,
     () =>
       new DataLoader<LoaderKey, Page<T>, string>((keys) => fetchPages(options, keys), {
         cacheKeyFn: (key) => `${key.subscriberId}|${key.limit}|${key.afterRaw}`,

@@ -1,8 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { DomainError, ErrorCode, currentLanguage, requireInternalToken, type SubgraphRuntime } from '@selfcare/shared';
-import type { ConsentService } from './consents/consent.service';
-import type { NoticeService } from './notices/notice.service';
-import type { NotifyByService } from './preferences/notify-by.service';
+import { DomainError, ErrorCode, Language, currentLanguage, requireInternalToken } from '@selfcare/shared';
+import type { IdentityServices } from '../composition';
+import { type NoticeTextInput, resolveNoticeTexts } from '../notices/notice.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -31,18 +30,16 @@ function handle(fn: (req: Request, res: Response) => Promise<void>) {
 }
 
 /**
- * Internal HTTP API of the identity features (other services and adapters only, with the internal token):
+ * identity's internal HTTP API (other services and adapters only, with the internal token):
  * - POST /internal/ashyq/data {subscriberId, kind, payload}: data received from Ashyq (2.13), accepted only while the
  *   ASHYQ consent is granted, deleted when it ends (2.14);
  * - GET  /internal/ashyq/data?subscriberId=…: what is held;
- * - POST /internal/notices {subscriberId, title, body, key}: an in-cabinet notification (2.8, 5.1), idempotent per key;
+ * - POST /internal/notices {subscriberId, title, body, texts?, key}: an in-cabinet notification (2.8, 5.1), idempotent per key;
+ *   `texts` [{language, title, body}] gives it per language (kk, ru, en), title/body for the languages not given;
  * - POST /internal/notify-preferences {subscriberIds}: notifyBy, verified e-mail, msisdn, language (5.1, for delegation).
  */
-export function mountInternalFeatureRoutes(
-  app: Express,
-  runtime: SubgraphRuntime,
-  services: { consents: ConsentService; notices: NoticeService; preferences: NotifyByService },
-): void {
+export function mountInternalRoutes(app: Express, services: IdentityServices): void {
+  const { runtime } = services;
   const guard = requireInternalToken(runtime.platform.internalToken);
   const json = express.json({ limit: '64kb' });
 
@@ -77,12 +74,20 @@ export function mountInternalFeatureRoutes(
     guard,
     json,
     handle(async (req, res) => {
-      const { subscriberId, title, body, key } = (req.body ?? {}) as Record<string, unknown>;
+      const { subscriberId, title, body, key, texts } = (req.body ?? {}) as Record<string, unknown>;
       if (typeof subscriberId !== 'string' || !UUID.test(subscriberId)) return fail(res, ErrorCode.BAD_USER_INPUT, 'subscriberId must be a subscriber id', 'subscriberId');
-      if (typeof title !== 'string' || title.trim().length === 0 || title.length > 200) return fail(res, ErrorCode.BAD_USER_INPUT, 'title: 1-200 characters', 'title');
-      if (typeof body !== 'string' || body.trim().length === 0 || body.length > 4000) return fail(res, ErrorCode.BAD_USER_INPUT, 'body: 1-4000 characters', 'body');
+      if (title !== undefined && typeof title !== 'string') return fail(res, ErrorCode.BAD_USER_INPUT, 'title: 1-200 characters', 'title');
+      if (body !== undefined && typeof body !== 'string') return fail(res, ErrorCode.BAD_USER_INPUT, 'body: 1-4000 characters', 'body');
       if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 80)) return fail(res, ErrorCode.BAD_USER_INPUT, 'key: 1-80 characters', 'key');
-      await runtime.database.transaction((manager) => services.notices.notify(manager, subscriberId, { title, body, ...(key ? { key } : {}) }));
+      const languages: unknown[] = [Language.KK, Language.RU, Language.EN];
+      if (
+        texts !== undefined &&
+        !(Array.isArray(texts) && texts.length <= 3 && texts.every((t) => t && typeof t === 'object' && languages.includes((t as { language?: unknown }).language)))
+      ) {
+        return fail(res, ErrorCode.BAD_USER_INPUT, 'texts: up to three {language: KK|RU|EN, title, body}', 'texts');
+      }
+      const notice = resolveNoticeTexts({ title: title ?? null, body: body ?? null, texts: (texts as NoticeTextInput[] | undefined) ?? null });
+      await runtime.database.transaction((manager) => services.notices.notify(manager, subscriberId, { ...notice.fallback, texts: notice.texts, ...(key ? { key } : {}) }));
       res.json({ ok: true });
     }),
   );
