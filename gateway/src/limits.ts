@@ -29,6 +29,7 @@ export const SUPERGRAPH_LIST_SIZES: Readonly<Record<string, number>> = {
   'Subscriber.sessions': 10,
   'TariffPlan.allowances': 3,
   'UsageSummary.byKind': 8,
+  'NoticeBroadcast.texts': 3,
 };
 
 /**

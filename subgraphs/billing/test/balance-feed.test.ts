@@ -31,7 +31,7 @@ describe('balanceChanged on billing’s own websocket', () => {
   }
 
   it('refuses a connection without the internal token (4403)', async () => {
-    const client = createClient({ url: wsUrl(), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${t.tokenFor(aigerim.id)}` } });
+    const client = createClient({ url: wsUrl(), webSocketImpl: WebSocket, lazy: true, retryAttempts: 0, connectionParams: { authorization: `Bearer ${await t.tokenFor(aigerim.id)}` } });
     const failure = await client
       .iterate({ query: SUBSCRIPTION, variables: { id: aigerim.id } })
       .next()
@@ -46,8 +46,8 @@ describe('balanceChanged on billing’s own websocket', () => {
   it('gives each subscription on the shared connection the caller named in its extensions', async () => {
     const client = gatewayLike();
     try {
-      const own = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${t.tokenFor(aigerim.id)}`, 'accept-language': 'en' } });
-      const foreign = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${t.tokenFor(nurlan.id)}`, 'accept-language': 'kk' } });
+      const own = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${await t.tokenFor(aigerim.id)}`, 'accept-language': 'en' } });
+      const foreign = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${await t.tokenFor(nurlan.id)}`, 'accept-language': 'kk' } });
       // The connection's own params name nobody: a subscription without extensions is anonymous.
       const anonymous = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id } });
       expect((await foreign.next()).value.errors[0].extensions.code).toBe('FORBIDDEN');
@@ -65,8 +65,8 @@ describe('balanceChanged on billing’s own websocket', () => {
   it('answers errors in the language of the subscription, not of the connection', async () => {
     const client = gatewayLike();
     try {
-      const kk = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${t.tokenFor(nurlan.id)}`, 'accept-language': 'kk' } });
-      const en = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${t.tokenFor(nurlan.id)}`, 'accept-language': 'en' } });
+      const kk = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${await t.tokenFor(nurlan.id)}`, 'accept-language': 'kk' } });
+      const en = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${await t.tokenFor(nurlan.id)}`, 'accept-language': 'en' } });
       const [kkError, enError] = [(await kk.next()).value.errors[0], (await en.next()).value.errors[0]];
       expect(enError.message).toBe('Forbidden');
       expect(kkError.message).toBe('Рұқсат жоқ');
@@ -78,7 +78,7 @@ describe('balanceChanged on billing’s own websocket', () => {
   it('never delivers a posting that rolled back, even when woken while it was open', async () => {
     const client = gatewayLike();
     try {
-      const events = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${t.tokenFor(aigerim.id)}` } });
+      const events = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: aigerim.id }, extensions: { authorization: `Bearer ${await t.tokenFor(aigerim.id)}` } });
       const first = events.next();
       const runtime = billing.runtime;
       const followers = runtime.feeds.followerCount;

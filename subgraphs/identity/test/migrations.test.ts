@@ -1,5 +1,5 @@
 import { Database, DEMO_PASSWORD, EventTablesMigration, InboxEventEntity, OutboxEventEntity, runSubgraph, createLogger } from '@selfcare/shared';
-import { createTestDatabase, createTestPlatform, graphql } from '@selfcare/shared/testing';
+import { createTestDatabase, createTestPlatform, graphql, registerInternalToken, unregisterInternalToken } from '@selfcare/shared/testing';
 import { IdentityCore1764100000000 } from '../src/migrations/1764100000000-identity-core';
 import { IdentityFeatures1764200000000 } from '../src/migrations/1764200000000-identity-features';
 import { AIGERIM, testIdentitySubgraph } from './support/identity';
@@ -43,6 +43,7 @@ test('an existing database migrates: only the new migrations run, and rows writt
       seedDemoData: true,
       logger: createLogger('identity', 'warn'),
     });
+    registerInternalToken(running.url, t.platform.internalToken);
     try {
       expect(running.runtime.database.appliedOnOpen).toEqual(['IdentityKnownAddresses1764300000000', 'IdentityLocalizedTexts1764300000001']);
       const login = await graphql<{ login: { accessToken: string } }>(running.graphqlUrl, 'mutation ($l: String!, $p: String!) { login(login: $l, password: $p, channel: WEB) { accessToken } }', {
@@ -57,6 +58,7 @@ test('an existing database migrates: only the new migrations run, and rows writt
         expect(read.data.me.notifications.edges.map((e: { node: { title: string } }) => e.node.title)).toContain('Старое уведомление');
       }
     } finally {
+      unregisterInternalToken(running.url);
       await running.stop();
     }
   } finally {
