@@ -16,7 +16,10 @@ export const activityRecorded = z.object({
   channel: channel.nullable().optional(),
   /** e.g. TARIFF_CHANGED */
   action: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/),
+  /** English text of the details, as recorded (kept for readers of other languages when `detailTexts` is absent) */
   details: z.string().nullable().optional(),
+  /** The details in each language; the reader gets theirs (kk / ru / en wherever a person reads). */
+  detailTexts: z.object({ KK: z.string().max(2000), RU: z.string().max(2000), EN: z.string().max(2000) }).optional(),
   /** when it happened; the event's time when absent */
   at: z
     .string()

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoDateTime, minorUnits, subscriberId } from './common';
 import { activityRecorded } from './activity-events';
+import { subscriberNotificationRequested } from './notification-events';
 import { defineEvents } from './event-contract';
 
 export const ledgerEntryKind = z.enum(['PAYMENT', 'CHARGE', 'REFUND', 'ADJUSTMENT', 'TRANSFER_IN', 'TRANSFER_OUT']);
@@ -25,4 +26,5 @@ export const billingEvents = defineEvents('billing', {
   /** The balance came back to minus the credit limit or above; identity restores access. */
   DebtSettled: debt,
   ActivityRecorded: activityRecorded,
+  SubscriberNotificationRequested: subscriberNotificationRequested,
 });

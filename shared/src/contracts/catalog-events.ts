@@ -1,7 +1,9 @@
 import { activityRecorded } from './activity-events';
+import { subscriberNotificationRequested } from './notification-events';
 import { defineEvents } from './event-contract';
 
-/** catalog's stream ('catalog'): only actions for the activity record (2.4) so far. */
+/** catalog's stream ('catalog'): actions for the activity record (2.4) and notices for the subscriber (2.8, 5.1) so far. */
 export const catalogEvents = defineEvents('catalog', {
   ActivityRecorded: activityRecorded,
+  SubscriberNotificationRequested: subscriberNotificationRequested,
 });

@@ -1,7 +1,9 @@
 import { activityRecorded } from './activity-events';
+import { subscriberNotificationRequested } from './notification-events';
 import { defineEvents } from './event-contract';
 
-/** delegation's stream ('delegation'): only actions for the activity record (2.4) so far. */
+/** delegation's stream ('delegation'): actions for the activity record (2.4) and notices for the subscriber (2.8, 5.1) so far. */
 export const delegationEvents = defineEvents('delegation', {
   ActivityRecorded: activityRecorded,
+  SubscriberNotificationRequested: subscriberNotificationRequested,
 });

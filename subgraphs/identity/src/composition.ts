@@ -10,6 +10,7 @@ import { EmailService } from './email/email.service';
 import { LinkSigner, loadLinkSecret } from './links/link-signer';
 import { BroadcastWorker } from './notices/broadcast-worker';
 import { NoticeService } from './notices/notice.service';
+import { RequestedNotices } from './notices/requested-notices';
 import { NotifyByService } from './preferences/notify-by.service';
 import { RetentionService } from './retention/retention.service';
 import { SessionService } from './sessions/session.service';
@@ -44,6 +45,7 @@ export interface IdentityServices {
   mailer: MarketingMailer;
   broadcasts: BroadcastWorker;
   notices: NoticeService;
+  requestedNotices: RequestedNotices;
   terms: TermsService;
   preferences: NotifyByService;
   auth: AuthService;
@@ -97,6 +99,7 @@ export async function createIdentityServices(runtime: SubgraphRuntime, settings:
     mailer,
     broadcasts,
     notices,
+    requestedNotices: new RequestedNotices(runtime, notices),
     terms,
     preferences,
     auth: new AuthService(runtime, settings, hasher, limiter, throttle, tokens, sessions, subscribers, activity, consents, terms),

@@ -61,6 +61,7 @@ export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgra
       // Handlers of one stream share one consumer and run in one transaction; each ignores the event types it does not know.
       runtime.consume('billing', (event, manager) => running.access.applyBillingEvent(event, manager));
       running.activity.registerConsumers();
+      running.requestedNotices.registerConsumers();
 
       const schema = await buildIdentitySchema(running);
 

@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@selfcare/shared';
-import { ManualClock } from '@selfcare/shared';
-import { suiteFixture } from '@selfcare/shared/testing';
+import { ManualClock, activityRecorded } from '@selfcare/shared';
+import { suiteFixture, waitFor } from '@selfcare/shared/testing';
 import { ActivityEntryEntity } from '../src/activity/activity.entities';
 import { AIGERIM, NURLAN, STEPPE } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
@@ -68,7 +68,7 @@ describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
     expect(billingEntry).toMatchObject({ actorId: null, actorKind: 'SYSTEM', channel: null, sourceEventId: billing.id });
 
     // A redelivered event (same stream and id) is stored once.
-    expect(await h.runtime.database.transaction((m) => h.services.activity.apply(billing, m))).toBe(true);
+    await h.runtime.database.transaction((m) => h.services.activity.store(activityRecorded.parse(billing.payload), billing, m));
     expect(await h.runtime.database.manager.countBy(ActivityEntryEntity, { sourceStream: 'billing', sourceEventId: billing.id })).toBe(1);
 
     const token = await h.token(AIGERIM.msisdn);
@@ -166,6 +166,12 @@ describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
     }
     // Another subgraph's entry has the one text it was sent with, in every language.
     for (const language of ['kk', 'ru', 'en']) expect(await latest(language, 'SERVICE_CONNECTED', await h.token(AIGERIM.msisdn))).toBe('ROAMING_PLUS, terms 2025.3 accepted (2.2)');
+    // One that came with detailTexts is read in the reader's language.
+    const detailTexts = { KK: 'Роуминг+ қосылды', RU: 'Подключена услуга Роуминг+', EN: 'Roaming+ connected' };
+    await h.platform.bus.publish('catalog', [activityEvent('catalog', { subscriberId: AIGERIM.id, actorId: AIGERIM.id, channel: 'WEB', action: 'SERVICE_TEXTS', details: 'Roaming+ connected', detailTexts })]);
+    const aigerim = await h.token(AIGERIM.msisdn);
+    await waitFor(async () => (await latest('kk', 'SERVICE_TEXTS', aigerim)) ?? undefined, 10_000, 'the entry with detailTexts');
+    for (const [language, text] of [['kk', detailTexts.KK], ['ru', detailTexts.RU], ['en', detailTexts.EN]] as const) expect(await latest(language, 'SERVICE_TEXTS', aigerim)).toBe(text);
   });
 
   it('an entry whose code or parameters this version cannot render shows the text it was recorded with, never an error', async () => {

@@ -301,4 +301,36 @@ describe('notification preferences (terms 5.1)', () => {
     expect((await h.internal('/internal/notify-preferences', { body: { subscriberIds: [AIGERIM.id] }, token: 'nope' })).status).toBe(401);
     expect((await h.internal('/internal/notify-preferences', { body: { subscriberIds: 'all' } })).status).toBe(400);
   });
+
+  it("delivers another service's SubscriberNotificationRequested: in the cabinet and per notifyBy, in the subscriber's language, once per key (terms 2.8, 5.1)", async () => {
+    const nurlan = await h.token(NURLAN.msisdn);
+    expect((await h.gql('mutation { setNotifyBy(channels: [CABINET, SMS]) }', {}, { token: nurlan })).errors).toBeUndefined();
+    const texts = {
+      KK: { title: 'Төлем қабылданды', body: '5000.00 ₸ шотқа түсті' },
+      RU: { title: 'Платёж принят', body: '5000.00 ₸ зачислено на счёт' },
+      EN: { title: 'Payment received', body: '5000.00 KZT credited' },
+    };
+    const request = (id: number, key: string, extra: Record<string, unknown> = {}) => ({
+      stream: 'billing', id, type: 'SubscriberNotificationRequested', occurredAt: h.clock.now().toISOString(),
+      payload: { subscriberId: NURLAN.id, key, texts, ...extra },
+    });
+    const smsBefore = h.sms(NURLAN.msisdn).length;
+    // the same key twice (a producer's retry), and the same event redelivered
+    await h.platform.bus.publish('billing', [request(9001, 'payment:p1:succeeded'), request(9002, 'payment:p1:succeeded'), request(9001, 'payment:p1:succeeded')]);
+    await h.platform.bus.publish('billing', [request(9003, 'payment:p2:cabinet', { delivery: 'CABINET' }), { ...request(9004, 'x'), payload: { subscriberId: NURLAN.id, key: 'bad' } }]);
+    await h.drainOutbox();
+    const rows = await waitFor(async () => {
+      const found = await h.database.manager.find(CabinetNotificationEntity, { where: { subscriberId: NURLAN.id, dedupeKey: In(['billing:payment:p1:succeeded', 'billing:payment:p2:cabinet']) } });
+      return found.length === 2 ? found : undefined;
+    }, 10_000, 'two requested notices');
+    // Nurlan reads Kazakh; the texts of every language are kept for readers of others.
+    expect(rows.map((r) => r.title).sort()).toEqual(['Төлем қабылданды', 'Төлем қабылданды']);
+    const texts2 = await h.gql('{ me { notifications(first: 20) { edges { node { title body } } } } }', {}, { token: nurlan, language: 'en' });
+    expect(texts2.data!.me.notifications.edges.map((e: { node: { title: string } }) => e.node.title)).toContain('Payment received');
+    // SMS once, for the PREFERENCES delivery only; the malformed request was skipped.
+    const sms = await h.waitForSms(NURLAN.msisdn, /Төлем қабылданды/, smsBefore);
+    expect(sms).toHaveLength(1);
+    await h.drainOutbox();
+    expect(h.sms(NURLAN.msisdn).slice(smsBefore).map((m) => m.text)).toEqual(['Төлем қабылданды: 5000.00 ₸ шотқа түсті']);
+  });
 });

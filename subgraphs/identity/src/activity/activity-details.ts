@@ -195,7 +195,14 @@ function staffSuffix(params: Params, language: Language): string {
  * The detail in `language`; null for a code this version does not know (the entry's recorded text is shown then).
  * Parameters come from the database: whatever they hold, the answer is a string or null, never an exception.
  */
+/** Details another service gave in every language itself (`ActivityRecorded.detailTexts`), stored under this code. */
+export const GIVEN_TEXTS = 'GIVEN_TEXTS';
+
 export function renderDetail(code: string | null, params: unknown, language: Language): string | null {
+  if (code === GIVEN_TEXTS) {
+    const text = (params as Partial<Record<Language, unknown>> | null)?.[language];
+    return typeof text === 'string' && text.length > 0 ? text : null;
+  }
   if (!code || !Object.prototype.hasOwnProperty.call(DETAILS, code)) return null;
   const p = (params && typeof params === 'object' && !Array.isArray(params) ? params : {}) as Params;
   try {

@@ -1,15 +1,15 @@
 import type { EntityManager } from 'typeorm';
-import { type DomainEvent, type GraphQLContext, Language, type ServiceName, type SubgraphRuntime } from '@selfcare/shared';
+import { type ActivityRecorded, type DomainEvent, type GraphQLContext, Language, type SubgraphRuntime, billingEvents, catalogEvents, delegationEvents, detailingEvents } from '@selfcare/shared';
 import type { ActorKind, ChannelName } from '../common/actor';
 import { sequentialId } from '../common/ids';
 import { loadPage, type Page } from '../common/paging';
-import { type ActivityDetail, renderDetail } from './activity-details';
+import { type ActivityDetail, GIVEN_TEXTS, renderDetail } from './activity-details';
 import { ActivityEntryEntity } from './activity.entities';
 
 /** The subgraphs whose `ActivityRecorded` events make up the rest of the record (2.4: every action). */
-export const ACTIVITY_STREAMS: ServiceName[] = ['catalog', 'billing', 'detailing', 'delegation'];
+export const ACTIVITY_CONTRACTS = [catalogEvents, billingEvents, detailingEvents, delegationEvents] as const;
+export const ACTIVITY_STREAMS = ACTIVITY_CONTRACTS.map((contract) => contract.stream);
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTION_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /** One of identity's own entries. */
@@ -24,17 +24,6 @@ export interface ActivityRecord {
   detail?: ActivityDetail | null;
   /** a text shown as it is in every language (entries that are not identity's own, tests) */
   details?: string | null;
-}
-
-interface ActivityPayload {
-  subscriberId?: unknown;
-  actorId?: unknown;
-  actorKind?: unknown;
-  viaManagement?: unknown;
-  channel?: unknown;
-  action?: unknown;
-  details?: unknown;
-  at?: unknown;
 }
 
 /**
@@ -72,51 +61,30 @@ export class ActivityService {
   }
 
   registerConsumers(): void {
-    for (const stream of ACTIVITY_STREAMS) {
-      this.runtime.consume(stream, async (event, manager) => {
-        await this.apply(event, manager);
-      });
+    for (const contract of ACTIVITY_CONTRACTS) {
+      this.runtime.consume(contract, { ActivityRecorded: (payload, manager, event) => this.store(payload, event, manager) });
     }
   }
 
-  /** Stores one `ActivityRecorded` event; other event types of the stream are not ours. Returns whether it stored one. */
-  async apply(event: DomainEvent, manager: EntityManager): Promise<boolean> {
-    if (event.type !== 'ActivityRecorded') return false;
-    const entry = this.parse(event);
-    if (!entry) {
-      // A malformed event must not block the stream behind it: log it and move on (the inbox marks it seen).
-      this.runtime.logger.warn({ stream: event.stream, eventId: event.id }, 'ActivityRecorded event with an invalid payload skipped');
-      return false;
-    }
-    await manager.createQueryBuilder().insert().into(ActivityEntryEntity).values(entry).orIgnore().updateEntity(false).execute();
-    return true;
-  }
-
-  private parse(event: DomainEvent): ActivityEntryEntity | null {
-    const p = event.payload as ActivityPayload;
-    if (typeof p.subscriberId !== 'string' || !UUID.test(p.subscriberId)) return null;
-    if (p.actorId !== null && p.actorId !== undefined && (typeof p.actorId !== 'string' || !UUID.test(p.actorId))) return null;
-    if (typeof p.action !== 'string' || !ACTION_PATTERN.test(p.action)) return null;
-    if (p.channel !== null && p.channel !== undefined && p.channel !== 'WEB' && p.channel !== 'MOBILE_APP') return null;
-    if (p.details !== null && p.details !== undefined && typeof p.details !== 'string') return null;
-    const at = typeof p.at === 'string' ? new Date(p.at) : new Date(event.occurredAt);
-    if (Number.isNaN(at.getTime())) return null;
-    const actorId = typeof p.actorId === 'string' ? p.actorId : null;
-    const actorKind = p.actorKind === 'STAFF' || p.actorKind === 'SYSTEM' || p.actorKind === 'SUBSCRIBER' ? p.actorKind : actorId ? 'SUBSCRIBER' : 'SYSTEM';
-    return {
+  /** Stores one `ActivityRecorded` event (already parsed with its contract); once per stream and event id. */
+  async store(p: ActivityRecorded, event: DomainEvent, manager: EntityManager): Promise<void> {
+    const at = p.at ? new Date(p.at) : new Date(event.occurredAt);
+    const actorId = p.actorId ?? null;
+    const entry: ActivityEntryEntity = {
       id: sequentialId(),
       subscriberId: p.subscriberId,
       actorId,
-      actorKind,
+      actorKind: p.actorKind ?? (actorId ? 'SUBSCRIBER' : 'SYSTEM'),
       viaManagement: p.viaManagement === true,
-      channel: (p.channel as ChannelName | undefined) ?? null,
+      channel: (p.channel as ChannelName | null | undefined) ?? null,
       action: p.action,
-      details: typeof p.details === 'string' ? p.details.slice(0, 2000) : null,
-      detailCode: null,
-      detailParams: null,
-      at,
+      details: (p.details ?? p.detailTexts?.EN ?? null)?.slice(0, 2000) ?? null,
+      detailCode: p.detailTexts ? GIVEN_TEXTS : null,
+      detailParams: p.detailTexts ?? null,
+      at: Number.isNaN(at.getTime()) ? new Date(event.occurredAt) : at,
       sourceStream: event.stream,
       sourceEventId: event.id,
     };
+    await manager.createQueryBuilder().insert().into(ActivityEntryEntity).values(entry).orIgnore().updateEntity(false).execute();
   }
 }
