@@ -1,4 +1,5 @@
 import { IsNull } from 'typeorm';
+import { z } from 'zod';
 import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import {
   InProcessEventBus,
@@ -12,6 +13,7 @@ import {
   ServiceDirectory,
   SmsMessage,
   SubgraphDefinition,
+  defineEvents,
   runSubgraph,
 } from '../src';
 import { createTestDatabase, TestDatabase } from '../src/testing/databases';
@@ -20,6 +22,9 @@ import { TestApplied, TestChange, TestTables1764000000001, recordApplied, silent
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'ok' } } }),
 });
+
+/** A stand-in for billing's contract: the one event this test publishes and consumes. */
+const paymentEvents = defineEvents('billing', { PaymentReceived: z.object({ index: z.number().int(), label: z.string() }) });
 
 const definition = (name: 'billing' | 'detailing', setup?: SubgraphDefinition['setup']): SubgraphDefinition => ({
   name,
@@ -68,12 +73,13 @@ describe('events and notifications wired by runSubgraph (embedded default)', () 
     const billing = await open(definition('billing'));
     const detailing = await open(
       definition('detailing', async (runtime) => {
-        runtime.consume('billing', recordApplied);
+        runtime.consume(paymentEvents, { PaymentReceived: (_payment, manager, event) => recordApplied(event, manager) });
         return { schema };
       }),
     );
 
-    const { database, outbox, notifications } = billing.runtime;
+    const { database, notifications } = billing.runtime;
+    const outbox = billing.runtime.outboxFor(paymentEvents);
     await database.transaction(async (manager) => {
       await manager.insert(TestChange, { id: '00000000-0000-4000-8000-000000000001', label: 'top-up' });
       await outbox.add(manager, 'PaymentReceived', { index: 0, label: 'top-up' });

@@ -1,5 +1,6 @@
 import { eventually } from '@selfcare/shared/testing';
-import { DEMO_PASSWORD, INTERNAL_TOKEN_HEADER } from '@selfcare/shared';
+import { DEMO_PASSWORD, INTERNAL_TOKEN_HEADER, billingEvents } from '@selfcare/shared';
+import { AccountEntity } from '@selfcare/billing';
 import { DEMO_STAFF_ACCOUNTS } from '@selfcare/identity';
 import { TestSystem, passwordIn } from '../support/system';
 
@@ -70,12 +71,15 @@ describe('access status cuts off issued tokens on the next request to every subg
   test('billing’s debt events travel the bus: DebtIncurred suspends (tokens refused), DebtSettled restores access', async () => {
     const session = await t.login(AIGERIM.msisdn, DEMO_PASSWORD);
     const billing = t.system.subgraphs.billing.runtime;
+    // Full payloads of billing's contract: identity's consumer skips an event that does not fit it.
+    const account = await billing.database.manager.findOneByOrFail(AccountEntity, { subscriberId: AIGERIM.id });
+    const debt = (balanceMinor: number) => ({ subscriberId: AIGERIM.id, accountId: account.id, balanceMinor, creditLimitMinor: account.creditLimitMinor });
     // Written to billing's own outbox, as billing's ledger does when a balance crosses the credit limit.
-    await billing.database.transaction((manager) => billing.outbox.add(manager, 'DebtIncurred', { subscriberId: AIGERIM.id, balanceMinor: -150_000 }));
+    await billing.database.transaction((manager) => billing.outboxFor(billingEvents).add(manager, 'DebtIncurred', debt(-150_000)));
     const refused = await eventually(() => t.graphql(`{ me { id } }`, {}, { token: session.accessToken }), (r) => TestSystem.code(r) === 'ACCESS_SUSPENDED');
     expect(TestSystem.code(refused)).toBe('ACCESS_SUSPENDED');
     expect(TestSystem.code(await t.graphql(REFRESH, { t: session.refreshToken }))).toBe('ACCESS_SUSPENDED');
-    await billing.database.transaction((manager) => billing.outbox.add(manager, 'DebtSettled', { subscriberId: AIGERIM.id, balanceMinor: 0 }));
+    await billing.database.transaction((manager) => billing.outboxFor(billingEvents).add(manager, 'DebtSettled', debt(0)));
     const renewed = await eventually(() => t.graphql(REFRESH, { t: session.refreshToken }), (r) => !r.errors);
     expect(renewed.errors).toBeUndefined();
     expect((await t.graphql(`{ me { accessStatus } }`, {}, { token: renewed.data!.refreshSession.accessToken })).data!.me.accessStatus).toBe('ACTIVE');

@@ -1,4 +1,4 @@
-import { InboxEventEntity, OutboxEventEntity } from '@selfcare/shared';
+import { InboxEventEntity, OutboxEventEntity, identityEvents } from '@selfcare/shared';
 import { eventually } from '@selfcare/shared/testing';
 import { TestSystem, passwordIn } from '../support/system';
 
@@ -36,22 +36,27 @@ describe('stop and start again on the same data', () => {
   it('an event written while the system stops reaches every consumer after the restart (the in-process bus keeps nothing)', async () => {
     const t = await TestSystem.start();
     try {
-      // delegation stops (its consumer of identity first) before identity does: identity writes an event right then.
+      // delegation stops (its consumer of identity first) before identity does: identity writes an event right then,
+      // one of its contract that no consumer acts on (no subgraph consumes TermsPublished).
+      let publishedWhileStopping: Date | null = null;
       t.system.subgraphs.delegation.runtime.onStop(async () => {
-        const identity = t.system.subgraphs.identity.runtime;
-        await identity.database.transaction((manager) => identity.outbox.add(manager, 'ShutdownProbe', { note: 'written while delegation stops' }));
-        // Time for identity's relay (poll 200 ms, and poked by the commit) to publish it, were it still running.
-        await new Promise((resolve) => setTimeout(resolve, 800));
+        const identity = t.system.subgraphs.identity;
+        const probe = { version: 'shutdown-probe', url: 'https://beeline.kz/terms/shutdown-probe', publishedAt: new Date().toISOString(), publishedBy: 'restart-test' };
+        await identity.runtime.database.transaction((manager) => identity.runtime.outboxFor(identityEvents).add(manager, 'TermsPublished', probe));
+        // Were identity's relay still running, the commit's poke would have published it by now.
+        await identity.relaySettled();
+        publishedWhileStopping = (await identity.runtime.database.manager.findOneByOrFail(OutboxEventEntity, { type: 'TermsPublished' })).publishedAt;
       });
       await t.restart();
+      expect(publishedWhileStopping).toBeNull();
       const inboxOf = (group: 'billing' | 'catalog' | 'delegation') => () =>
-        t.system.subgraphs[group].runtime.database.manager.count(InboxEventEntity, { where: { stream: 'identity', type: 'ShutdownProbe' } });
+        t.system.subgraphs[group].runtime.database.manager.count(InboxEventEntity, { where: { stream: 'identity', type: 'TermsPublished' } });
       // Before the fix identity's relay published it to the still-running groups, marked it published, and
       // delegation's stopped group never saw it.
       expect(await eventually(inboxOf('delegation'), (n) => n === 1)).toBe(1);
       expect(await eventually(inboxOf('billing'), (n) => n === 1)).toBe(1);
       expect(await eventually(inboxOf('catalog'), (n) => n === 1)).toBe(1);
-      const row = await t.system.subgraphs.identity.runtime.database.manager.findOneByOrFail(OutboxEventEntity, { type: 'ShutdownProbe' });
+      const row = await t.system.subgraphs.identity.runtime.database.manager.findOneByOrFail(OutboxEventEntity, { type: 'TermsPublished' });
       expect(row.publishedAt).not.toBeNull();
     } finally {
       await t.stop();

@@ -32,7 +32,11 @@ export const ashyqDataHeld = defineInternalRoute({
   response: z.object({ records: z.array(z.object({ id: z.string(), kind: z.string(), payload: z.string(), receivedAt: z.string() })) }),
 });
 
-/** POST /internal/notices: an in-cabinet notification (2.8, 5.1), idempotent per `key`. */
+/**
+ * POST /internal/notices: an in-cabinet notification (2.8, 5.1), idempotent per `key`. `texts` gives it per language
+ * (kk, ru, en), `title`/`body` for the languages not given; identity refuses (400, field `title`, `body` or `texts`) a
+ * notice that would leave a language without a text, names a language twice, or has an empty or too long text.
+ */
 export const cabinetNotice = defineInternalRoute({
   service: 'identity',
   method: 'POST',
@@ -40,8 +44,12 @@ export const cabinetNotice = defineInternalRoute({
   bodyLimit: '64kb',
   request: z.object({
     subscriberId: uuid,
-    title: z.string().max(200).refine((value) => value.trim().length > 0, 'must not be blank'),
-    body: z.string().max(4000).refine((value) => value.trim().length > 0, 'must not be blank'),
+    title: z.string().max(200).optional(),
+    body: z.string().max(4000).optional(),
+    texts: z
+      .array(z.object({ language, title: z.string().max(200), body: z.string().max(4000) }))
+      .max(3)
+      .optional(),
     key: z.string().min(1).max(80).optional(),
   }),
   response: z.object({ ok: z.literal(true) }),

@@ -2,7 +2,6 @@ import { Column, DataSource, Entity, EntityManager, EntitySubscriberInterface, I
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { DateTimeColumn, columns, createTable } from '../db/schema-kit';
 import type { Clock } from '../service/clock';
-import type { OutboxWriter } from './types';
 import { EventContract, EventContractError, EventInput, EventTypeOf, eventSchema } from '../contracts/event-contract';
 
 /** Rows of this type prefix are notifications for the NotificationDispatcher, not events for the bus. */
@@ -128,9 +127,9 @@ export interface WrittenEvent {
 /**
  * Writes events into the caller's transaction. Listeners (the relay, the live feeds' wake-ups) are told after the
  * transaction commits — telling them at insert time would make them look before the row is visible.
- * The kit's own, untyped writer: services publish through a `ContractOutbox` over it (`runtime.outboxFor`).
+ * The kit's own, untyped writer (notifications, and the `ContractOutbox` services publish through: `runtime.outboxFor`).
  */
-export class TransactionalOutbox implements OutboxWriter {
+export class TransactionalOutbox {
   private readonly listeners: ((written: WrittenEvent[]) => void)[] = [];
   private readonly watched = new WeakSet<DataSource>();
   private readonly dirty = new WeakMap<QueryRunner, WrittenEvent[]>();

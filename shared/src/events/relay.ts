@@ -64,6 +64,8 @@ export class OutboxRelay {
   /** The round in flight; rounds never overlap. */
   private current: Promise<DrainResult | void> = Promise.resolve();
   private pokedDuringRound = false;
+  /** A poke no round has served yet (its round is scheduled, or comes right after the one in flight). */
+  private pokePending = false;
   private roundActive = false;
   private lastCleanup = 0;
 
@@ -89,6 +91,7 @@ export class OutboxRelay {
   /** Asks for a round now (after an outbox write committed). */
   poke(): void {
     if (!this.running) return;
+    this.pokePending = true;
     if (this.roundActive) {
       this.pokedDuringRound = true;
       return;
@@ -102,6 +105,17 @@ export class OutboxRelay {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.current.catch(() => undefined);
+  }
+
+  /**
+   * Resolves once every poke so far has been served by a finished round, at once when the relay is stopped: what a
+   * committed write would make the relay do has been done (tests wait on it instead of sleeping).
+   */
+  async settled(): Promise<void> {
+    while (this.running && (this.pokePending || this.roundActive)) {
+      if (this.roundActive) await this.current.catch(() => undefined);
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** One round: sequence and publish pending events, dispatch due notifications. Rounds never overlap. */
@@ -126,6 +140,7 @@ export class OutboxRelay {
     try {
       this.roundActive = true;
       this.pokedDuringRound = false;
+      this.pokePending = false;
       const result = await this.drainOnce();
       // A full batch means more is waiting; go again at once instead of waiting for the poll.
       if (result.published + result.dispatched >= this.batchSize || this.pokedDuringRound) next = 0;

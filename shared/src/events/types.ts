@@ -34,15 +34,5 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** Writes events in the same transaction as the change they report (transactional outbox). */
-export interface OutboxWriter {
-  /**
-   * @deprecated Untyped: nothing checks the payload. Publish through the service's contract instead,
-   * `runtime.outboxFor(billingEvents).add(manager, 'BalanceChanged', payload)` (shared/src/contracts). Kept until
-   * identity adopts its contract (identity-events.ts).
-   */
-  add(manager: EntityManager, type: string, payload: Record<string, unknown>): Promise<void>;
-}
-
 /** Handler of a consumed event, run in one transaction with the inbox record that makes it idempotent. */
 export type ConsumerHandler = (event: DomainEvent, manager: EntityManager) => Promise<void>;

@@ -65,16 +65,6 @@ export class InternalClient {
     return response.data;
   }
 
-  /** @deprecated Untyped; declare the route in shared/src/contracts and use `call`. */
-  async post<T>(service: ServiceName, path: string, body: unknown): Promise<T> {
-    return (await this.request(service, path, { method: 'POST', body: JSON.stringify(body) })) as T;
-  }
-
-  /** @deprecated Untyped; declare the route in shared/src/contracts and use `call`. */
-  async get<T>(service: ServiceName, path: string): Promise<T> {
-    return (await this.request(service, path, { method: 'GET' })) as T;
-  }
-
   private async request(service: ServiceName, path: string, init: { method: string; body?: string }): Promise<unknown> {
     const requestId = currentRequest()?.requestId;
     let response: globalThis.Response;

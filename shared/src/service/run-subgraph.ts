@@ -7,7 +7,7 @@ import { InternalClient } from './internal-http';
 import { Database } from '../db/database';
 import { AccessTokenVerifier, KeySource, httpJwksSource } from '../auth/verifier';
 import type { RevocationStore } from '../auth/revocation';
-import type { ConsumerHandler, EventBus, OutboxWriter } from '../events/types';
+import type { ConsumerHandler, EventBus } from '../events/types';
 import { ContractOutbox, EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
 import { OutboxRelay } from '../events/relay';
 import { FeedWakeups, WakeupChannel } from '../events/feed-wakeups';
@@ -59,8 +59,6 @@ export interface SubgraphRuntime {
    * validated before insert. Refuses another service's contract.
    */
   outboxFor<C extends EventContract>(contract: C): ContractOutbox<C>;
-  /** @deprecated Untyped; use `outboxFor(contract)`. Kept until identity adopts identity-events.ts. */
-  outbox: OutboxWriter;
   notifications: Notifications;
   logger: Logger;
   metrics: ServiceMetrics;
@@ -77,8 +75,6 @@ export interface SubgraphRuntime {
    * types without a handler are ignored. Idempotent (inbox), started with the service.
    */
   consume<C extends EventContract>(contract: C, handlers: EventHandlers<C>): void;
-  /** @deprecated Hand-parsed events; pass the producer's contract and typed handlers. Kept until identity adopts the contracts. */
-  consume(stream: ServiceName, handler: ConsumerHandler): void;
   /** Runs on shutdown, before the database closes. */
   onStop(hook: () => Promise<void>): void;
   addReadinessCheck(check: HealthCheck): void;
@@ -131,6 +127,8 @@ export interface RunningSubgraph extends RunningService {
    * group stopped would be marked published and never reach that group.
    */
   stopRelay: () => Promise<void>;
+  /** Resolves once the outbox relay has served every write committed so far (at once when it is stopped). */
+  relaySettled: () => Promise<void>;
 }
 
 /** Asks delegation's internal API which of these numbers the manager may manage now. */
@@ -187,7 +185,6 @@ export async function runSubgraph(
   const partial: Omit<SubgraphRuntime, 'accessPolicy'> = {
     name: definition.name,
     database,
-    outbox,
     outboxFor: (contract) => new ContractOutbox(contract, outbox),
     notifications: new OutboxNotifications(outbox, platform.clock),
     logger,
@@ -197,9 +194,8 @@ export async function runSubgraph(
     verifier,
     internal,
     feeds,
-    consume: (source: ServiceName | EventContract, handlers: ConsumerHandler | EventHandlers<EventContract>) => {
-      if (typeof source === 'string') consumerHandlers.push({ stream: source, handler: handlers as ConsumerHandler });
-      else consumerHandlers.push({ stream: source.stream, handler: contractHandler(source, handlers as EventHandlers<EventContract>, logger) });
+    consume: (contract, handlers) => {
+      consumerHandlers.push({ stream: contract.stream, handler: contractHandler(contract, handlers, logger) });
     },
     onStop: (hook) => {
       stopHooks.push(hook);
@@ -285,6 +281,6 @@ export async function runSubgraph(
       await setup.start?.();
     })());
   if (!options.deferBackground) await startBackground();
-  return { ...service, runtime, startBackground, stopRelay: () => relay.stop() };
+  return { ...service, runtime, startBackground, stopRelay: () => relay.stop(), relaySettled: () => relay.settled() };
 }
 

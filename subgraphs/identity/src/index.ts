@@ -59,7 +59,7 @@ export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgra
       await running.staffAuth.syncFromConfiguration();
 
       // Handlers of one stream share one consumer and run in one transaction; each ignores the event types it does not know.
-      runtime.consume('billing', (event, manager) => running.access.applyBillingEvent(event, manager));
+      running.access.registerConsumers();
       running.activity.registerConsumers();
       running.requestedNotices.registerConsumers();
 

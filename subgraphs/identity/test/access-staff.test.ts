@@ -26,6 +26,9 @@ async function meCode(token: string): Promise<string | undefined> {
   return IdentityHarness.code(await h.gql(`{ me { id } }`, {}, { token }));
 }
 
+/** A debt event as billing's contract has it (billingEvents: DebtIncurred / DebtSettled). */
+const debt = (subscriberId: string, balanceMinor: number) => ({ subscriberId, accountId: `account-${subscriberId.slice(0, 8)}`, balanceMinor, creditLimitMinor: 0 });
+
 describe('access status (terms 3.3, 2.8, 2.12)', () => {
   test('a suspension cuts off the tokens already issued on the next request, refuses login and refresh; restoring access lets the session refresh', async () => {
     const session = await h.loginOk(NURLAN.msisdn, DEMO_PASSWORD);
@@ -91,13 +94,13 @@ describe('access status (terms 3.3, 2.8, 2.12)', () => {
 
   test('debt (3.3): billing’s DebtIncurred suspends, DebtSettled lifts it automatically; other suspensions are not lifted by a payment', async () => {
     const session = await h.loginOk(AIGERIM.msisdn, DEMO_PASSWORD);
-    await h.publish('billing', 'DebtIncurred', { subscriberId: AIGERIM.id, amountMinor: 150_000 });
+    await h.publish('billing', 'DebtIncurred', debt(AIGERIM.id, -150_000));
     expect((await h.subscriberRow(AIGERIM.id)).access_reason).toBe('DEBT');
     expect(await meCode(session.accessToken)).toBe('ACCESS_SUSPENDED');
     // While the debt is open, restoring access by hand keeps it suspended for the debt.
     expect((await h.gql(SET_STATUS, { id: AIGERIM.id, s: 'ACTIVE' }, { token: operator })).data.setAccessStatus).toMatchObject({ accessStatus: 'SUSPENDED', accessReason: 'DEBT' });
     await h.publish('billing', 'BalanceChanged', { subscriberId: AIGERIM.id }); // not ours: ignored
-    await h.publish('billing', 'DebtSettled', { subscriberId: AIGERIM.id });
+    await h.publish('billing', 'DebtSettled', debt(AIGERIM.id, 0));
     expect((await h.subscriberRow(AIGERIM.id)).access_status).toBe('ACTIVE');
     const renewed = await h.gql(REFRESH, { t: session.refreshToken });
     expect(await meCode(renewed.data.refreshSession.accessToken)).toBeUndefined();
@@ -108,14 +111,24 @@ describe('access status (terms 3.3, 2.8, 2.12)', () => {
     ]);
 
     await h.gql(SET_STATUS, { id: AIGERIM.id, s: 'SUSPENDED', r: 'BREACH' }, { token: operator });
-    await h.publish('billing', 'DebtIncurred', { subscriberId: AIGERIM.id });
-    await h.publish('billing', 'DebtSettled', { subscriberId: AIGERIM.id });
+    await h.publish('billing', 'DebtIncurred', debt(AIGERIM.id, -150_000));
+    await h.publish('billing', 'DebtSettled', debt(AIGERIM.id, 0));
     expect((await h.subscriberRow(AIGERIM.id)).access_reason).toBe('BREACH');
     await h.gql(SET_STATUS, { id: AIGERIM.id, s: 'ACTIVE' }, { token: operator });
     expect((await h.subscriberRow(AIGERIM.id)).access_status).toBe('ACTIVE');
     // A redelivered event is applied once (the consumer's inbox).
-    await h.platform.bus.publish('billing', [{ stream: 'billing', id: 1, type: 'DebtIncurred', payload: { subscriberId: AIGERIM.id }, occurredAt: new Date().toISOString() }]);
+    await h.platform.bus.publish('billing', [{ stream: 'billing', id: 1, type: 'DebtIncurred', payload: debt(AIGERIM.id, -150_000), occurredAt: new Date().toISOString() }]);
     expect((await h.subscriberRow(AIGERIM.id)).access_status).toBe('ACTIVE');
+  });
+
+  test('debt events out of billing’s contract (no account, no credit limit) are skipped, and the stream goes on', async () => {
+    await h.publish('billing', 'DebtIncurred', { subscriberId: STEPPE.id, balanceMinor: -150_000 });
+    await h.publish('billing', 'DebtIncurred', { ...debt(STEPPE.id, -150_000), balanceMinor: 1.5 });
+    expect((await h.subscriberRow(STEPPE.id)).access_status).toBe('ACTIVE');
+    await h.publish('billing', 'DebtIncurred', debt(STEPPE.id, -150_000));
+    expect((await h.subscriberRow(STEPPE.id)).access_reason).toBe('DEBT');
+    await h.publish('billing', 'DebtSettled', debt(STEPPE.id, 0));
+    expect((await h.subscriberRow(STEPPE.id)).access_status).toBe('ACTIVE');
   });
 
   test('terminating the contract (ADMIN) ends access for good: tokens, sessions, login; nothing brings it back', async () => {

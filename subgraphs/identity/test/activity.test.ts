@@ -92,6 +92,19 @@ describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
     expect(code(await h.gql(ACTIVITY, { first: 3, after: 'garbage' }, { token }))).toBe('BAD_USER_INPUT');
   });
 
+  it('still reads cursors handed out before the kit paged the record: {k: time in ms, id}, base64url JSON', async () => {
+    const token = await h.token(AIGERIM.msisdn);
+    const [, second, ...rest] = (await h.gql(ACTIVITY, { first: 100 }, { token })).data!.me.activity.edges as { node: { id: string; at: string } }[];
+    expect(rest.length).toBeGreaterThan(0);
+    const old = Buffer.from(JSON.stringify({ k: new Date(second!.node.at).getTime(), id: second!.node.id })).toString('base64url');
+    const page = (await h.gql(ACTIVITY, { first: 100, after: old }, { token })).data!.me.activity;
+    expect(page.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(rest.map((e) => e.node.id));
+    // One whose key is no time (or whose id no id of ours) is the caller's mistake, not an empty page or a crash.
+    for (const forged of [{ k: 'yesterday', id: second!.node.id }, { k: 1, id: 'x'.repeat(65) }, { k: 9e15, id: second!.node.id }]) {
+      expect(code(await h.gql(ACTIVITY, { first: 3, after: Buffer.from(JSON.stringify(forged)).toString('base64url') }, { token }))).toBe('BAD_USER_INPUT');
+    }
+  });
+
   it('reading the record costs the same number of SQL statements however many entries and actors it has (no N+1)', async () => {
     await h.services.broadcasts.stop();
     const token = await h.token(NURLAN.msisdn);

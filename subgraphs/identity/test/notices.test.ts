@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
-import { DEMO_PASSWORD, ManualClock } from '@selfcare/shared';
+import { DEMO_PASSWORD, DomainError, ManualClock, cabinetNotice, notifyPreferences } from '@selfcare/shared';
 import { suiteFixture, waitFor } from '@selfcare/shared/testing';
 import { BroadcastWorker } from '../src/notices/broadcast-worker';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from '../src/notices/notice.entities';
@@ -300,6 +300,24 @@ describe('notification preferences (terms 5.1)', () => {
     expect(body.subscribers).toHaveLength(2);
     expect((await h.internal('/internal/notify-preferences', { body: { subscriberIds: [AIGERIM.id] }, token: 'nope' })).status).toBe(401);
     expect((await h.internal('/internal/notify-preferences', { body: { subscriberIds: 'all' } })).status).toBe(400);
+  });
+
+  it('serves its internal routes as their contracts (shared/src/contracts/identity-api.ts) declare them', async () => {
+    const { internal } = h.runtime;
+    const { subscribers } = await internal.call(notifyPreferences, { subscriberIds: [NURLAN.id] });
+    expect(subscribers).toEqual([expect.objectContaining({ subscriberId: NURLAN.id, msisdn: NURLAN.msisdn, language: 'KK', registered: true })]);
+    const key = `contract-${randomUUID()}`;
+    const texts = [
+      { language: 'KK' as const, title: 'Хабар', body: 'Мәтін' },
+      { language: 'RU' as const, title: 'Сообщение', body: 'Текст' },
+      { language: 'EN' as const, title: 'Message', body: 'Text' },
+    ];
+    expect(await internal.call(cabinetNotice, { subscriberId: NURLAN.id, texts, key })).toEqual({ ok: true });
+    expect(await internal.call(cabinetNotice, { subscriberId: NURLAN.id, texts, key })).toEqual({ ok: true });
+    expect(await h.runtime.database.manager.countBy(CabinetNotificationEntity, { subscriberId: NURLAN.id, dedupeKey: key })).toBe(1);
+    // A notice that leaves a language without text fits the route's shape but not identity's rule: refused, as the caller sees it.
+    const refused = await internal.call(cabinetNotice, { subscriberId: NURLAN.id, texts: texts.slice(0, 2) }).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DomainError);
   });
 
   it("delivers another service's SubscriberNotificationRequested: in the cabinet and per notifyBy, in the subscriber's language, once per key (terms 2.8, 5.1)", async () => {

@@ -40,7 +40,7 @@ export function activityResolvers(services: IdentityServices): Function[] {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const page = await activity.page(ctx, subscriber.id, first, after);
       const language = await readerLanguage(ctx, runtime.database);
-      return { edges: page.edges.map((edge) => ({ cursor: edge.cursor, node: toEntry(edge.node, language) })), pageInfo: page.pageInfo };
+      return ActivityConnection.from(page, (row) => toEntry(row, language));
     }
   }
 

@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { type ActivityRecorded, type DomainEvent, type GraphQLContext, Language, type SubgraphRuntime, billingEvents, catalogEvents, delegationEvents, detailingEvents } from '@selfcare/shared';
+import { type ActivityRecorded, type DomainEvent, type GraphQLContext, KeysetPages, Language, type Page, type SubgraphRuntime, billingEvents, catalogEvents, delegationEvents, detailingEvents } from '@selfcare/shared';
 import type { ActorKind, ChannelName } from '../common/actor';
 import { sequentialId } from '../common/ids';
-import { loadPage, type Page } from '../common/paging';
 import { type ActivityDetail, GIVEN_TEXTS, renderDetail } from './activity-details';
 import { ActivityEntryEntity } from './activity.entities';
 
@@ -34,7 +33,20 @@ export interface ActivityRecord {
  * event id). Append-only; served newest first to the owner and to managers.
  */
 export class ActivityService {
-  constructor(private readonly runtime: SubgraphRuntime) {}
+  /** Newest first by time, then id; one statement however many numbers a request pages. */
+  private readonly pages: KeysetPages<ActivityEntryEntity>;
+
+  constructor(private readonly runtime: SubgraphRuntime) {
+    this.pages = new KeysetPages({
+      name: 'identity.activity',
+      entity: ActivityEntryEntity,
+      manager: () => runtime.database.manager,
+      parent: 'subscriberId',
+      sortBy: 'at',
+      sortKind: 'timestamp',
+      order: 'NEWEST_FIRST',
+    });
+  }
 
   async record(manager: EntityManager, entry: ActivityRecord): Promise<void> {
     if (!ACTION_PATTERN.test(entry.action)) throw new Error(`activity action "${entry.action}" must be UPPER_SNAKE_CASE`);
@@ -57,7 +69,7 @@ export class ActivityService {
   }
 
   page(ctx: GraphQLContext, subscriberId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<ActivityEntryEntity>> {
-    return loadPage(ctx, { name: 'activity', entity: ActivityEntryEntity, timeProperty: 'at', manager: () => this.runtime.database.manager }, { subscriberId, first, after });
+    return this.pages.load(ctx, { parent: subscriberId, first, after });
   }
 
   registerConsumers(): void {

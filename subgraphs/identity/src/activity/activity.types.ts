@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { ChannelEnum, PageInfo } from '@selfcare/shared';
+import { ChannelEnum, connectionType } from '@selfcare/shared';
 
 export enum ActorKind {
   SUBSCRIBER = 'SUBSCRIBER',
@@ -36,20 +36,6 @@ export class ActivityEntry {
   actorId: string | null;
 }
 
-@ObjectType()
-export class ActivityEdge {
-  @Field(() => String)
-  cursor: string;
-
-  @Field(() => ActivityEntry)
-  node: ActivityEntry;
-}
-
-@ObjectType()
-export class ActivityConnection {
-  @Field(() => [ActivityEdge])
-  edges: ActivityEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-}
+/** ActivityConnection and ActivityEdge of the contract. */
+export const ActivityConnection = connectionType(ActivityEntry, 'Activity');
+export type ActivityConnection = InstanceType<typeof ActivityConnection>;

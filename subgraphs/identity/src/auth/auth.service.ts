@@ -1,4 +1,4 @@
-import { ErrorCode, GraphQLContext, Language, maskMsisdn, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
+import { ErrorCode, GraphQLContext, Language, maskMsisdn, SubgraphRuntime, SubscriberCaller, identityEvents } from '@selfcare/shared';
 import type { Counter } from 'prom-client';
 import { identityError, rateLimited } from '../common/errors';
 import type { ActivityService } from '../activity/activity.service';
@@ -248,7 +248,7 @@ export class AuthService {
         // 3.1.1: first login = registration; 2.11 / 6.4 consents and 6.1 acceptance of the current terms.
         const termsVersion = await this.terms.currentVersion(manager);
         await this.consents.recordRegistrationConsents(manager, locked.id, input.channel, termsVersion);
-        await this.runtime.outbox.add(manager, 'SubscriberRegistered', { subscriberId: locked.id, registeredAt: now.toISOString() });
+        await this.runtime.outboxFor(identityEvents).add(manager, 'SubscriberRegistered', { subscriberId: locked.id, registeredAt: now.toISOString() });
         await this.activity.record(manager, { ...actor, action: 'REGISTERED', detail: termsVersion ? detail('REGISTERED_UNDER_TERMS', { version: termsVersion }) : null });
       }
       // 3.5 / 6.6: continued use after a change of the terms is their acceptance.

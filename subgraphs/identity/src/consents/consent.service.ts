@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
+import { ErrorCode, type SubgraphRuntime, identityEvents } from '@selfcare/shared';
 import type { ActivityService } from '../activity/activity.service';
 import type { ActorKind, ChannelName } from '../common/actor';
 import { refusal } from '../common/errors';
@@ -233,7 +233,7 @@ export class ConsentService {
       termsVersion,
       at,
     });
-    await this.runtime.outbox.add(manager, 'ConsentChanged', {
+    await this.runtime.outboxFor(identityEvents).add(manager, 'ConsentChanged', {
       subscriberId,
       purpose,
       granted,

@@ -51,8 +51,10 @@ export function noticeResolvers(services: IdentityServices): Function[] {
     ): Promise<NotificationConnection> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
       const page = await notices.page(ctx, subscriber.id, first, after);
-      const [texts, language] = await Promise.all([notices.textsOf(ctx, page.edges.map((edge) => edge.node)), readerLanguage(ctx, runtime.database)]);
-      return { edges: page.edges.map((edge, i) => ({ cursor: edge.cursor, node: toNotification(edge.node, texts[i]!, language) })), pageInfo: page.pageInfo };
+      const rows = page.edges.map((edge) => edge.node);
+      const [texts, language] = await Promise.all([notices.textsOf(ctx, rows), readerLanguage(ctx, runtime.database)]);
+      const textsOf = new Map(rows.map((row, i) => [row, texts[i] ?? null]));
+      return NotificationConnection.from(page, (row) => toNotification(row, textsOf.get(row) ?? null, language));
     }
   }
 

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { In, IsNull, type EntityManager } from 'typeorm';
-import { byKeys, ErrorCode, type GraphQLContext, Language, type SubgraphRuntime } from '@selfcare/shared';
+import { byKeys, ErrorCode, type GraphQLContext, KeysetPages, Language, type Page, type SubgraphRuntime } from '@selfcare/shared';
 import { refusal } from '../common/errors';
 import { sequentialId } from '../common/ids';
-import { loadPage, type Page } from '../common/paging';
 import type { BroadcastWorker } from './broadcast-worker';
 import { CabinetNotificationEntity, NoticeBroadcastEntity, type NoticeTexts } from './notice.entities';
 
 /** One language's text of a notice, as staff give it. */
 export interface NoticeTextInput {
-  language: Language;
+  /** the enum from GraphQL, or its value from the internal API's contract */
+  language: `${Language}`;
   title: string;
   body: string;
 }
@@ -48,10 +48,11 @@ function checkText(title: unknown, body: unknown, fields: { title: string; body:
 export function resolveNoticeTexts(input: { title?: string | null; body?: string | null; texts?: NoticeTextInput[] | null }): { fallback: { title: string; body: string }; texts: NoticeTexts } {
   const given = new Map<Language, { title: string; body: string }>();
   for (const text of input.texts ?? []) {
-    if (given.has(text.language)) {
-      throw refusal(ErrorCode.BAD_USER_INPUT, { KK: '{language} тілі екі рет берілген', RU: 'Язык {language} указан дважды', EN: 'Language {language} is given twice' }, 'texts', { language: text.language });
+    const language = text.language as Language;
+    if (given.has(language)) {
+      throw refusal(ErrorCode.BAD_USER_INPUT, { KK: '{language} тілі екі рет берілген', RU: 'Язык {language} указан дважды', EN: 'Language {language} is given twice' }, 'texts', { language });
     }
-    given.set(text.language, checkText(text.title, text.body, { title: 'texts', body: 'texts' }));
+    given.set(language, checkText(text.title, text.body, { title: 'texts', body: 'texts' }));
   }
   const hasFallback = (input.title ?? null) !== null || (input.body ?? null) !== null;
   let fallback: { title: string; body: string } | null = null;
@@ -79,13 +80,26 @@ export function noticeText(row: Pick<CabinetNotificationEntity, 'title' | 'body'
 
 /** In-cabinet notifications (terms 2.8: the operator informs subscribers through the cabinet). */
 export class NoticeService {
+  /** Newest first by time, then id; one statement however many numbers a request pages. */
+  private readonly pages: KeysetPages<CabinetNotificationEntity>;
+
   constructor(
     private readonly runtime: SubgraphRuntime,
     private readonly broadcasts: BroadcastWorker,
-  ) {}
+  ) {
+    this.pages = new KeysetPages({
+      name: 'identity.notifications',
+      entity: CabinetNotificationEntity,
+      manager: () => runtime.database.manager,
+      parent: 'subscriberId',
+      sortBy: 'createdAt',
+      sortKind: 'timestamp',
+      order: 'NEWEST_FIRST',
+    });
+  }
 
   page(ctx: GraphQLContext, subscriberId: string, first: number | null | undefined, after: string | null | undefined): Promise<Page<CabinetNotificationEntity>> {
-    return loadPage(ctx, { name: 'notifications', entity: CabinetNotificationEntity, timeProperty: 'createdAt', manager: () => this.runtime.database.manager }, { subscriberId, first, after });
+    return this.pages.load(ctx, { parent: subscriberId, first, after });
   }
 
   async find(id: string): Promise<CabinetNotificationEntity | null> {

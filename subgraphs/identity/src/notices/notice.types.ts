@@ -1,5 +1,5 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { Language, PageInfo, SubscriberKind } from '@selfcare/shared';
+import { Language, SubscriberKind, connectionType } from '@selfcare/shared';
 
 @ObjectType({ description: "An in-cabinet notification (terms 2.8), in the caller's language (Accept-Language) when it was sent in several" })
 export class Notification {
@@ -19,23 +19,9 @@ export class Notification {
   read: boolean;
 }
 
-@ObjectType()
-export class NotificationEdge {
-  @Field(() => String)
-  cursor: string;
-
-  @Field(() => Notification)
-  node: Notification;
-}
-
-@ObjectType()
-export class NotificationConnection {
-  @Field(() => [NotificationEdge])
-  edges: NotificationEdge[];
-
-  @Field(() => PageInfo)
-  pageInfo: PageInfo;
-}
+/** NotificationConnection and NotificationEdge of the contract. */
+export const NotificationConnection = connectionType(Notification, 'Notification');
+export type NotificationConnection = InstanceType<typeof NotificationConnection>;
 
 export enum BroadcastStatus {
   PENDING = 'PENDING',

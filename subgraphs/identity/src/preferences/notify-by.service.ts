@@ -4,7 +4,7 @@ import type { ActivityService } from '../activity/activity.service';
 import type { ChannelName } from '../common/actor';
 import { refusal } from '../common/errors';
 import type { ConsentService } from '../consents/consent.service';
-import { SubscriberEntity } from '../subscribers/subscriber.entity';
+import { type LanguageValue, SubscriberEntity } from '../subscribers/subscriber.entity';
 import { NotifyBy } from './notify-by.types';
 import { detail } from '../activity/activity-details';
 
@@ -24,7 +24,7 @@ export interface NotifyPreference {
   /** the verified address, where EMAIL notifications go; null when there is none */
   email: string | null;
   msisdn: string | null;
-  language: string;
+  language: LanguageValue;
   registered: boolean;
 }
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { SubgraphRuntime } from '@selfcare/shared';
+import { type SubgraphRuntime, identityEvents } from '@selfcare/shared';
 import { ActivityEntryEntity } from '../activity/activity.entities';
 import type { ActivityService } from '../activity/activity.service';
 import { AshyqRecordEntity } from '../consents/consent.entities';
@@ -129,7 +129,7 @@ export class RetentionService {
       action: 'PERSONAL_DATA_ERASED',
       detail: detail('PERSONAL_DATA_ERASED', { contractEndedAt: subscriber.contractEndedAt.toISOString() }),
     });
-    await this.runtime.outbox.add(manager, 'SubscriberDataErased', {
+    await this.runtime.outboxFor(identityEvents).add(manager, 'SubscriberDataErased', {
       subscriberId,
       contractEndedAt: subscriber.contractEndedAt.toISOString(),
       erasedAt: now.toISOString(),

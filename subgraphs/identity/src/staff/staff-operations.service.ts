@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, Language, normalizeEmail, SubgraphRuntime } from '@selfcare/shared';
+import { ErrorCode, Language, normalizeEmail, SubgraphRuntime, identityEvents } from '@selfcare/shared';
 import { identityBadInput, identityError } from '../common/errors';
 import type { ActivityService } from '../activity/activity.service';
 import { encodeSpec, PasswordHasher } from '../auth/kdf';
@@ -122,7 +122,7 @@ export class StaffOperationsService {
           updatedAt: now,
         });
         await manager.insert(SubscriberEntity, subscriber);
-        await this.runtime.outbox.add(manager, 'SubscriberProvisioned', {
+        await this.runtime.outboxFor(identityEvents).add(manager, 'SubscriberProvisioned', {
           subscriberId: subscriber.id,
           kind: subscriber.kind,
           partyType: subscriber.partyType,

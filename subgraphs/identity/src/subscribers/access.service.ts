@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { DomainEvent, ErrorCode, SubgraphRuntime } from '@selfcare/shared';
+import { ErrorCode, SubgraphRuntime, billingEvents, identityEvents } from '@selfcare/shared';
 import { identityBadInput, identityError, IdentityError } from '../common/errors';
 import type { ActivityService } from '../activity/activity.service';
 import type { SessionService } from '../sessions/session.service';
@@ -105,7 +105,7 @@ export class AccessService {
       updatedAt: now,
       ...(next.status === 'TERMINATED' ? { contractEndedAt: now } : {}),
     });
-    await this.runtime.outbox.add(manager, 'AccessStatusChanged', {
+    await this.runtime.outboxFor(identityEvents).add(manager, 'AccessStatusChanged', {
       subscriberId: subscriber.id,
       status: next.status,
       reason: next.reason,
@@ -135,11 +135,11 @@ export class AccessService {
   }
 
   /** billing's debt events (terms 3.3): access is suspended while a debt is unpaid and restored when it is settled. */
-  async applyBillingEvent(event: DomainEvent, manager: EntityManager): Promise<void> {
-    const subscriberId = typeof event.payload.subscriberId === 'string' ? event.payload.subscriberId : null;
-    if (!subscriberId) return;
-    if (event.type === 'DebtIncurred') await this.debtIncurred(manager, subscriberId);
-    else if (event.type === 'DebtSettled') await this.debtSettled(manager, subscriberId);
+  registerConsumers(): void {
+    this.runtime.consume(billingEvents, {
+      DebtIncurred: (debt, manager) => this.debtIncurred(manager, debt.subscriberId),
+      DebtSettled: (debt, manager) => this.debtSettled(manager, debt.subscriberId),
+    });
   }
 
   /** billing's DebtIncurred (3.3): suspend an active subscriber for debt; remember the debt in any case. */
@@ -167,7 +167,6 @@ export class AccessService {
   }
 
   private async lockSubscriber(manager: EntityManager, subscriberId: string): Promise<SubscriberEntity | null> {
-    if (typeof subscriberId !== 'string' || subscriberId.length === 0 || subscriberId.length > 36) return null;
     const lock = this.runtime.database.lockMode;
     const subscriber = await manager.findOne(SubscriberEntity, { where: { id: subscriberId }, ...(lock ? { lock } : {}) });
     if (!subscriber) this.runtime.logger.warn({ subscriberId }, 'debt event for an unknown subscriber ignored');

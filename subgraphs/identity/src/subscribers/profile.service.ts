@@ -1,4 +1,4 @@
-import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
+import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller, identityEvents } from '@selfcare/shared';
 import { identityError } from '../common/errors';
 import type { ActivityService } from '../activity/activity.service';
 import { SubscriberEntity } from './subscriber.entity';
@@ -23,7 +23,7 @@ export class ProfileService {
       await manager.update(SubscriberEntity, { id: subscriber.id }, { language, updatedAt: now });
       subscriber.language = language;
       // Other services send SMS in the subscriber's language (delegation's codes, billing's notices).
-      await this.runtime.outbox.add(manager, 'SubscriberLanguageChanged', { subscriberId: subscriber.id, language });
+      await this.runtime.outboxFor(identityEvents).add(manager, 'SubscriberLanguageChanged', { subscriberId: subscriber.id, language });
       await this.activity.record(manager, {
         subscriberId: subscriber.id,
         actorId: caller.subscriberId,

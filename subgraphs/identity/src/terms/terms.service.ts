@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { In, type EntityManager } from 'typeorm';
-import { ErrorCode, type SubgraphRuntime } from '@selfcare/shared';
+import { ErrorCode, type SubgraphRuntime, identityEvents } from '@selfcare/shared';
 import type { ChannelName } from '../common/actor';
 import { refusal } from '../common/errors';
 import type { ConsentService } from '../consents/consent.service';
@@ -109,7 +109,7 @@ export class TermsService {
           termsVersion: terms.version,
           createdBy: staffId,
         });
-        await this.runtime.outbox.add(manager, 'TermsPublished', {
+        await this.runtime.outboxFor(identityEvents).add(manager, 'TermsPublished', {
           version: terms.version,
           url: terms.url,
           publishedAt: terms.publishedAt.toISOString(),
