@@ -22,7 +22,7 @@ const { startSystem } = require('../gateway/dist/system');
 const { loadOrCreateSigningKey } = require('../shared/dist');
 const { signAccessToken } = require('../shared/dist/testing/platform');
 const { createTestDatabase } = require('../shared/dist/testing/databases');
-const { AccountEntity, LedgerEntryKind, LedgerService } = require('../subgraphs/billing/dist');
+const { LedgerEntryKind, LedgerService } = require('../subgraphs/billing/dist');
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
 const perSubscriber = Number(process.env.BENCH_PER_SUBSCRIBER ?? 1);

@@ -15,7 +15,7 @@ import { DEFAULT_SUBSCRIPTION_SETTINGS, SubscriptionSettings } from './subscript
 import { UpstreamConnection } from './upstream';
 
 // graphql-ws 6 publishes its ws adapter only through package exports (see shared/src/http/websocket.ts).
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
 
 /**

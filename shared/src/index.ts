@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+export * from './types';
 export * from './config';
 export * from './errors';
 export * from './i18n/language';

@@ -13,7 +13,8 @@ import {
 } from '../src';
 import { IsNull } from 'typeorm';
 import Redis from 'ioredis';
-import { OpenedDatabase, TestApplied, appliedIndexes, openEventDatabase, range, recordApplied, silentLogger, uniquePrefix, waitFor } from './event-fixtures';
+import { waitFor } from '../src/testing/wait';
+import { OpenedDatabase, TestApplied, appliedIndexes, openEventDatabase, range, recordApplied, silentLogger, uniquePrefix } from './event-fixtures';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const N = 500;
@@ -128,11 +129,17 @@ describe.each(buses)('a burst of %s events survives relay and consumer restarts'
     }
   }
 
-  async function expectExactlyOnce(): Promise<void> {
+  /** Stops every relay and consumer: each finishes what it has in hand, and nothing is delivered after. */
+  async function stopDelivery(): Promise<void> {
+    for (const relay of relays) await relay.stop();
+    for (const consumer of consumers) await consumer.stop();
+  }
+
+  /** Once everything arrived and delivery has stopped (`stop`: no redelivery can still be on its way), counts. */
+  async function expectExactlyOnce(stop: () => Promise<void> = stopDelivery): Promise<void> {
     await waitFor(async () => (await consumerDb.database.manager.count(TestApplied)) >= N, 60_000, `${N} applied events`);
     await waitFor(async () => (await producer.database.manager.count(OutboxEventEntity, { where: { publishedAt: IsNull() } })) === 0, 20_000, 'all rows published');
-    // Give any stray redelivery the chance to (wrongly) apply twice before counting.
-    await new Promise((r) => setTimeout(r, 300));
+    await stop();
     expect(await appliedIndexes(consumerDb.database)).toEqual(range(N));
     const applied = await consumerDb.database.manager.find(TestApplied);
     expect(new Set(applied.map((a) => Number(a.eventId))).size).toBe(N);
@@ -196,7 +203,10 @@ describe.each(buses)('a burst of %s events survives relay and consumer restarts'
     relay.start();
     await write(outbox, 0, N);
     try {
-      await expectExactlyOnce();
+      await expectExactlyOnce(async () => {
+        await relay.stop();
+        await subscription.stop();
+      });
     } finally {
       await subscription.stop();
     }

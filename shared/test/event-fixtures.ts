@@ -108,12 +108,4 @@ export function uniquePrefix(): string {
   return `test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 }
 
-export async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);

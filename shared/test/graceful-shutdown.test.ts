@@ -1,8 +1,14 @@
 import { GraphQLObjectType, GraphQLSchema, GraphQLString } from 'graphql';
 import { createLogger, ServiceMetrics, startGraphQLService } from '../src';
+import { waitFor } from '../src/testing/wait';
 
-/** A service whose one field takes 300 ms; `events` records when operations and shutdown steps happen. */
-function slowService(name: string, events: string[], shutdownSteps: string[]) {
+/**
+ * A service whose one field answers only once `finish` is called (an operation in flight for as long as the test
+ * wants); `events` records when operations and shutdown steps happen.
+ */
+async function slowService(name: string, events: string[], shutdownSteps: string[]) {
+  let finish!: () => void;
+  const mayFinish = new Promise<void>((resolve) => (finish = resolve));
   const schema = new GraphQLSchema({
     query: new GraphQLObjectType({
       name: 'Query',
@@ -10,7 +16,7 @@ function slowService(name: string, events: string[], shutdownSteps: string[]) {
         slow: {
           type: GraphQLString,
           resolve: async () => {
-            await new Promise((r) => setTimeout(r, 300));
+            await mayFinish;
             events.push('operation finished');
             return 'done';
           },
@@ -18,7 +24,7 @@ function slowService(name: string, events: string[], shutdownSteps: string[]) {
       },
     }),
   });
-  return startGraphQLService({
+  const service = await startGraphQLService({
     name,
     port: 0,
     host: '127.0.0.1',
@@ -28,6 +34,7 @@ function slowService(name: string, events: string[], shutdownSteps: string[]) {
     buildContext: async () => ({}),
     onShutdown: shutdownSteps.map((step) => async () => void events.push(step)),
   });
+  return Object.assign(service, { finish });
 }
 
 /**
@@ -43,10 +50,13 @@ describe('graceful shutdown of a service', () => {
         async (r) => ({ status: r.status, body: (await r.json()) as { data: { slow: string } } }),
       ),
     );
-    await waitFor(() => service.inFlight() === 10);
-    const stopped = service.stop();
+    await waitFor(() => service.inFlight() === 10, 5_000, 'ten requests in flight');
+    let stoppedYet = false;
+    const stopped = service.stop().then(() => (stoppedYet = true));
     // While draining, a new connection is refused and health says so to the load balancer.
     await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+    expect([stoppedYet, events]).toEqual([false, []]);
+    service.finish();
     const answers = await Promise.all(requests);
     await stopped;
     expect(answers.every((a) => a.status === 200 && a.body.data.slow === 'done')).toBe(true);
@@ -66,18 +76,15 @@ describe('graceful shutdown when a client hung up', () => {
       body: JSON.stringify({ query: '{ slow }' }),
       signal: abort.signal,
     }).catch((error: Error) => error.name);
-    await waitFor(() => service.inFlight() === 1);
+    await waitFor(() => service.inFlight() === 1, 5_000, 'the request in flight');
     abort.abort();
     expect(await request).toBe('AbortError');
-    await service.stop();
+    const stopped = service.stop();
+    // Draining (new connections refused), and no shutdown step has run while the operation is still going.
+    await expect(fetch(`${service.url}/healthz`)).rejects.toThrow();
+    expect(events).toEqual([]);
+    service.finish();
+    await stopped;
     expect(events).toEqual(['operation finished', 'database closed']);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

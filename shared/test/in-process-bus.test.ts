@@ -1,4 +1,5 @@
 import { DomainEvent, InProcessEventBus } from '../src';
+import { waitFor } from '../src/testing/wait';
 
 const event = (id: number, type = 'SubscriberProvisioned'): DomainEvent => ({
   stream: 'identity',
@@ -7,7 +8,6 @@ const event = (id: number, type = 'SubscriberProvisioned'): DomainEvent => ({
   payload: { n: id },
   occurredAt: new Date(0).toISOString(),
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('InProcessEventBus', () => {
   let bus: InProcessEventBus;
@@ -18,14 +18,22 @@ describe('InProcessEventBus', () => {
 
   it('resolves publish only after every subscribed group has handled the events (so the relay marks them only then)', async () => {
     const handled: string[] = [];
+    // billing's handler is held until the test lets it go: the slow group.
+    let release!: () => void;
+    const billingMayFinish = new Promise<void>((resolve) => (release = resolve));
     await bus.subscribe('identity', 'billing', async (e) => {
-      await sleep(20);
+      await billingMayFinish;
       handled.push(`billing:${e.id}`);
     });
     await bus.subscribe('identity', 'delegation', async (e) => {
       handled.push(`delegation:${e.id}`);
     });
-    await bus.publish('identity', [event(1), event(2)]);
+    let published = false;
+    const publishing = bus.publish('identity', [event(1), event(2)]).then(() => (published = true));
+    await waitFor(() => handled.includes('delegation:2'), 5_000, 'the fast group');
+    expect(published).toBe(false);
+    release();
+    await publishing;
     expect(handled.sort()).toEqual(['billing:1', 'billing:2', 'delegation:1', 'delegation:2']);
   });
 
@@ -75,7 +83,7 @@ describe('InProcessEventBus', () => {
     const first = await bus.subscribe('identity', 'billing', async (e) => {
       seen.push(e.id);
     });
-    await waitUntil(() => seen.length === 2);
+    await waitFor(() => seen.length === 2, 5_000, '2 events');
     expect(seen).toEqual([1, 2]);
     await first.stop();
     await bus.publish('identity', [event(3), event(4)]);
@@ -83,7 +91,7 @@ describe('InProcessEventBus', () => {
     await bus.subscribe('identity', 'billing', async (e) => {
       seen.push(e.id);
     });
-    await waitUntil(() => seen.length === 4);
+    await waitFor(() => seen.length === 4, 5_000, '4 events');
     expect(seen).toEqual([1, 2, 3, 4]);
   });
 
@@ -96,7 +104,7 @@ describe('InProcessEventBus', () => {
       if (attempts < 3) throw new Error('not yet');
       seen.push(e.id);
     });
-    await waitUntil(() => seen.length === 1);
+    await waitFor(() => seen.length === 1, 5_000, '1 events');
     expect(attempts).toBe(3);
   });
 
@@ -107,7 +115,7 @@ describe('InProcessEventBus', () => {
     await small.subscribe('identity', 'billing', async (e) => {
       seen.push(e.id);
     });
-    await waitUntil(() => seen.length === 3);
+    await waitFor(() => seen.length === 3, 5_000, '3 events');
     expect(seen).toEqual([3, 4, 5]);
     await small.close();
   });
@@ -124,11 +132,3 @@ describe('InProcessEventBus', () => {
     await expect(bus.publish('identity', [event(1)])).rejects.toThrow(/closed/);
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(5);
-  }
-}

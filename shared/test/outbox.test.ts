@@ -12,7 +12,8 @@ import {
   TransactionalOutbox,
   systemClock,
 } from '../src';
-import { OpenedDatabase, TestApplied, TestChange, metrics, openEventDatabase, recordApplied, silentLogger, waitFor } from './event-fixtures';
+import { waitFor } from '../src/testing/wait';
+import { OpenedDatabase, TestApplied, TestChange, metrics, openEventDatabase, recordApplied, silentLogger } from './event-fixtures';
 
 const noTransport = { send: async () => { throw new Error('no notifications in this test'); } };
 

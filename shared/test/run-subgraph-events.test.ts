@@ -17,7 +17,8 @@ import {
   runSubgraph,
 } from '../src';
 import { createTestDatabase, TestDatabase } from '../src/testing/databases';
-import { TestApplied, TestChange, TestTables1764000000001, recordApplied, silentLogger, waitFor } from './event-fixtures';
+import { waitFor } from '../src/testing/wait';
+import { TestApplied, TestChange, TestTables1764000000001, recordApplied, silentLogger } from './event-fixtures';
 
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({ name: 'Query', fields: { ok: { type: GraphQLString, resolve: () => 'ok' } } }),

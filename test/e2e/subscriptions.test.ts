@@ -259,7 +259,7 @@ describe('balanceChanged over websockets through the gateway', () => {
 
     const after = await newestCursor(company.accessToken);
     // 100 subscriptions over ten sockets fill the subscriber's cap; the 101st is refused on whichever socket.
-    sockets.forEach((raw, s) => {
+    sockets.forEach((raw) => {
       for (let i = 0; i < 10; i += 1) raw.send({ id: `c${i}`, type: 'subscribe', payload: { query: LEAN, variables: { id: company.subscriberId, after } } });
     });
     await charge(8_00, 'ws-per-subscriber-cap', company.subscriberId);

@@ -5,7 +5,7 @@ import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem, subgraphDefinitions } from '@selfcare/gateway';
 import { RunningSubgraph, createLogger, runSubgraph } from '@selfcare/shared';
-import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql, registerInternalToken, unregisterInternalToken } from '@selfcare/shared/testing';
+import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql, waitFor, registerInternalToken, unregisterInternalToken } from '@selfcare/shared/testing';
 
 export type { GraphQLResponse } from '@selfcare/shared/testing';
 
@@ -125,16 +125,17 @@ export class TestSystem {
 
   /** Waits until an SMS to `to` matching `pattern` arrives (the outbox relay delivers asynchronously). */
   async waitForSms(to: string, pattern: RegExp, timeoutMs = 10_000, after = 0): Promise<{ text: string; match: RegExpMatchArray }> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
+    let seen: string[] = [];
+    const found = async () => {
       const messages = (await this.sms(to)).slice(after);
+      seen = messages.map((message) => message.text);
       for (const message of messages.reverse()) {
         const match = message.text.match(pattern);
         if (match) return { text: message.text, match };
       }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no SMS to ${to} matching ${pattern} within ${timeoutMs} ms`);
+      return undefined;
+    };
+    return waitFor(found, timeoutMs, () => `an SMS to ${to} matching ${pattern}; got ${JSON.stringify(seen)}`);
   }
 
   async mail(to: string): Promise<{ subject: string; text: string; html: string | null; headers: Record<string, string> }[]> {
@@ -143,13 +144,7 @@ export class TestSystem {
   }
 
   async waitForMail(to: string, predicate: (mail: { subject: string; text: string; headers: Record<string, string> }) => boolean, timeoutMs = 10_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const found = (await this.mail(to)).reverse().find(predicate);
-      if (found) return found;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no matching e-mail to ${to} within ${timeoutMs} ms`);
+    return waitFor(async () => (await this.mail(to)).reverse().find(predicate), timeoutMs, `a matching e-mail to ${to}`);
   }
 
   /** Logs in through the gateway and returns the tokens. */

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DataSource, DataSourceOptions, EntityManager, Logger as TypeOrmLogger, MixedList } from 'typeorm';
 import type { Logger } from '../logging/logger';
+import type { Class } from '../types';
 
 export type Dialect = 'sqlite' | 'mariadb';
 
@@ -11,8 +12,8 @@ export interface DatabaseOptions {
   service: string;
   /** sqlite:./data/identity.sqlite, sqlite::memory:, mysql://user:pass@host:3306/db or mariadb://… */
   url: string;
-  entities: MixedList<Function | string>;
-  migrations: MixedList<Function | string>;
+  entities: MixedList<Class | string>;
+  migrations: MixedList<Class | string>;
   logger?: Logger;
   /** Run pending migrations when opening (the embedded default); distributed mode runs `npm run migrate` instead. */
   migrateOnOpen?: boolean;

@@ -4,7 +4,7 @@
  * "8 705 123 45 67" and the same with single spaces, hyphens or brackets; anything else is rejected.
  * Kazakhstan's numbers in the shared +7 zone start with 6 or 7 after the country code; 9xx etc. are Russia's.
  */
-const allowedCharacters = /^[+\d\s()\-]+$/;
+const allowedCharacters = /^[+\d\s()-]+$/;
 
 export function normalizeMsisdn(input: string): string | null {
   if (typeof input !== 'string') return null;
@@ -16,7 +16,7 @@ export function normalizeMsisdn(input: string): string | null {
   const close = trimmed.indexOf(')');
   if ((open === -1) !== (close === -1)) return null;
   if (open !== -1 && !/\(\d{3}\)/.test(trimmed)) return null;
-  if (/[\s\-]{2,}/.test(trimmed)) return null;
+  if (/[\s-]{2,}/.test(trimmed)) return null;
   const digits = trimmed.replace(/\D/g, '');
   let national: string;
   if (trimmed.startsWith('+')) {

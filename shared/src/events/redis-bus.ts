@@ -168,6 +168,8 @@ export class RedisStreamsEventBus implements EventBus {
    */
   private connect(role: string, blocking = true): Redis {
     const client = new Redis(this.url, {
+      // Named, so CLIENT LIST tells each consumer's blocked read apart (`selfcare:<group>:<stream key>`).
+      connectionName: `selfcare:${role}`.replace(/\s/g, '_'),
       maxRetriesPerRequest: blocking ? null : 2,
       enableReadyCheck: true,
       // ioredis keeps a timer this long after disconnecting a socket that never connected; don't hold shutdown for it.

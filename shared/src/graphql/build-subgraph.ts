@@ -1,11 +1,13 @@
 import 'reflect-metadata';
-import { GraphQLEnumType, GraphQLSchema, parse, specifiedDirectives } from 'graphql';
+import { GraphQLEnumType, GraphQLResolveInfo, GraphQLSchema, parse, specifiedDirectives } from 'graphql';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchema, createResolversMap, NonEmptyArray } from 'type-graphql';
+import type { GraphQLContext } from './context';
 import { DateTimeScalar } from './scalars';
 import { ERROR_CODE_DESCRIPTION } from './common-types';
 import { ErrorCode } from '../errors/error-code';
+import type { Class } from '../types';
 
 /**
  * The contract's ErrorCode in every subgraph's SDL, so the supergraph (and front-end code generators) carry it.
@@ -21,14 +23,15 @@ export const ErrorCodeType = new GraphQLEnumType({
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@inaccessible", "@tag", "@override", "@interfaceObject"])';
 
-export type ReferenceResolvers = Record<string, { __resolveReference: (reference: any, context: any, info: any) => unknown }>;
+/** An entity's representation as the gateway sends it: its key fields (every entity here is keyed by `id`). */
+export type EntityReference = { id: string } & Record<string, unknown>;
+
+export type ReferenceResolvers = Record<string, { __resolveReference: (reference: EntityReference, context: GraphQLContext, info: GraphQLResolveInfo) => unknown }>;
 
 export interface SubgraphSchemaOptions {
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  resolvers: NonEmptyArray<Function>;
+  resolvers: NonEmptyArray<Class>;
   /** Entity types reached only through field resolvers; without them they silently vanish from composition. */
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  orphanedTypes?: Function[];
+  orphanedTypes?: Class[];
   /** `__resolveReference` per entity type name. */
   referenceResolvers?: ReferenceResolvers;
 }

@@ -1,6 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { PageInfo } from './common-types';
 import type { Page } from './keyset-pages';
+import type { Class } from '../types';
 
 export interface Edge<TNode> {
   cursor: string;
@@ -26,8 +27,7 @@ export interface ConnectionType<TNode> {
  * and `<name>Edge { cursor: String! node: <Node>! }`, e.g. `connectionType(LedgerEntry, 'Ledger')` makes
  * LedgerConnection and LedgerEdge. Call it once per name, at module level (type-graphql registers types globally).
  */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function connectionType<TNode extends object>(node: Function & { prototype: TNode }, name: string): ConnectionType<TNode> {
+export function connectionType<TNode extends object>(node: Class<TNode>, name: string): ConnectionType<TNode> {
   @ObjectType(`${name}Edge`)
   class EdgeType implements Edge<TNode> {
     @Field(() => String)

@@ -14,7 +14,7 @@ import { RequestScope, currentLanguage, runInRequest } from './request-store';
 
 // graphql-ws 6 publishes its ws adapter only through package exports, which this build's module resolution
 // does not read for types; the runtime require resolves it normally.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
 
 /** The largest websocket message accepted, as the HTTP body limit (100 KB): larger ones close the socket with 1009. */

@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { AccessPolicy, ManagementGrantSource } from './access-policy';
 import type { Clock } from './clock';
+import type { Class } from '../types';
 import type { ServiceDirectory, ServiceName } from './directory';
 import { InternalClient } from './internal-http';
 import { Database } from '../db/database';
@@ -91,10 +92,8 @@ export interface SubgraphSetup {
 
 export interface SubgraphDefinition {
   name: Exclude<ServiceName, 'gateway'>;
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  entities: Function[];
-  // eslint-disable-next-line @typescript-eslint/ban-types
-  migrations: Function[];
+  entities: Class[];
+  migrations: Class[];
   /** Where token keys come from; identity serves them from memory, everyone else over HTTP. */
   keySource?: (runtime: Pick<SubgraphRuntime, 'platform'>) => KeySource;
   /** delegation answers management questions locally; the others ask it over HTTP. */

@@ -7,6 +7,7 @@ export * from './databases';
 export * from './platform';
 export * from './http';
 export * from './wait';
+export * from './outbox';
 export * from './clock';
 export * from './demo';
 export * from './suite';

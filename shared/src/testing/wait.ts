@@ -34,11 +34,10 @@ export async function withEnv<T>(env: Record<string, string>, fn: () => Promise<
  * follows shows what actually arrived (for effects that travel through the outbox and the bus).
  */
 export async function eventually<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
   let last = await probe();
-  while (!accept(last) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    last = await probe();
-  }
+  if (accept(last)) return last;
+  await waitFor(async () => accept((last = await probe())), timeoutMs).catch(() => {
+    // Out of time: the caller's assertion on `last` says what arrived instead.
+  });
   return last;
 }

@@ -18,7 +18,7 @@ export { BalanceChange, BalanceFeed } from './accounts/balance-feed';
 export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity];
 export const billingMigrations = [BillingInitial1764200000000];
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface BillingSubgraphOptions {}
 
 /** The billing subgraph: personal accounts, the append-only ledger, debt events (terms 2.1, 3.3). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainEvent, billingEvents, demoSubscribers } from '@selfcare/shared';
-import { demo, entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations, waitFor } from '@selfcare/shared/testing';
+import { demo, drainOutbox, entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind, LedgerService, createBillingSubgraph } from '../src';
 import { seedBillingDemo } from '../src/seed/demo-seed';
@@ -232,8 +232,7 @@ describe('billing subgraph', () => {
       const stored = await billing.runtime.database.manager.findOneByOrFail(AccountEntity, { id: account.id });
       expect(stored).toMatchObject({ balanceMinor: 1_000, lastEntrySeq: 1, inDebt: false });
       expect(await billing.runtime.database.manager.countBy(LedgerEntryEntity, { accountId: account.id })).toBe(1);
-      await waitFor(() => eventsOf('BalanceChanged', account.id).length === 1, 5000, 'opening balance event');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await drainOutbox(billing.runtime.database);
       expect(eventsOf('DebtIncurred', account.id)).toHaveLength(0);
       expect(eventsOf('BalanceChanged', account.id)).toHaveLength(1);
     });

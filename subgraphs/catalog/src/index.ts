@@ -31,7 +31,7 @@ export const catalogEntities = [
 
 export const catalogMigrations = [CatalogInitial1764100000000];
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface CatalogSubgraphOptions {}
 
 /** The catalog subgraph: tariffs and services (terms 2.1, 2.2, 2.6) and each line's tariff and services. */

@@ -15,11 +15,8 @@ export { ManagementService } from './management/management-service';
 export const delegationEntities = [ManagementRequestEntity, ManagementRequestEventEntity];
 export const delegationMigrations = [DelegationInitial1764500000000];
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface DelegationSubgraphOptions {}
-
 /** The delegation subgraph: managing another number (terms section 5, 4.2-4.4) and the grants every service asks about. */
-export function createDelegationSubgraph(_options: DelegationSubgraphOptions = {}): SubgraphDefinition {
+export function createDelegationSubgraph(): SubgraphDefinition {
   return {
     name: 'delegation',
     entities: delegationEntities,

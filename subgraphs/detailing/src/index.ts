@@ -14,14 +14,11 @@ export { MAX_PERIOD_DAYS, allowancePeriodOf, validatePeriod } from './usage/peri
 export const detailingEntities = [UsageRecordEntity];
 export const detailingMigrations = [DetailingInitial1764300000000];
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface DetailingSubgraphOptions {}
-
 /**
  * The detailing subgraph: itemized usage, summaries and allowances per line (terms 2.1, 2.10).
  * Allowances ask the catalog (POST /internal/subscribers/plans) what the line's tariff includes.
  */
-export function createDetailingSubgraph(_options: DetailingSubgraphOptions = {}): SubgraphDefinition {
+export function createDetailingSubgraph(): SubgraphDefinition {
   return {
     name: 'detailing',
     entities: detailingEntities,

@@ -1,4 +1,4 @@
-import { buildFederatedSchema, GraphQLContext } from '@selfcare/shared';
+import { buildFederatedSchema, GraphQLContext, type Class } from '@selfcare/shared';
 import type { GraphQLSchema } from 'graphql';
 import { ActivityEntryEntity } from './activity/activity.entities';
 import { activityResolvers } from './activity/activity.resolver';
@@ -32,8 +32,7 @@ import { TermsAcceptanceEntity, TermsVersionEntity } from './terms/terms.entitie
 import { termsResolvers } from './terms/terms.resolver';
 import { TermsAcceptance, TermsVersion } from './terms/terms.types';
 
-// eslint-disable-next-line @typescript-eslint/ban-types
-export const identityEntities: Function[] = [
+export const identityEntities: Class[] = [
   SubscriberEntity,
   SessionEntity,
   RefreshTokenEntity,
@@ -53,8 +52,7 @@ export const identityEntities: Function[] = [
 ];
 
 /** In order; the class names and `name`s are what `schema_migrations` records, so they never change. */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export const identityMigrations: Function[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000, IdentityLocalizedTexts1764300000001];
+export const identityMigrations: Class[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000, IdentityLocalizedTexts1764300000001];
 
 /** identity's part of the supergraph: every module's resolvers, and the Subscriber entity's reference resolver. */
 export function buildIdentitySchema(services: IdentityServices): Promise<GraphQLSchema> {
@@ -71,7 +69,7 @@ export function buildIdentitySchema(services: IdentityServices): Promise<GraphQL
     ...staffResolvers(services),
   ];
   return buildFederatedSchema({
-    resolvers: resolvers as [Function, ...Function[]],
+    resolvers: resolvers as [Class, ...Class[]],
     // Types reached only through field resolvers on Subscriber would otherwise vanish from the schema.
     orphanedTypes: [Consent, ConsentHistoryEntry, TermsVersion, TermsAcceptance, Notification, NotificationConnection, NoticeBroadcast, ActivityEntry, ActivityConnection],
     referenceResolvers: {

@@ -40,6 +40,7 @@ export class ActivityEntryEntity {
   detailCode: string | null;
 
   @Column('simple-json', { name: 'detail_params', nullable: true })
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- TypeORM's insert types cannot take `unknown` JSON values
   detailParams: Record<string, any> | null;
 
   @DateTimeColumn({ name: 'at' })

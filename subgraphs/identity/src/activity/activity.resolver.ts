@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Int, Resolver, Root } from 'type-graphql';
-import { type ChannelEnum, type GraphQLContext, type Language, RequireSubscriber } from '@selfcare/shared';
+import { type ChannelEnum, type GraphQLContext, type Language, RequireSubscriber, type Class } from '@selfcare/shared';
 import { readerLanguage } from '../common/reader-language';
 import type { IdentityServices } from '../composition';
 import { loadSubscriber } from '../subscribers/subscriber.loader';
@@ -23,8 +23,7 @@ function toEntry(row: ActivityEntryEntity, language: Language): ActivityEntry {
 }
 
 /** Subscriber.activity and ActivityEntry.actor (terms 2.4, 3.5, 4.3). */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function activityResolvers(services: IdentityServices): Function[] {
+export function activityResolvers(services: IdentityServices): Class[] {
   const { runtime, activity } = services;
 
   @Resolver(() => Subscriber)

@@ -61,7 +61,7 @@ export class ActivityService {
       // The English text as recorded stays with the entry (what the record said at the time, for people and systems).
       details: entry.detail ? renderDetail(entry.detail.code, entry.detail.params, Language.EN) : entry.details ?? null,
       detailCode: entry.detail?.code ?? null,
-      detailParams: (entry.detail?.params ?? null) as Record<string, any> | null,
+      detailParams: (entry.detail?.params ?? null) as ActivityEntryEntity['detailParams'],
       at: this.runtime.clock.now(),
       sourceStream: 'identity',
       sourceEventId: null,

@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Int, Mutation, Resolver } from 'type-graphql';
-import { AllowPublic, ChannelEnum, GraphQLContext, PhoneNumberScalar, RequireCaller, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
+import { AllowPublic, ChannelEnum, GraphQLContext, PhoneNumberScalar, RequireCaller, RequireSubscriber, requireSubscriber, type Class } from '@selfcare/shared';
 import type { IdentityServices } from '../composition';
 import { toSubscriber } from '../subscribers/subscriber.type';
 import { AuthPayload, DeviceInput } from './auth.types';
@@ -14,8 +14,7 @@ function toPayload(issued: IssuedTokens): AuthPayload {
   return payload;
 }
 
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function authResolvers(services: IdentityServices): Function[] {
+export function authResolvers(services: IdentityServices): Class[] {
   const { auth } = services;
 
   @Resolver()

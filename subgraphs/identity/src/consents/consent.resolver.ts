@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, Field, FieldResolver, Mutation, ObjectType, Resolver, Root } from 'type-graphql';
-import { ChannelEnum, type GraphQLContext, RequireSubscriber, groupByKeys, requireSubscriber } from '@selfcare/shared';
+import { ChannelEnum, type GraphQLContext, RequireSubscriber, groupByKeys, requireSubscriber, type Class } from '@selfcare/shared';
 import type { IdentityServices } from '../composition';
 import { Subscriber } from '../subscribers/subscriber.type';
 import { CONSENT_PURPOSES, type ConsentEntity, type ConsentHistoryEntity } from './consent.entities';
@@ -50,8 +50,7 @@ function toHistoryEntry(row: ConsentHistoryEntity): ConsentHistoryEntry {
 const purposeOrder = (row: ConsentEntity) => CONSENT_PURPOSES.indexOf(row.purpose);
 
 /** Consents on the Subscriber entity and setConsent (terms 2.11–2.14, 6.4). */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function consentResolvers(services: IdentityServices): Function[] {
+export function consentResolvers(services: IdentityServices): Class[] {
   const { runtime, consents } = services;
 
   @Resolver(() => Subscriber)

@@ -1,10 +1,9 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { EmailAddressScalar, GraphQLContext, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
+import { EmailAddressScalar, GraphQLContext, RequireSubscriber, requireSubscriber, type Class } from '@selfcare/shared';
 import type { IdentityServices } from '../composition';
 import { Subscriber, toSubscriber } from '../subscribers/subscriber.type';
 
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function emailResolvers(services: IdentityServices): Function[] {
+export function emailResolvers(services: IdentityServices): Class[] {
   @Resolver()
   class EmailResolver {
     /** Sends a verification link; the address becomes a login once the link is opened. null removes the e-mail. */

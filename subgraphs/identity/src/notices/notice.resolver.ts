@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { DomainError, ErrorCode, type GraphQLContext, Language, RequireStaff, RequireSubscriber, SubscriberKind, requireStaff } from '@selfcare/shared';
+import { DomainError, ErrorCode, type GraphQLContext, Language, RequireStaff, RequireSubscriber, SubscriberKind, requireStaff, type Class } from '@selfcare/shared';
 import { refusal } from '../common/errors';
 import { readerLanguage } from '../common/reader-language';
 import type { IdentityServices } from '../composition';
@@ -35,8 +35,7 @@ function toBroadcast(row: NoticeBroadcastEntity): NoticeBroadcast {
 }
 
 /** In-cabinet notifications and the operator's broadcast (terms 2.8). */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function noticeResolvers(services: IdentityServices): Function[] {
+export function noticeResolvers(services: IdentityServices): Class[] {
   const { runtime, notices } = services;
 
   @Resolver(() => Subscriber)

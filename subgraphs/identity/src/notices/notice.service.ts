@@ -169,7 +169,7 @@ export class NoticeService {
           return byKeys(ids, jobs, (job) => job.id).map((job) => job?.texts ?? null);
         }),
     );
-    return Promise.all(rows.map((row) => (row.texts ? row.texts : row.broadcastId ? loader.load(row.broadcastId) : null)));
+    return Promise.all(rows.map(async (row) => row.texts ?? (row.broadcastId ? loader.load(row.broadcastId) : null)));
   }
 
   async broadcastById(id: string): Promise<NoticeBroadcastEntity | null> {

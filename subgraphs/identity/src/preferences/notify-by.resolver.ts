@@ -1,5 +1,5 @@
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
-import { ErrorCode, type GraphQLContext, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
+import { ErrorCode, type GraphQLContext, RequireSubscriber, requireSubscriber, type Class } from '@selfcare/shared';
 import { refusal } from '../common/errors';
 import type { IdentityServices } from '../composition';
 import { loadSubscriber } from '../subscribers/subscriber.loader';
@@ -8,8 +8,7 @@ import { normalizeNotifyBy } from './notify-by.service';
 import { NotifyBy } from './notify-by.types';
 
 /** Subscriber.notifyBy and setNotifyBy (terms 5.1). */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function notifyByResolvers(services: IdentityServices): Function[] {
+export function notifyByResolvers(services: IdentityServices): Class[] {
   const { runtime, preferences } = services;
 
   @Resolver(() => Subscriber)

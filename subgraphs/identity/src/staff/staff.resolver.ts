@@ -1,5 +1,5 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import { AllowPublic, GraphQLContext, RequireStaff, requireStaff } from '@selfcare/shared';
+import { AllowPublic, GraphQLContext, RequireStaff, requireStaff, type Class } from '@selfcare/shared';
 import type { IdentityServices } from '../composition';
 import { AccessReason, AccessStatus, Subscriber, toSubscriber } from '../subscribers/subscriber.type';
 import { OfficePassword, ProvisionSubscriberInput, StaffAccount, StaffAuthPayload, toStaffAccount } from './staff.types';
@@ -15,8 +15,7 @@ function toPayload(tokens: StaffTokens): StaffAuthPayload {
 }
 
 /** The operator's API: staff tokens only (a subscriber token is FORBIDDEN here, whatever it asks). */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function staffResolvers(services: IdentityServices): Function[] {
+export function staffResolvers(services: IdentityServices): Class[] {
   const { staffAuth, staffOps } = services;
 
   @Resolver()

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { AllowPublic, DomainError, EmailAddressScalar, ErrorCode, GraphQLContext, groupByKeys, Language, PhoneNumberScalar, RequireSubscriber, requireSubscriber } from '@selfcare/shared';
+import { AllowPublic, DomainError, EmailAddressScalar, ErrorCode, GraphQLContext, groupByKeys, Language, PhoneNumberScalar, RequireSubscriber, requireSubscriber, type Class } from '@selfcare/shared';
 import { identityError } from '../common/errors';
 import type { IdentityServices } from '../composition';
 import { Session, toSession } from '../sessions/session.type';
@@ -8,8 +8,7 @@ import type { SessionEntity } from '../sessions/session.entity';
 import { loadSubscriber } from './subscriber.loader';
 import { AccessReason, AccessStatus, isSubscriberReference, PartyType, Subscriber, toSubscriber } from './subscriber.type';
 
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function subscriberResolvers(services: IdentityServices): Function[] {
+export function subscriberResolvers(services: IdentityServices): Class[] {
   const { runtime } = services;
 
   /**

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Arg, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { AllowPublic, type ChannelEnum, type GraphQLContext, RequireStaff, RequireSubscriber, groupByKeys, requireStaff, requireSubscriber } from '@selfcare/shared';
+import { AllowPublic, type ChannelEnum, type GraphQLContext, RequireStaff, RequireSubscriber, groupByKeys, requireStaff, requireSubscriber, type Class } from '@selfcare/shared';
 import type { IdentityServices } from '../composition';
 import { Subscriber } from '../subscribers/subscriber.type';
 import type { TermsAcceptanceEntity, TermsVersionEntity } from './terms.entities';
@@ -24,8 +24,7 @@ function toAcceptance(row: TermsAcceptanceEntity): TermsAcceptance {
 }
 
 /** Terms of use versions and their acceptance (6.1, 6.2, 6.6, 3.5). */
-// eslint-disable-next-line @typescript-eslint/ban-types
-export function termsResolvers(services: IdentityServices): Function[] {
+export function termsResolvers(services: IdentityServices): Class[] {
   const { runtime, terms } = services;
 
   @Resolver()

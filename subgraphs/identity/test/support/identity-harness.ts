@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createDelegationSubgraph, ManagementRequestEntity, ManagementStatus } from '@selfcare/delegation';
 import { DEMO_PASSWORD, HttpSmsCentreTransport, INTERNAL_TOKEN_HEADER, ManualClock, MemoryRevocationStore, PlatformServices, RunningSubgraph, SmtpEmailTransport } from '@selfcare/shared';
-import { createTestPlatform, errorCode, graphql, GraphQLResponse, InternalRequestInit, SteerableClock, TestPlatform, waitFor } from '@selfcare/shared/testing';
+import { createTestPlatform, drainOutbox, errorCode, graphql, GraphQLResponse, InternalRequestInit, SteerableClock, TestPlatform, waitFor } from '@selfcare/shared/testing';
 import { DevMailSink, DevSmsCentre, StoredMail, StoredSms } from '@selfcare/gateway';
 import { grantManagement } from '../../../delegation/test/support/grants';
 import type { IdentityOptions, IdentityServices } from '../../src';
@@ -214,12 +214,8 @@ export class IdentityHarness {
   }
 
   /** Waits until the outbox has published everything written so far (SMS, e-mails, events). */
-  async drainOutbox(timeoutMs = 10_000): Promise<void> {
-    const drained = async () => {
-      const [row] = await this.database.dataSource.query('SELECT COUNT(*) AS n FROM outbox_events WHERE published_at IS NULL AND abandoned_at IS NULL');
-      return Number(row.n) === 0;
-    };
-    await waitFor(drained, timeoutMs, 'the outbox to drain');
+  drainOutbox(timeoutMs = 10_000): Promise<void> {
+    return drainOutbox(this.database, timeoutMs);
   }
 
   /** The subscriber's activity record (terms 2.4, 3.5), oldest first. */
