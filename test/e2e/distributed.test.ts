@@ -134,7 +134,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
     const offers = await gql(`{ tariffs { code } services { code } }`);
     expect(offers.errors).toBeUndefined();
     expect(offers.data).toEqual({ tariffs: [], services: [] });
-    // The operator publishes its offer list (2.6); its tooling writes into catalog's own database, as here.
+    // The operator publishes its offer list (terms 2.6); its tooling writes into catalog's own database, as here.
     const catalogDb = new Database({ service: 'catalog', url: databaseUrls.catalog!, entities: catalogEntities, migrations: catalogMigrations });
     await catalogDb.open();
     try {
@@ -179,7 +179,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
     expect(me.errors).toBeUndefined();
     expect(me.data!.me).toMatchObject({ msisdn, tariff: { code: 'BEELINE_L' }, account: { balance: { amount: '0.00', currency: 'KZT' } } });
 
-    // Login by e-mail (3.1.1): the verification link travels over SMTP and is opened on the public URL (the gateway).
+    // Login by e-mail (terms 3.1.1): the verification link travels over SMTP and is opened on the public URL (the gateway).
     const email = 'dist.test@example.kz';
     expect((await gql(`mutation ($e: EmailAddress) { setEmail(email: $e) { email } }`, { e: email }, token)).errors).toBeUndefined();
     const verification = await waitFor(() => mail.sentTo(email)[0], 15_000, 'the verification e-mail');

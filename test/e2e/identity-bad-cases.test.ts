@@ -7,8 +7,8 @@ import { GraphQLResponse, TestSystem, passwordIn } from '../support/system';
 
 /**
  * The identity bad cases through the gateway, as a client (or an attacker with a cabinet of their own) meets them:
- * locked out and rate-limited (3.1.1), an expired SMS password, another subscriber's sessions and notices and
- * personal data (2.5, 4.1, 4.3), the office password (3.1.2) and the operator's API refusing a subscriber token.
+ * locked out and rate-limited (terms 3.1.1), an expired SMS password, another subscriber's sessions and notices and
+ * personal data (terms 2.5, 4.1, 4.3), the office password (terms 3.1.2) and the operator's API refusing a subscriber token.
  * One system with a steerable clock, so lock-outs and expiries are reached without waiting.
  */
 const clock = new SteerableClock();
@@ -70,7 +70,7 @@ describe('locked out and rate-limited (terms 3.1.1), without telling whether the
     expect(errorShape(strangerAgain)).toEqual(errorShape(again));
     expect(code(await t.graphql(REQUEST_PASSWORD, { m: '+7 999 123 45 67' }))).toBe('BAD_USER_INPUT');
 
-    // 3.1.1: the password by SMS is for a first login soon after; a day later it no longer works.
+    // terms 3.1.1: the password by SMS is for a first login soon after; a day later it no longer works.
     clock.advance(25 * 3600_000);
     expect(code(await t.graphql(LOGIN, { l: UNREGISTERED.msisdn, p: first, c: 'MOBILE_APP' }))).toBe('INVALID_CREDENTIALS');
     const sent = (await t.sms(UNREGISTERED.msisdn)).length;
@@ -97,10 +97,10 @@ describe('expired tokens', () => {
   });
 });
 
-describe('somebody else’s number (terms 2.5): a stranger, and a manager who may do what the owner can but the owner’s sessions (4.3, 4.1)', () => {
+describe('somebody else’s number (terms 2.5): a stranger, and a manager who may do what the owner can but the owner’s sessions (terms 4.3, 4.1)', () => {
   test('a stranger gets nothing of the owner: number query, notices, session, personal data of a request’s owner', async () => {
     const delegation = t.system.subgraphs.delegation;
-    // Steppe manages Aigerim's number (5.6.7 done); Nurlan has only asked to (5.6.2), Aigerim has not confirmed.
+    // Steppe manages Aigerim's number (terms 5.6.7 done); Nurlan has only asked to (terms 5.6.2), Aigerim has not confirmed.
     await grantManagement(delegation, STEPPE.id, AIGERIM.id, AIGERIM.msisdn, STEPPE.msisdn);
     const asked = await grantManagement(delegation, NURLAN.id, AIGERIM.id, AIGERIM.msisdn, NURLAN.msisdn);
     await delegation.runtime.database.manager.update(ManagementRequestEntity, { id: asked.id }, { status: ManagementStatus.AWAITING_CONFIRMATION, activatedAt: null, confirmedAt: null });
@@ -139,7 +139,7 @@ describe('somebody else’s number (terms 2.5): a stranger, and a manager who ma
     const status = await t.graphql(`{ outgoingManagementRequests { owner { accessStatus language } } }`, {}, { token: nurlan.accessToken });
     expect(code(status)).toBe('FORBIDDEN');
 
-    // The manager sees what the owner sees (4.3), her e-mail included — but not where she is logged in (4.1).
+    // The manager sees what the owner sees (terms 4.3), her e-mail included — but not where she is logged in (terms 4.1).
     const managed = await t.graphql(`{ me { managedNumbers { id email accessStatus } } }`, {}, { token: steppe.accessToken });
     expect(managed.data!.me.managedNumbers).toEqual([{ id: AIGERIM.id, email: AIGERIM.email, accessStatus: 'ACTIVE' }]);
     const viaNumber = await t.graphql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { consents { purpose } } }`, { m: AIGERIM.msisdn }, { token: steppe.accessToken });

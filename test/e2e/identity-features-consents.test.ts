@@ -5,8 +5,8 @@ import { TestSystem } from '../support/system';
 
 /**
  * The identity features through the gateway, as clients and mail clients drive them (all five subgraphs, the dev
- * SMS centre and mail sink): terms 2.8 notices, 6.4 one-click unsubscribe on the public URL, 2.12 withdrawal of
- * personal-data consent cutting the cabinet off on every subgraph, 6.6 terms published and told by SMS (5.1).
+ * SMS centre and mail sink): terms 2.8 notices, terms 6.4 one-click unsubscribe on the public URL, terms 2.12 withdrawal of
+ * personal-data consent cutting the cabinet off on every subgraph, terms 6.6 terms published and told by SMS (terms 5.1).
  */
 let t: TestSystem;
 beforeAll(async () => {

@@ -6,8 +6,8 @@ import { TestSystem, passwordIn } from '../support/system';
 
 /**
  * Identity through the gateway, as a client drives it (real HTTP, all five subgraphs, their databases, the event
- * bus, the dev SMS centre and mail sink): terms 3.1.1 registration and e-mail login, (1) channel rule,
- * 3.3 / 2.8 / 2.12 access status cutting tokens off on every subgraph, 4.1 sessions, and the staff API.
+ * bus, the dev SMS centre and mail sink): terms 3.1.1 registration and e-mail login, the channel rule (terms 1),
+ * terms 3.3 / 2.8 / 2.12 access status cutting tokens off on every subgraph, terms 4.1 sessions, and the staff API.
  */
 let t: TestSystem;
 beforeAll(async () => {
@@ -126,7 +126,7 @@ describe('registration of a newly provisioned line (terms 3.1.1) and the staff A
 });
 
 describe('login rules through the gateway', () => {
-  test('home internet: web yes, the My Beeline app no (terms (1))', async () => {
+  test('home internet: web yes, the My Beeline app no (terms 1)', async () => {
     await t.login('1000245678', DEMO_PASSWORD, 'WEB');
     const app = await t.graphql(`mutation { login(login: "1000245678", password: "${DEMO_PASSWORD}", channel: MOBILE_APP) { accessToken } }`);
     expect(TestSystem.code(app)).toBe('CHANNEL_NOT_ALLOWED');

@@ -3,7 +3,7 @@ import { ErrorCode } from '../errors/error-code';
 
 /**
  * Tokens are cut off before they expire when the subscriber's access status changes (terms 3.3, 2.8, 2.12)
- * or a session ends (4.1): identity records the revocation here and every service checks it on each request.
+ * or a session ends (terms 4.1): identity records the revocation here and every service checks it on each request.
  * Entries live as long as an access token can, after which expiry does the job.
  */
 export interface Revocation {

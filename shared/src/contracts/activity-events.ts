@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { channel } from './common';
 
 /**
- * `ActivityRecorded`: an action on a number another service performed (2.4: every action is on record), which
+ * `ActivityRecorded`: an action on a number another service performed (terms 2.4: every action is on record), which
  * identity stores in the number's activity record. Any of catalog, billing, detailing and delegation may publish
  * it on its own stream; each of their contracts includes it. As lenient as identity's reader was: an unknown
  * actor kind or a non-boolean viaManagement falls back instead of refusing the event.
@@ -11,7 +11,7 @@ export const activityRecorded = z.object({
   subscriberId: z.string().uuid(),
   actorId: z.string().uuid().nullable().optional(),
   actorKind: z.enum(['SUBSCRIBER', 'STAFF', 'SYSTEM']).optional().catch(undefined),
-  /** 4.3: the actor acted on a number whose management was handed over */
+  /** terms 4.3: the actor acted on a number whose management was handed over */
   viaManagement: z.boolean().optional().catch(undefined),
   channel: channel.nullable().optional(),
   /** e.g. TARIFF_CHANGED */

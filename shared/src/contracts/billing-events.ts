@@ -21,7 +21,7 @@ export const billingEvents = defineEvents('billing', {
     balanceMinor: minorUnits,
     at: isoDateTime,
   }),
-  /** 3.3: the balance went below minus the credit limit; identity suspends access for unpaid debt. */
+  /** terms 3.3: the balance went below minus the credit limit; identity suspends access for unpaid debt. */
   DebtIncurred: debt,
   /** The balance came back to minus the credit limit or above; identity restores access. */
   DebtSettled: debt,

@@ -2,7 +2,7 @@ import { activityRecorded } from './activity-events';
 import { subscriberNotificationRequested } from './notification-events';
 import { defineEvents } from './event-contract';
 
-/** catalog's stream ('catalog'): actions for the activity record (2.4) and notices for the subscriber (2.8, 5.1) so far. */
+/** catalog's stream ('catalog'): actions for the activity record (terms 2.4) and notices for the subscriber (terms 2.8, 5.1) so far. */
 export const catalogEvents = defineEvents('catalog', {
   ActivityRecorded: activityRecorded,
   SubscriberNotificationRequested: subscriberNotificationRequested,

@@ -6,8 +6,8 @@ import { defineInternalRoute } from './internal-api';
 const uuid = z.string().uuid();
 
 /**
- * POST /internal/ashyq/data: data received from Ashyq (2.13), accepted only while the ASHYQ consent is granted
- * (409 CONSENT_REQUIRED otherwise), deleted when it ends (2.14). A payload that is not a string is stored as JSON.
+ * POST /internal/ashyq/data: data received from Ashyq (terms 2.13), accepted only while the ASHYQ consent is granted
+ * (409 CONSENT_REQUIRED otherwise), deleted when it ends (terms 2.14). A payload that is not a string is stored as JSON.
  */
 export const ashyqDataReceived = defineInternalRoute({
   service: 'identity',
@@ -33,7 +33,7 @@ export const ashyqDataHeld = defineInternalRoute({
 });
 
 /**
- * POST /internal/notices: an in-cabinet notification (2.8, 5.1), idempotent per `key`. `texts` gives it per language
+ * POST /internal/notices: an in-cabinet notification (terms 2.8, 5.1), idempotent per `key`. `texts` gives it per language
  * (kk, ru, en), `title`/`body` for the languages not given; identity refuses (400, field `title`, `body` or `texts`) a
  * notice that would leave a language without a text, names a language twice, or has an empty or too long text.
  */
@@ -57,7 +57,7 @@ export const cabinetNotice = defineInternalRoute({
 
 export const notifyBy = z.enum(['CABINET', 'EMAIL', 'SMS']);
 
-/** POST /internal/notify-preferences: how each subscriber wants to be told (5.1, for delegation); erased ones are left out. */
+/** POST /internal/notify-preferences: how each subscriber wants to be told (terms 5.1, for delegation); erased ones are left out. */
 export const notifyPreferences = defineInternalRoute({
   service: 'identity',
   method: 'POST',

@@ -11,7 +11,7 @@ export const consentSource = z.enum(['REGISTRATION', 'LOGIN', 'CABINET', 'UNSUBS
 export const identityEvents = defineEvents('identity', {
   /**
    * A line (mobile number or home-internet contract) came into being: catalog gives it its tariff, billing its
-   * account, delegation links requests that named the number before it existed (5.1).
+   * account, delegation links requests that named the number before it existed (terms 5.1).
    */
   SubscriberProvisioned: z.object({
     subscriberId,
@@ -24,11 +24,11 @@ export const identityEvents = defineEvents('identity', {
     /** The tariff the operator named; the catalog falls back to the first one on sale when it is unknown. */
     tariffCode: z.string().max(40).nullable().optional(),
   }),
-  /** 3.1.1: the first login is the registration. */
+  /** terms 3.1.1: the first login is the registration. */
   SubscriberRegistered: z.object({ subscriberId, registeredAt: isoDateTime }),
   /** Other services send SMS in the subscriber's language. */
   SubscriberLanguageChanged: z.object({ subscriberId, language }),
-  /** 3.3, 2.8, 2.12: access suspended, blocked, restored or the contract ended. */
+  /** terms 3.3, 2.8, 2.12: access suspended, blocked, restored or the contract ended. */
   AccessStatusChanged: z.object({
     subscriberId,
     status: accessStatus,
@@ -37,9 +37,9 @@ export const identityEvents = defineEvents('identity', {
     previousReason: accessReason.nullable(),
     changedAt: isoDateTime,
   }),
-  /** 2.11: personal data erased after the retention period of an ended contract. */
+  /** terms 2.11: personal data erased after the retention period of an ended contract. */
   SubscriberDataErased: z.object({ subscriberId, contractEndedAt: isoDateTime, erasedAt: isoDateTime }),
-  /** 2.11-2.14, 6.4: a consent given or withdrawn. */
+  /** terms 2.11-2.14, 6.4: a consent given or withdrawn. */
   ConsentChanged: z.object({
     subscriberId,
     purpose: consentPurpose,
@@ -48,7 +48,7 @@ export const identityEvents = defineEvents('identity', {
     termsVersion: z.string().max(40).nullable(),
     at: isoDateTime,
   }),
-  /** 6.6: a new version of the terms of use is in force. */
+  /** terms 6.6: a new version of the terms of use is in force. */
   TermsPublished: z.object({ version: z.string().min(1).max(40), url: z.string().url(), publishedAt: isoDateTime, publishedBy: z.string().min(1).max(36) }),
 });
 

@@ -10,7 +10,7 @@ const perLanguage = <T extends z.ZodTypeAny>(schema: T) => z.object({ KK: schema
  * notice, and — with `delivery: PREFERENCES` — also by SMS and/or e-mail as the subscriber chose. The producer gives
  * the text in all three languages; the subscriber gets theirs. One notice per `key` (redelivery is harmless).
  * Catalog, billing, detailing and delegation may publish it on their own streams; each of their contracts includes it.
- * Procedural SMS that must reach a number whatever its preferences (codes, 5.6.3) do not use it: their service sends
+ * Procedural SMS that must reach a number whatever its preferences (codes, terms 5.6.3) do not use it: their service sends
  * them itself through its own notifications.
  */
 export const subscriberNotificationRequested = z.object({

@@ -1,5 +1,5 @@
 /**
- * Kazakhstan subscriber numbers (terms section 1, "Login": the DEF-code form, e.g. +7 705 …).
+ * Kazakhstan subscriber numbers (terms 1, "Login": the DEF-code form, e.g. +7 705 …).
  * Accepted inputs (contract `PhoneNumber`): "+77051234567", "87051234567", "+7 (705) 123-45-67",
  * "8 705 123 45 67" and the same with single spaces, hyphens or brackets; anything else is rejected.
  * Kazakhstan's numbers in the shared +7 zone start with 6 or 7 after the country code; 9xx etc. are Russia's.

@@ -21,7 +21,7 @@ export interface NumberAccess {
 
 /**
  * The one place that decides whether a subscriber caller may act on a number: their own, or one whose
- * management was handed to them (4.3: "everything the owner can"). 2.5: nobody else, staff included.
+ * management was handed to them (terms 4.3: "everything the owner can"). terms 2.5: nobody else, staff included.
  * Every check of one request shares one DataLoader, so all numbers asked about in the same tick cost one
  * question to delegation, however they are asked (one by one, `assertMayManageAll`, `filterManageable`).
  */
@@ -67,7 +67,7 @@ export class AccessPolicy {
     return data;
   }
 
-  /** The owner alone (e.g. sessions, 4.4 revocation): management does not reach these. */
+  /** The owner alone (e.g. sessions, terms 4.4 revocation): management does not reach these. */
   assertOwner(ctx: GraphQLContext, subscriberId: string): NumberAccess {
     const caller = requireSubscriber(ctx);
     if (caller.subscriberId !== subscriberId) throw new DomainError(ErrorCode.FORBIDDEN);

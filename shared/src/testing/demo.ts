@@ -14,7 +14,7 @@ export const demo = {
   nurlan: nth(1),
   /** mobile, legal entity, EN, registered, with an e-mail */
   steppe: nth(2),
-  /** mobile, not registered yet (3.1.1) */
+  /** mobile, not registered yet (terms 3.1.1) */
   unregistered: nth(3),
   /** home internet: no number, logs in with its account login */
   home: nth(4),

@@ -15,7 +15,7 @@ export { ManagementService } from './management/management-service';
 export const delegationEntities = [ManagementRequestEntity, ManagementRequestEventEntity];
 export const delegationMigrations = [DelegationInitial1764500000000];
 
-/** The delegation subgraph: managing another number (terms section 5, 4.2-4.4) and the grants every service asks about. */
+/** The delegation subgraph: managing another number (terms 5, 4.2-4.4) and the grants every service asks about. */
 export function createDelegationSubgraph(): SubgraphDefinition {
   return {
     name: 'delegation',

@@ -107,7 +107,7 @@ describe('delegation subgraph', () => {
         await expect(policy.assertMayManage(ctx, stranger)).rejects.toMatchObject({ code: 'FORBIDDEN' });
         await expect(policy.assertMayManage(subscriberContext(owner), manager)).rejects.toMatchObject({ code: 'FORBIDDEN' });
       }
-      // Revoking (4.4) ends it at once: the next request asks again.
+      // Revoking (terms 4.4) ends it at once: the next request asks again.
       await delegation.runtime.database.manager.update(ManagementRequestEntity, { requesterId: manager, ownerId: owner }, { status: ManagementStatus.REVOKED, openKey: null });
       await expect(remote.assertMayManage(subscriberContext(manager), owner)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     });
@@ -200,7 +200,7 @@ describe('delegation subgraph', () => {
       const start = t.clock.now().getTime();
       await insertRequest({ requesterId: requesterA, ownerId: owner, ownerMsisdn, status: ManagementStatus.ACTIVE, activatedAt: new Date(start), createdAt: new Date(start - 3 * HOUR_MS) });
       await insertRequest({ requesterId: requesterB, ownerId: owner, ownerMsisdn, status: ManagementStatus.CONFIRMED, activationExpiresAt: new Date(start + 20 * HOUR_MS), activationAttemptsLeft: 2, createdAt: new Date(start - 2 * HOUR_MS) });
-      // Confirmed long ago: its activation code ran out (5.6: valid 24 hours).
+      // Confirmed long ago: its activation code ran out (terms 5.6: valid 24 hours).
       await insertRequest({ requesterId: requesterC, ownerId: owner, ownerMsisdn, status: ManagementStatus.CONFIRMED, activationExpiresAt: new Date(start - HOUR_MS), activationAttemptsLeft: 3, createdAt: new Date(start - 30 * HOUR_MS) });
     });
 
@@ -230,7 +230,7 @@ describe('delegation subgraph', () => {
       expect(own.data!._entities[0].managers).toEqual([{ status: 'ACTIVE', requester: { id: requesterA } }]);
       const managed = await graphql<{ _entities: any[] }>(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managedNumbers { id }'), { representations: subscriberRepresentations([requesterA]) }, { token: await t.tokenFor(requesterA) });
       expect(managed.data!._entities[0].managedNumbers).toEqual([{ id: owner }]);
-      // Management is not transitive and the list of managers is the owner's (4.4): the manager is refused.
+      // Management is not transitive and the list of managers is the owner's (terms 4.4): the manager is refused.
       const asManager = await graphql(delegation.graphqlUrl, entitiesQuery('Subscriber', 'managers { id }'), { representations: subscriberRepresentations([owner]) }, { token: await t.tokenFor(requesterA) });
       expect(errorCodes(asManager)).toEqual(['FORBIDDEN']);
     });
@@ -258,7 +258,7 @@ describe('delegation subgraph', () => {
       expect(delegation.runtime.database.isDuplicateKey(duplicate)).toBe(true);
     });
 
-    it("gives a request its owner when identity provisions the number (5.1: then it shows in the owner's cabinet)", async () => {
+    it("gives a request its owner when identity provisions the number (terms 5.1: then it shows in the owner's cabinet)", async () => {
       const requesterId = randomUUID();
       const ownerMsisdn = '+77712345678';
       const request = await insertRequest({ requesterId, ownerMsisdn, status: ManagementStatus.AWAITING_CONFIRMATION, confirmationExpiresAt: new Date(t.clock.now().getTime() + HOUR_MS) });

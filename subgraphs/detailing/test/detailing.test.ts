@@ -131,7 +131,7 @@ describe('detailing subgraph', () => {
         { unit: 'SMS', included: 100, used: sms, left: Math.max(100 - sms, 0), periodEnd: period.end.toISOString() },
         { unit: 'MEGABYTES', included: 30720, used: megabytes, left: Math.max(30720 - megabytes, 0), periodEnd: period.end.toISOString() },
       ]);
-      // Roaming and the app's free traffic take nothing from the package (2.10).
+      // Roaming and the app's free traffic take nothing from the package (terms 2.10).
       const exempt = await detailing.runtime.database.manager.find(UsageRecordEntity, { where: [{ subscriberId: aigerim.id, roaming: true }, { subscriberId: aigerim.id, zeroRated: true }] });
       expect(exempt.length).toBeGreaterThan(0);
       expect(exempt.every((r) => r.allowanceUnit === null)).toBe(true);

@@ -4,7 +4,7 @@ import { AIGERIM, HOME, NURLAN, STEPPE, UNREGISTERED } from './support/identity'
 import { IdentityHarness } from './support/identity-harness';
 
 /**
- * Access status (terms 3.3, 2.8, 2.12) and the operator's staff API (3.1.2 office passwords, provisioning, 2.4 record).
+ * Access status (terms 3.3, 2.8, 2.12) and the operator's staff API (terms 3.1.2 office passwords, provisioning, terms 2.4 record).
  */
 const h = suiteFixture(() => IdentityHarness.start());
 
@@ -73,7 +73,7 @@ describe('access status (terms 3.3, 2.8, 2.12)', () => {
     expect(unknownLine.errors?.[0]?.extensions?.field).toBe('subscriberId');
   });
 
-  test('unlawful use (2.8) suspends at once; a block for third-party data (2.12) is an ADMIN’s decision and ends every session', async () => {
+  test('unlawful use (terms 2.8) suspends at once; a block for third-party data (terms 2.12) is an ADMIN’s decision and ends every session', async () => {
     const session = await h.loginOk(STEPPE.msisdn, DEMO_PASSWORD);
     const byOperator = await h.gql(SET_STATUS, { id: STEPPE.id, s: 'BLOCKED', r: 'THIRD_PARTY_DATA' }, { token: operator });
     expect(IdentityHarness.code(byOperator)).toBe('FORBIDDEN');
@@ -92,7 +92,7 @@ describe('access status (terms 3.3, 2.8, 2.12)', () => {
     await h.gql(SET_STATUS, { id: STEPPE.id, s: 'ACTIVE' }, { token: operator });
   });
 
-  test('debt (3.3): billing’s DebtIncurred suspends, DebtSettled lifts it automatically; other suspensions are not lifted by a payment', async () => {
+  test('debt (terms 3.3): billing’s DebtIncurred suspends, DebtSettled lifts it automatically; other suspensions are not lifted by a payment', async () => {
     const session = await h.loginOk(AIGERIM.msisdn, DEMO_PASSWORD);
     await h.publish('billing', 'DebtIncurred', debt(AIGERIM.id, -150_000));
     expect((await h.subscriberRow(AIGERIM.id)).access_reason).toBe('DEBT');
@@ -206,7 +206,7 @@ describe('provisioning (staff)', () => {
     ]);
     const record = await h.activity(home.data.provisionSubscriber.id);
     expect(record).toEqual([expect.objectContaining({ action: 'SUBSCRIBER_PROVISIONED', actor_kind: 'STAFF', details: 'HOME_INTERNET INDIVIDUAL, tariff HOME_100 by operator operator' })]);
-    // The new MOBILE subscriber registers by SMS (3.1.1).
+    // The new MOBILE subscriber registers by SMS (terms 3.1.1).
     await h.gql(`mutation { requestPassword(msisdn: "+77015553333") }`, {}, { headers: { 'x-client-address': '10.9.9.9' } });
     const [text, password] = await h.waitForSms('+77015553333', /: ([A-Za-z0-9]{10})\./);
     expect(text).toMatch(/^Beeline жеке кабинетіне/);
@@ -218,7 +218,7 @@ describe('provisioning (staff)', () => {
       [{ kind: 'MOBILE', partyType: 'INDIVIDUAL', language: 'RU', tariffCode: 'BEELINE_S' }, 'msisdn'],
       [{ kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', msisdn: '+77015554444', accountNumber: '2000777999', language: 'RU', tariffCode: 'HOME_100' }, 'msisdn'],
       [{ kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', accountNumber: 'abc', language: 'RU', tariffCode: 'HOME_100' }, 'accountNumber'],
-      // Reads as the mobile number +77051234567 at login: that contract could never log in (terms section 1 "Login").
+      // Reads as the mobile number +77051234567 at login: that contract could never log in (terms 1 "Login").
       [{ kind: 'HOME_INTERNET', partyType: 'INDIVIDUAL', accountNumber: '87051234567', language: 'RU', tariffCode: 'HOME_100' }, 'accountNumber'],
       [{ kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+77015554444', language: 'RU', tariffCode: 'lower case' }, 'tariffCode'],
       [{ kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn: '+79161234567', language: 'RU', tariffCode: 'BEELINE_S' }, 'input'],

@@ -36,7 +36,7 @@ describe('the activity record of a number (terms 2.4, 3.5, 4.3)', () => {
     expect(result.data!.me.activity.pageInfo.hasNextPage).toBe(true);
   });
 
-  it('actions of the other subgraphs arrive as ActivityRecorded events from their streams, once each, including those done through number management (4.3)', async () => {
+  it('actions of the other subgraphs arrive as ActivityRecorded events from their streams, once each, including those done through number management (terms 4.3)', async () => {
     const at = new Date(h.clock.now().getTime() + 5000).toISOString();
     const events = [
       activityEvent('catalog', { subscriberId: AIGERIM.id, actorId: NURLAN.id, viaManagement: true, channel: 'MOBILE_APP', action: 'SERVICE_CONNECTED', details: 'ROAMING_PLUS, terms 2025.3 accepted (2.2)', at }),

@@ -14,7 +14,7 @@ const SET_CONSENT = `mutation ($p: ConsentPurpose!, $g: Boolean!, $c: Boolean) {
 describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
   const h = suiteFixture(() => IdentityHarness.start({ clock: new ManualClock(new Date()) }));
 
-  it('registration (first login, 3.1.1) records consent to processing and partners (2.11) and to e-mail and SMS offers (6.4), with channel and terms version', async () => {
+  it('registration (first login, terms 3.1.1) records consent to processing and partners (terms 2.11) and to e-mail and SMS offers (terms 6.4), with channel and terms version', async () => {
     await h.gql('mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }', { m: UNREGISTERED.msisdn });
     const [, password] = await h.waitForSms(UNREGISTERED.msisdn, /: ([A-Za-z0-9]{10})\./);
     const token = await h.token(UNREGISTERED.msisdn, password!, 'MOBILE_APP');
@@ -37,7 +37,7 @@ describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
     );
   });
 
-  it('withdraws and grants a marketing consent: current state, history row (who, when, channel), activity entry and a ConsentChanged event (2.12)', async () => {
+  it('withdraws and grants a marketing consent: current state, history row (who, when, channel), activity entry and a ConsentChanged event (terms 2.12)', async () => {
     const token = await h.token(AIGERIM.msisdn);
     h.clock.advance(1000);
     const withdrawn = await h.gql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }, { token });
@@ -66,7 +66,7 @@ describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
     expect(code(await h.gql(SET_CONSENT, { p: 'MARKETING_SMS', g: false }))).toBe('UNAUTHENTICATED');
   });
 
-  it('ASHYQ: data from Ashyq is accepted only with the consent (2.13), and ending the consent deletes every piece of it (2.14)', async () => {
+  it('ASHYQ: data from Ashyq is accepted only with the consent (terms 2.13), and ending the consent deletes every piece of it (terms 2.14)', async () => {
     const token = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     const refused = await h.internal('/internal/ashyq/data', { body: { subscriberId: AIGERIM.id, kind: 'status', payload: { status: 'green' } } });
     expect(refused.status).toBe(409);
@@ -94,7 +94,7 @@ describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
     expect((await h.internal('/internal/ashyq/data', { body: { subscriberId: AIGERIM.id, kind: 'status', payload: 'x' } })).status).toBe(409);
   });
 
-  it('PERSONAL_DATA: withdrawing without confirm is refused with CONSENT_REQUIRED and an explanation, and changes nothing (2.12)', async () => {
+  it('PERSONAL_DATA: withdrawing without confirm is refused with CONSENT_REQUIRED and an explanation, and changes nothing (terms 2.12)', async () => {
     const token = await h.token(AIGERIM.msisdn);
     const result = await h.gql(SET_CONSENT, { p: 'PERSONAL_DATA', g: false }, { token, headers: { 'accept-language': 'en' } });
     expect(code(result)).toBe('CONSENT_REQUIRED');
@@ -106,7 +106,7 @@ describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
     expect(consents.data!.me.consents.find((c: { purpose: string }) => c.purpose === 'PERSONAL_DATA').granted).toBe(true);
   });
 
-  it('PERSONAL_DATA withdrawn with confirm: dependent consents go too, EMAIL notifications stop, every session ends (2.12); the next login is consent again (2.11)', async () => {
+  it('PERSONAL_DATA withdrawn with confirm: dependent consents go too, EMAIL notifications stop, every session ends (terms 2.12); the next login is consent again (terms 2.11)', async () => {
     const web = await h.token(AIGERIM.msisdn, undefined, 'WEB');
     const app = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     // Aigerim's e-mail is verified in the demo data: she takes e-mail notifications.
@@ -132,7 +132,7 @@ describe('consents per purpose with history (terms 2.11-2.14, 6.4)', () => {
       ),
     ).rejects.toMatchObject({ code: 'CONSENT_REQUIRED' });
 
-    // 2.11: logging in again is consent to processing, recorded as such; the marketing consents stay withdrawn.
+    // terms 2.11: logging in again is consent to processing, recorded as such; the marketing consents stay withdrawn.
     h.clock.advance(1000);
     const again = await h.token(AIGERIM.msisdn, undefined, 'MOBILE_APP');
     const consents = await h.gql(CONSENTS, {}, { token: again });

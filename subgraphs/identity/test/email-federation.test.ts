@@ -3,7 +3,7 @@ import { suiteFixture } from '@selfcare/shared/testing';
 import { NURLAN, UNREGISTERED } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
 
-/** E-mail login (terms section 1, 3.1.1) through a verification link; JWKS; the Subscriber entity for federation. */
+/** E-mail login (terms 1, 3.1.1) through a verification link; JWKS; the Subscriber entity for federation. */
 const h = suiteFixture(() => IdentityHarness.start());
 
 const SET_EMAIL = `mutation ($e: EmailAddress) { setEmail(email: $e) { id email emailVerified } }`;
@@ -154,7 +154,7 @@ describe('token keys and the federated Subscriber entity', () => {
       expect(IdentityHarness.code(status)).toBe('FORBIDDEN');
       expect(status.errors?.[0]?.path).toEqual(['_entities', 0, 'accessStatus']);
     }
-    // Her own reference and a managed number (4.3: everything the owner can) show it.
+    // Her own reference and a managed number (terms 4.3: everything the owner can) show it.
     const own = await h.gql(PERSONAL, { r: [{ __typename: 'Subscriber', id: NURLAN.id }] }, { token: nurlan.accessToken });
     expect(own.data._entities[0].msisdn).toBe(NURLAN.msisdn);
     const grant = await h.grant(NURLAN.id, aigerim.r[0]!.id, '+77051234567');

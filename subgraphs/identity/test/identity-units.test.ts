@@ -47,7 +47,7 @@ describe('password hashing (scrypt, memory-hard)', () => {
   });
 });
 
-describe('generated and chosen passwords (terms section 1: alphanumeric)', () => {
+describe('generated and chosen passwords (terms 1: alphanumeric)', () => {
   test('generated passwords are 10 unambiguous letters and digits with both kinds', () => {
     for (let i = 0; i < 200; i += 1) {
       const password = generatePassword();
@@ -66,7 +66,7 @@ describe('generated and chosen passwords (terms section 1: alphanumeric)', () =>
   });
 });
 
-describe('logins in every accepted form (terms section 1 "Login")', () => {
+describe('logins in every accepted form (terms 1 "Login")', () => {
   test.each([
     ['+77051234567', { kind: 'msisdn', value: '+77051234567' }],
     ['87051234567', { kind: 'msisdn', value: '+77051234567' }],

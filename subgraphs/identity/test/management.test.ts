@@ -10,7 +10,7 @@ const FIELDS = `consents { purpose granted } consentHistory { purpose } notifyBy
 const ENTITIES = `query ($r: [_Any!]!) { _entities(representations: $r) { ... on Subscriber { id ${FIELDS} } } }`;
 
 /**
- * Terms 4.3: a subscriber who was handed management of a number (section 5) reads everything the owner can —
+ * terms 4.3: a subscriber who was handed management of a number (section 5) reads everything the owner can —
  * consents, notifications, activity — and 2.5: nobody else does. Delegation (the real subgraph) answers
  * "may this caller manage that number?"; the grants are put in its database as the 5.6 procedure leaves them.
  */

@@ -162,7 +162,7 @@ describe('in-cabinet notifications and the operator broadcast (terms 2.8)', () =
     expect(read.data).toEqual({ markNotificationRead: { id, read: true } });
     expect((await h.gql(NOTIFICATIONS, { first: 1 }, { token })).data!.me.notifications.edges[0].node.read).toBe(true);
 
-    // Somebody else's notification is as good as unknown (2.5); so is a made-up id.
+    // Somebody else's notification is as good as unknown (terms 2.5); so is a made-up id.
     const nurlan = await h.token(NURLAN.msisdn);
     for (const other of [id, randomUUID()]) {
       const refused = await h.gql('mutation ($id: ID!) { markNotificationRead(id: $id) { id } }', { id: other }, { token: nurlan });
@@ -214,7 +214,7 @@ describe('in-cabinet notifications and the operator broadcast (terms 2.8)', () =
       updatedAt: now,
     }));
     await h.runtime.database.transaction((m) => m.insert(SubscriberEntity, extra));
-    const reachable = 5 + extra.length - 1; // the terminated contract has no cabinet (3.3)
+    const reachable = 5 + extra.length - 1; // the terminated contract has no cabinet (terms 3.3)
 
     const job = await h.runtime.database.transaction((m) =>
       h.services.broadcasts.enqueue(m, { purpose: 'NOTICE', title: 'Resumable', body: 'b', texts: null, kindFilter: null, byEmail: false, bySms: false, termsVersion: null, createdBy: null }),
@@ -279,7 +279,7 @@ describe('notification preferences (terms 5.1)', () => {
     expect(code(await h.gql('mutation { setNotifyBy(channels: [FAX]) }', {}, { token: nurlan }))).toBe('BAD_USER_INPUT');
     expect(code(await h.gql('mutation { setNotifyBy(channels: [SMS]) }'))).toBe('UNAUTHENTICATED');
     expect((await h.gql('mutation { setNotifyBy(channels: [SMS]) }', {}, { token: nurlan })).data).toEqual({ setNotifyBy: ['SMS'] });
-    // A Home Internet contract has no mobile number to text (terms section 1): SMS is refused, e-mail is fine.
+    // A Home Internet contract has no mobile number to text (terms 1): SMS is refused, e-mail is fine.
     const home = await h.token(HOME.login, DEMO_PASSWORD, 'WEB');
     const sms = await h.gql('mutation { setNotifyBy(channels: [SMS]) }', {}, { token: home });
     expect(code(sms)).toBe('BAD_USER_INPUT');
@@ -287,7 +287,7 @@ describe('notification preferences (terms 5.1)', () => {
     expect((await h.gql('mutation { setNotifyBy(channels: [EMAIL]) }', {}, { token: home })).data).toEqual({ setNotifyBy: ['EMAIL'] });
   });
 
-  it('delegation reads the owner preferences over the internal API (5.1), with the internal token only', async () => {
+  it('delegation reads the owner preferences over the internal API (terms 5.1), with the internal token only', async () => {
     const response = await h.internal('/internal/notify-preferences', { body: { subscriberIds: [AIGERIM.id, NURLAN.id, randomUUID()] } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { subscribers: { subscriberId: string; notifyBy: string[]; email: string | null }[] };

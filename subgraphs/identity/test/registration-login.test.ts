@@ -4,7 +4,7 @@ import { bucketKey, RateLimiter } from '../src/auth/rate-limiter';
 import { IdentityHarness } from './support/identity-harness';
 
 /**
- * terms 3.1.1 (registration by SMS password, login by number or e-mail), (1) channel rule, 3.3 access,
+ * terms 3.1.1 (registration by SMS password, login by number or e-mail), the channel rule (terms 1), terms 3.3 access,
  * lock-outs and rate limits — against the identity subgraph running for real (HTTP, its database, outbox, SMS centre).
  */
 const h = suiteFixture(() => IdentityHarness.start());
@@ -33,7 +33,7 @@ describe('requestPassword (terms 3.1.1)', () => {
     const registered = await h.subscriberRow('5f1c2a8e-0004-4a6b-9c1d-000000000004');
     expect(registered.pending_password_hash).toBeNull();
     expect(registered.password_hash).toBe(row.pending_password_hash);
-    // 2.11 / 6.4: registration records the consents; 6.1: the terms version accepted.
+    // terms 2.11 / 6.4: registration records the consents; terms 6.1: the terms version accepted.
     const consents = await h.database.dataSource.query('SELECT purpose, granted, terms_version FROM consents WHERE subscriber_id = ? ORDER BY purpose', [
       '5f1c2a8e-0004-4a6b-9c1d-000000000004',
     ]);
@@ -187,7 +187,7 @@ describe('races on one subscriber (MariaDB: concurrent transactions; SQLite: ser
     // The first to commit turns the SMS password into the password; the others must still be let in with it.
     const firsts = await Promise.all(Array.from({ length: 4 }, () => h.login('+77051234567', smsPassword!, 'WEB', undefined, fromAddress())));
     expect(firsts.map((r) => IdentityHarness.code(r) ?? 'OK')).toEqual(['OK', 'OK', 'OK', 'OK']);
-    // 3.1.1: a new SMS password requested meanwhile (by anyone) leaves the current password working.
+    // terms 3.1.1: a new SMS password requested meanwhile (by anyone) leaves the current password working.
     h.clock.advance(61_000);
     const during = await Promise.all([
       ...Array.from({ length: 6 }, () => h.login('+77051234567', smsPassword!, 'WEB', undefined, fromAddress())),
@@ -197,7 +197,7 @@ describe('races on one subscriber (MariaDB: concurrent transactions; SQLite: ser
   });
 });
 
-describe('login (terms 3.1.1, (1), 3.3)', () => {
+describe('login (terms 1, 3.1.1, 3.3)', () => {
   const LOGIN = `mutation ($l: String!, $p: String!, $c: Channel!) { login(login: $l, password: $p, channel: $c) { accessToken refreshToken accessTokenExpiresAt subscriber { id msisdn login kind partyType language accessStatus registered } } }`;
 
   test('by msisdn in every accepted form; the access token is a short-lived EdDSA JWT with the contract claims', async () => {
@@ -279,7 +279,7 @@ describe('login (terms 3.1.1, (1), 3.3)', () => {
     }
   });
 
-  test('home internet: the account number is the login; WEB works, MOBILE_APP is CHANNEL_NOT_ALLOWED (terms (1))', async () => {
+  test('home internet: the account number is the login; WEB works, MOBILE_APP is CHANNEL_NOT_ALLOWED (terms 1)', async () => {
     const web = await h.gql(LOGIN, { l: '1000245678', p: DEMO_PASSWORD, c: 'WEB' }, { headers: fromAddress() });
     expect(web.data.login.subscriber).toMatchObject({ kind: 'HOME_INTERNET', msisdn: null, login: '1000245678' });
     const app = await h.gql(LOGIN, { l: '1000245678', p: DEMO_PASSWORD, c: 'MOBILE_APP' }, { headers: fromAddress() });

@@ -3,7 +3,7 @@ import { suiteFixture } from '@selfcare/shared/testing';
 import { AIGERIM, NURLAN, STEPPE } from './support/identity';
 import { IdentityHarness } from './support/identity-harness';
 
-/** terms 4.1 (see and end sessions, change password), 3.5 (sessions and devices show what happened), token handling. */
+/** terms 4.1 (see and end sessions, change password), terms 3.5 (sessions and devices show what happened), token handling. */
 const h = suiteFixture(() => IdentityHarness.start());
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
@@ -167,7 +167,7 @@ describe('subscriber(msisdn) and the owner-only sessions field (terms 2.5, 4.3)'
     expect(IdentityHarness.code(unknown)).toBe('FORBIDDEN');
     expect(known.errors?.[0]?.message).toBe(unknown.errors?.[0]?.message);
 
-    const grant = await h.grant(NURLAN.id, AIGERIM.id, AIGERIM.msisdn); // delegation answers: Nurlan manages Aigerim's number (4.3)
+    const grant = await h.grant(NURLAN.id, AIGERIM.id, AIGERIM.msisdn); // delegation answers: Nurlan manages Aigerim's number (terms 4.3)
     const managed = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id msisdn } }`, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });
     expect(managed.data.subscriber).toEqual({ id: AIGERIM.id, msisdn: AIGERIM.msisdn });
     const sessions = await h.gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { id sessions { id } } }`, { m: AIGERIM.msisdn }, { token: nurlan.accessToken });

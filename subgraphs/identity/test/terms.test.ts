@@ -30,7 +30,7 @@ describe('terms versions, their publication and acceptance (terms 6.1, 6.2, 6.6,
     expect(result.data!.currentTerms).toEqual({ version: INITIAL_TERMS.version, url: INITIAL_TERMS.url, publishedAt: INITIAL_TERMS.publishedAt });
   });
 
-  it('registration records acceptance of the version in force with time and channel (6.1, 6.2)', async () => {
+  it('registration records acceptance of the version in force with time and channel (terms 6.1, 6.2)', async () => {
     await h.gql('mutation ($m: PhoneNumber!) { requestPassword(msisdn: $m) }', { m: UNREGISTERED.msisdn });
     const [, password] = await h.waitForSms(UNREGISTERED.msisdn, /: ([A-Za-z0-9]{10})\./);
     const token = await h.token(UNREGISTERED.msisdn, password!, 'MOBILE_APP');
@@ -63,7 +63,7 @@ describe('terms versions, their publication and acceptance (terms 6.1, 6.2, 6.6,
     expect(code(duplicate)).toBe('CONFLICT');
   });
 
-  it('a published version is in force at once; each subscriber is told per their notifyBy: in the cabinet, by SMS, by e-mail (6.6, 5.1)', async () => {
+  it('a published version is in force at once; each subscriber is told per their notifyBy: in the cabinet, by SMS, by e-mail (terms 6.6, 5.1)', async () => {
     const nurlan = await h.token(NURLAN.msisdn);
     expect((await h.gql('mutation { setNotifyBy(channels: [SMS]) }', {}, { token: nurlan })).data).toEqual({ setNotifyBy: ['SMS'] });
     const aigerim = await h.token(AIGERIM.msisdn);
@@ -107,7 +107,7 @@ describe('terms versions, their publication and acceptance (terms 6.1, 6.2, 6.6,
     expect(code(unknown)).toBe('NOT_FOUND');
     expect(code(await h.gql(ACCEPT, { v: '2026.1' }))).toBe('UNAUTHENTICATED');
 
-    // Aigerim logged in after the change: that login already accepted it by continued use (3.5, 6.6).
+    // Aigerim logged in after the change: that login already accepted it by continued use (terms 3.5, 6.6).
     const before = await h.runtime.database.manager.findOneByOrFail(TermsAcceptanceEntity, { subscriberId: AIGERIM.id, version: '2026.1' });
     expect(before.method).toBe('CONTINUED_USE');
     const accepted = await h.gql(ACCEPT, { v: '2026.1' }, { token });
@@ -115,7 +115,7 @@ describe('terms versions, their publication and acceptance (terms 6.1, 6.2, 6.6,
     expect(await h.runtime.database.manager.countBy(TermsAcceptanceEntity, { subscriberId: AIGERIM.id, version: '2026.1' })).toBe(1);
   });
 
-  it('a subscriber who had not logged in since the change accepts it by logging in (continued use, 3.5/6.6), once, with time and channel', async () => {
+  it('a subscriber who had not logged in since the change accepts it by logging in (continued use, terms 3.5/6.6), once, with time and channel', async () => {
     // Steppe has had no session since 2026.1 was published.
     expect(await h.runtime.database.manager.countBy(TermsAcceptanceEntity, { subscriberId: STEPPE.id, version: '2026.1' })).toBe(0);
     h.clock.advance(5000);

@@ -44,7 +44,7 @@ describe('one-click unsubscribe in every marketing e-mail (terms 6.4, RFC 8058)'
     aigerimLink = header.slice(1, -1);
     expect(mail.text).toContain(aigerimLink);
     steppeLink = (await h.waitForMail(STEPPE.email)).headers['list-unsubscribe']!.slice(1, -1);
-    // The home-internet subscriber consented too (registration, 6.4).
+    // The home-internet subscriber consented too (registration, terms 6.4).
     await h.waitForMail(HOME.email);
   });
 
@@ -162,7 +162,7 @@ describe('one-click unsubscribe in every marketing e-mail (terms 6.4, RFC 8058)'
   it('the marketing mailer sends nothing to a subscriber without the consent or without a verified address', async () => {
     const { mailer } = h.services;
     const refusedConsent = await h.runtime.database.transaction((m) =>
-      // Never registered: no consent on record (6.4 consent comes with registration).
+      // Never registered: no consent on record (terms 6.4 consent comes with registration).
       mailer.send(m, { subscriberId: UNREGISTERED.id, email: 'someone@example.kz', language: 'EN' }, { subject: { KK: 's', RU: 's', EN: 's' }, body: { KK: 'b', RU: 'b', EN: 'b' } }),
     );
     expect(refusedConsent).toBe(false);

@@ -1,19 +1,19 @@
 import { Column, Entity, Index, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 import { DateTimeColumn } from '@selfcare/shared';
 
-/** Contract ManagementStatus: the life of a request to manage another number (terms section 5, 4.4). */
+/** Contract ManagementStatus: the life of a request to manage another number (terms 5, 4.4). */
 export enum ManagementStatus {
-  /** 5.6.3 confirmation code sent to the owner by SMS */
+  /** terms 5.6.3 confirmation code sent to the owner by SMS */
   AWAITING_CONFIRMATION = 'AWAITING_CONFIRMATION',
-  /** 5.6.5 owner confirmed; activation code sent to the owner */
+  /** terms 5.6.5 owner confirmed; activation code sent to the owner */
   CONFIRMED = 'CONFIRMED',
-  /** 5.6.7 requester entered the activation code: management is handed over */
+  /** terms 5.6.7 requester entered the activation code: management is handed over */
   ACTIVE = 'ACTIVE',
   REJECTED = 'REJECTED',
   EXPIRED = 'EXPIRED',
-  /** 5.6: three wrong activation codes in a row */
+  /** terms 5.6: three wrong activation codes in a row */
   VOIDED = 'VOIDED',
-  /** 4.4: the owner (or the requester) ended management */
+  /** terms 4.4: the owner (or the requester) ended management */
   REVOKED = 'REVOKED',
   CANCELLED = 'CANCELLED',
 }
@@ -26,9 +26,9 @@ export function openKey(requesterId: string, ownerMsisdn: string): string {
 }
 
 /**
- * One request to manage another number, designed for the whole procedure of section 5: the offer (5.4),
- * the owner's confirmation by code or in the cabinet (5.1, 5.5), the activation code (24 hours, 3 tries,
- * one per request — 5.6), and the end of management (4.4). Codes are stored only as hashes.
+ * One request to manage another number, designed for the whole procedure of section 5: the offer (terms 5.4),
+ * the owner's confirmation by code or in the cabinet (terms 5.1, 5.5), the activation code (24 hours, 3 tries,
+ * one per request — terms 5.6), and the end of management (terms 4.4). Codes are stored only as hashes.
  */
 @Entity({ name: 'management_requests' })
 @Index('ix_management_requests_owner_id_status', ['ownerId', 'status'])
@@ -41,7 +41,7 @@ export class ManagementRequestEntity {
   @Column('varchar', { length: 24 })
   status: ManagementStatus;
 
-  /** Subscriber 1 (5.6.1): the one who asks to manage. */
+  /** Subscriber 1 (terms 5.6.1): the one who asks to manage. */
   @Column('varchar', { name: 'requester_id', length: 36 })
   requesterId: string;
 
@@ -49,15 +49,15 @@ export class ManagementRequestEntity {
   @Column('varchar', { name: 'requester_msisdn', length: 16, nullable: true })
   requesterMsisdn: string | null;
 
-  /** Subscriber 2's number (5.6.2), E.164. */
+  /** Subscriber 2's number (terms 5.6.2), E.164. */
   @Column('varchar', { name: 'owner_msisdn', length: 16 })
   ownerMsisdn: string;
 
-  /** null while the number belongs to nobody known to identity (5.1: the request then goes by SMS). */
+  /** null while the number belongs to nobody known to identity (terms 5.1: the request then goes by SMS). */
   @Column('varchar', { name: 'owner_id', length: 36, nullable: true })
   ownerId: string | null;
 
-  /** The requester's channel (2.3, 2.4). */
+  /** The requester's channel (terms 2.3, 2.4). */
   @Column('varchar', { length: 16, nullable: true })
   channel: string | null;
 
@@ -71,11 +71,11 @@ export class ManagementRequestEntity {
   @DateTimeColumn({ name: 'confirmation_expires_at', nullable: true })
   confirmationExpiresAt: Date | null;
 
-  /** Wrong confirmation codes received by SMS to 4259 (5.6.4-5.6.5). */
+  /** Wrong confirmation codes received by SMS to 4259 (terms 5.6.4-5.6.5). */
   @Column('int', { name: 'confirmation_failures', default: 0 })
   confirmationFailures: number;
 
-  /** 5.5: the owner's acceptance of the offer, and how it was given (CABINET or SMS). */
+  /** terms 5.5: the owner's acceptance of the offer, and how it was given (CABINET or SMS). */
   @DateTimeColumn({ name: 'confirmed_at', nullable: true })
   confirmedAt: Date | null;
 
@@ -85,11 +85,11 @@ export class ManagementRequestEntity {
   @Column('varchar', { name: 'activation_code_hash', length: 128, nullable: true })
   activationCodeHash: string | null;
 
-  /** 5.6: the activation code is valid 24 hours. */
+  /** terms 5.6: the activation code is valid 24 hours. */
   @DateTimeColumn({ name: 'activation_expires_at', nullable: true })
   activationExpiresAt: Date | null;
 
-  /** 5.6: three wrong entries in a row void the code. */
+  /** terms 5.6: three wrong entries in a row void the code. */
   @Column('int', { name: 'activation_attempts_left', nullable: true })
   activationAttemptsLeft: number | null;
 
@@ -111,7 +111,7 @@ export class ManagementRequestEntity {
 }
 
 /**
- * Append-only history of each request: the offer and its acceptance (5.4, 5.5), codes sent, wrong
+ * Append-only history of each request: the offer and its acceptance (terms 5.4, 5.5), codes sent, wrong
  * entries, activation, revocation — who, when, through which channel.
  */
 @Entity({ name: 'management_request_events' })

@@ -7,7 +7,7 @@ import { ManagementRequestEntity, ManagementStatus } from './entities';
 import { ManagementRequest, Subscriber, subscriberRef } from './types';
 
 /**
- * Read side of delegation: the owner's and the requester's views of requests (5.1), the grants in force
+ * Read side of delegation: the owner's and the requester's views of requests (terms 5.1), the grants in force
  * (ACTIVE), and each request as an entity for the other subgraphs. The procedure itself comes later.
  */
 export class ManagementService {
@@ -17,7 +17,7 @@ export class ManagementService {
     private readonly clock: Clock,
   ) {}
 
-  /** 5.1: requests to manage the caller's number, shown in the owner's cabinet. */
+  /** terms 5.1: requests to manage the caller's number, shown in the owner's cabinet. */
   async incoming(ctx: GraphQLContext): Promise<ManagementRequest[]> {
     const caller = requireSubscriber(ctx);
     const rows = await this.database.manager.find(ManagementRequestEntity, { where: { ownerId: caller.subscriberId }, order: { createdAt: 'DESC', id: 'DESC' } });
@@ -33,7 +33,7 @@ export class ManagementService {
 
   /**
    * Numbers the subscriber may manage now. The owner alone sees it: management is not transitive
-   * (4.3 hands over the owner's own number, not the numbers the owner manages).
+   * (terms 4.3 hands over the owner's own number, not the numbers the owner manages).
    */
   async managedNumbersOf(ctx: GraphQLContext, subscriberId: string): Promise<Subscriber[]> {
     this.accessPolicy.assertOwner(ctx, subscriberId);
@@ -41,14 +41,14 @@ export class ManagementService {
     return grants.filter((g) => g.ownerId).map((g) => subscriberRef(g.ownerId!));
   }
 
-  /** Who may manage this number now (ACTIVE grants): the owner's list to revoke from (4.4). */
+  /** Who may manage this number now (ACTIVE grants): the owner's list to revoke from (terms 4.4). */
   async managersOf(ctx: GraphQLContext, subscriberId: string): Promise<ManagementRequest[]> {
     this.accessPolicy.assertOwner(ctx, subscriberId);
     const grants = await this.activeByOwner(ctx).load(subscriberId);
     return grants.map((row) => this.toGraphQL(row));
   }
 
-  /** A request as a federation entity: only its requester and its owner may see it (2.5). */
+  /** A request as a federation entity: only its requester and its owner may see it (terms 2.5). */
   async resolveReference(ctx: GraphQLContext, id: string): Promise<ManagementRequest | null> {
     const caller = requireSubscriber(ctx);
     const row = await this.requestById(ctx).load(id);
@@ -59,7 +59,7 @@ export class ManagementService {
 
   /**
    * A number that was not known when a request named it gets its owner when identity provisions it,
-   * so the request shows in the new owner's cabinet (5.1).
+   * so the request shows in the new owner's cabinet (terms 5.1).
    */
   async linkOwner(manager: EntityManager, subscriberId: string, msisdn: string): Promise<number> {
     const result = await manager.update(
@@ -72,7 +72,7 @@ export class ManagementService {
 
   /**
    * The status a reader sees: a code whose time ran out is EXPIRED even before a write records it
-   * (5.6: the activation code is valid 24 hours).
+   * (terms 5.6: the activation code is valid 24 hours).
    */
   effectiveStatus(row: ManagementRequestEntity, now: Date): ManagementStatus {
     if (row.status === ManagementStatus.AWAITING_CONFIRMATION && row.confirmationExpiresAt && row.confirmationExpiresAt <= now) return ManagementStatus.EXPIRED;

@@ -4,7 +4,7 @@ import { ManagementStatus } from './entities';
 
 registerEnumType(ManagementStatus, {
   name: 'ManagementStatus',
-  description: 'terms section 5: AWAITING_CONFIRMATION (5.6.3) → CONFIRMED (5.6.5) → ACTIVE (5.6.7); or REJECTED, EXPIRED, VOIDED, REVOKED (4.4), CANCELLED',
+  description: 'terms 5: AWAITING_CONFIRMATION (terms 5.6.3) → CONFIRMED (terms 5.6.5) → ACTIVE (terms 5.6.7); or REJECTED, EXPIRED, VOIDED, REVOKED (terms 4.4), CANCELLED',
 });
 
 /** identity owns Subscriber; delegation contributes managedNumbers and managers. */
@@ -20,7 +20,7 @@ export function subscriberRef(id: string): Subscriber {
 }
 
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'A request to manage another number (terms section 5)' })
+@ObjectType({ description: 'A request to manage another number (terms 5)' })
 export class ManagementRequest {
   @Field(() => ID)
   id: string;
@@ -28,7 +28,7 @@ export class ManagementRequest {
   @Field(() => ManagementStatus)
   status: ManagementStatus;
 
-  @Field(() => Subscriber, { description: 'Subscriber 1 (5.6.1), who asks to manage the number' })
+  @Field(() => Subscriber, { description: 'Subscriber 1 (terms 5.6.1), who asks to manage the number' })
   requester: Subscriber;
 
   @Field(() => PhoneNumberScalar)
@@ -40,9 +40,9 @@ export class ManagementRequest {
   @Field(() => Date)
   createdAt: Date;
 
-  @Field(() => Date, { nullable: true, description: '5.6: the activation code is valid 24 hours' })
+  @Field(() => Date, { nullable: true, description: 'terms 5.6: the activation code is valid 24 hours' })
   activationExpiresAt: Date | null;
 
-  @Field(() => Int, { nullable: true, description: '5.6: wrong activation entries left before the code is void (while CONFIRMED)' })
+  @Field(() => Int, { nullable: true, description: 'terms 5.6: wrong activation entries left before the code is void (while CONFIRMED)' })
   attemptsLeft: number | null;
 }

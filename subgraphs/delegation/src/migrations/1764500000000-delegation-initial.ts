@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { columns, createTable } from '@selfcare/shared';
 
-/** Delegation schema (terms section 5, 4.4), dialect-neutral (SQLite and MariaDB). */
+/** Delegation schema (terms 5, 4.4), dialect-neutral (SQLite and MariaDB). */
 export class DelegationInitial1764500000000 implements MigrationInterface {
   name = 'DelegationInitial1764500000000';
 

@@ -3,8 +3,8 @@ import type { RunningSubgraph } from '@selfcare/shared';
 import { ManagementRequestEntity, ManagementStatus, openKey } from '../../src/management/entities';
 
 /**
- * Puts an ACTIVE grant in delegation's database: the state the section 5 procedure ends in (5.6.7), for tests of
- * the services that ask delegation "may this caller manage that number?" (4.3).
+ * Puts an ACTIVE grant in delegation's database: the state the section 5 procedure ends in (terms 5.6.7), for tests of
+ * the services that ask delegation "may this caller manage that number?" (terms 4.3).
  */
 export async function grantManagement(
   delegation: RunningSubgraph,

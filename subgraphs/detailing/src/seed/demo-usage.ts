@@ -57,7 +57,7 @@ function generator(seed: number): () => number {
 
 /**
  * Thirty days of usage of one demo line up to `now`, the same for the same line and `now`: daily calls,
- * SMS and data at home, My Beeline app traffic (free at home, 2.10), a four-day trip to Turkey for lines with
+ * SMS and data at home, My Beeline app traffic (free at home, terms 2.10), a four-day trip to Turkey for lines with
  * Roaming Plus (charged, the app's traffic too), and the monthly fees.
  */
 export function demoUsageFor(demo: DemoSubscriber, index: number, now: Date): DemoUsage[] {

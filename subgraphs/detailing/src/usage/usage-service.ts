@@ -50,7 +50,7 @@ const num = (value: unknown): number => (value === null || value === undefined ?
 
 /**
  * Detailing of a line (terms 2.1): itemized usage of a period, its totals, and what is left of the tariff's
- * package. Every read is authorized per number (2.5, 4.3); lists are fetched for all lines of a request at once.
+ * package. Every read is authorized per number (terms 2.5, 4.3); lists are fetched for all lines of a request at once.
  */
 export class UsageService {
   /** Newest first by start time; lines paged with the same period, kinds, size and cursor share one statement. */
@@ -119,7 +119,7 @@ export class UsageService {
 
   /**
    * What is left of the tariff's package this tariff month: included amounts from the catalog, used
-   * amounts from the rated records (roaming and the My Beeline app's home traffic take nothing from it, 2.10).
+   * amounts from the rated records (roaming and the My Beeline app's home traffic take nothing from it, terms 2.10).
    */
   async allowancesOf(ctx: GraphQLContext, subscriberId: string): Promise<Allowance[]> {
     const period = allowancePeriodOf(this.clock.now());

@@ -10,13 +10,13 @@ type Render = (p: Params) => string;
 type DetailTexts = Record<Language, Render>;
 
 const TERMS: Record<string, Record<'KK' | 'RU', string>> = {
-  // consent purposes (2.11-2.14, 6.4)
+  // consent purposes (terms 2.11-2.14, 6.4)
   PERSONAL_DATA: { KK: 'дербес деректерді өңдеу', RU: 'обработка персональных данных' },
   PARTNER_SHARING: { KK: 'деректерді серіктестерге беру', RU: 'передача данных партнёрам' },
   MARKETING_EMAIL: { KK: 'жарнамалық хаттар', RU: 'рекламные письма' },
   MARKETING_SMS: { KK: 'жарнамалық SMS', RU: 'рекламные SMS' },
   ASHYQ: { KK: 'Ashyq', RU: 'Ashyq' },
-  // access status and reasons (3.3, 2.8, 2.12)
+  // access status and reasons (terms 3.3, 2.8, 2.12)
   ACTIVE: { KK: 'белсенді', RU: 'активен' },
   SUSPENDED: { KK: 'тоқтатылды', RU: 'приостановлен' },
   BLOCKED: { KK: 'бұғатталды', RU: 'заблокирован' },
@@ -32,7 +32,7 @@ const TERMS: Record<string, Record<'KK' | 'RU', string>> = {
   HOME_INTERNET: { KK: 'Үй интернеті', RU: 'Домашний интернет' },
   INDIVIDUAL: { KK: 'жеке тұлға', RU: 'физическое лицо' },
   LEGAL_ENTITY: { KK: 'заңды тұлға', RU: 'юридическое лицо' },
-  // notification channels (5.1) and cabinet channels (2.3)
+  // notification channels (terms 5.1) and cabinet channels (terms 2.3)
   CABINET: { KK: 'кабинет', RU: 'кабинет' },
   EMAIL: { KK: 'e-mail', RU: 'e-mail' },
   SMS: { KK: 'SMS', RU: 'SMS' },
@@ -172,7 +172,7 @@ const DETAILS = {
 
 export type ActivityDetailCode = keyof typeof DETAILS;
 
-/** A detail as stored: the code and its parameters; `staff` names the employee who acted (2.4). */
+/** A detail as stored: the code and its parameters; `staff` names the employee who acted (terms 2.4). */
 export interface ActivityDetail {
   code: ActivityDetailCode;
   params: Params;

@@ -2,8 +2,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateTimeColumn, bigintNumberTransformer } from '@selfcare/shared';
 
 /**
- * One action on a number (2.4, 3.5, 4.3). Append-only: nothing updates or deletes these rows, except the
- * retention job, which blanks the details of a contract ended 3 years ago (2.11) and keeps the rest.
+ * One action on a number (terms 2.4, 3.5, 4.3). Append-only: nothing updates or deletes these rows, except the
+ * retention job, which blanks the details of a contract ended 3 years ago (terms 2.11) and keeps the rest.
  * Entries from other subgraphs carry their stream and event id, unique, so a redelivered event is not stored twice.
  */
 @Entity({ name: 'activity_entries' })

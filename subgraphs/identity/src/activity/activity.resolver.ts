@@ -45,7 +45,7 @@ export function activityResolvers(services: IdentityServices): Class[] {
 
   @Resolver(() => ActivityEntry)
   class ActivityEntryResolver {
-    @FieldResolver(() => Subscriber, { nullable: true, description: 'the subscriber who acted (the owner, or a manager: 4.3); null for staff and the system' })
+    @FieldResolver(() => Subscriber, { nullable: true, description: 'the subscriber who acted (the owner, or a manager: terms 4.3); null for staff and the system' })
     @RequireSubscriber()
     async actor(@Root() entry: ActivityEntry, @Ctx() ctx: GraphQLContext): Promise<Subscriber | null> {
       if (!entry.actorId) return null;

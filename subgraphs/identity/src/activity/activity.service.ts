@@ -5,7 +5,7 @@ import { sequentialId } from '../common/ids';
 import { type ActivityDetail, GIVEN_TEXTS, renderDetail } from './activity-details';
 import { ActivityEntryEntity } from './activity.entities';
 
-/** The subgraphs whose `ActivityRecorded` events make up the rest of the record (2.4: every action). */
+/** The subgraphs whose `ActivityRecorded` events make up the rest of the record (terms 2.4: every action). */
 export const ACTIVITY_CONTRACTS = [catalogEvents, billingEvents, detailingEvents, delegationEvents] as const;
 export const ACTIVITY_STREAMS = ACTIVITY_CONTRACTS.map((contract) => contract.stream);
 
@@ -26,8 +26,8 @@ export interface ActivityRecord {
 }
 
 /**
- * The activity record of a number (terms 2.4: every action is an amendment of the contract; 3.5: what was done, by
- * whom, through which channel; 4.3: whether through number management). Identity's own entries are written in the
+ * The activity record of a number (terms 2.4: every action is an amendment of the contract; terms 3.5: what was done, by
+ * whom, through which channel; terms 4.3: whether through number management). Identity's own entries are written in the
  * caller's transaction, so the record and the change it describes commit together; the other subgraphs' actions
  * arrive as `ActivityRecorded` events, stored once per event (the consumer's inbox, and a unique key on stream +
  * event id). Append-only; served newest first to the owner and to managers.

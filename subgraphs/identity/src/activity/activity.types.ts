@@ -20,7 +20,7 @@ export class ActivityEntry {
   @Field(() => String)
   action: string;
 
-  @Field(() => Boolean, { description: '4.3: the actor managed this number on the owner\'s behalf' })
+  @Field(() => Boolean, { description: 'terms 4.3: the actor managed this number on the owner\'s behalf' })
   viaManagement: boolean;
 
   @Field(() => ChannelEnum, { nullable: true })

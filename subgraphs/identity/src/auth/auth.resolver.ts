@@ -19,13 +19,13 @@ export function authResolvers(services: IdentityServices): Class[] {
 
   @Resolver()
   class AuthResolver {
-    @Mutation(() => Boolean, { description: '3.1.1: a password by SMS; the same answer for any number (no enumeration); rate-limited per number and client' })
+    @Mutation(() => Boolean, { description: 'terms 3.1.1: a password by SMS; the same answer for any number (no enumeration); rate-limited per number and client' })
     @AllowPublic()
     requestPassword(@Arg('msisdn', () => PhoneNumberScalar) msisdn: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
       return auth.requestPassword(msisdn, ctx);
     }
 
-    @Mutation(() => AuthPayload, { description: '3.1.1: login by number, verified e-mail or home-internet account number' })
+    @Mutation(() => AuthPayload, { description: 'terms 3.1.1: login by number, verified e-mail or home-internet account number' })
     @AllowPublic()
     async login(
       @Arg('login', () => String) login: string,
@@ -49,19 +49,19 @@ export function authResolvers(services: IdentityServices): Class[] {
       return auth.logout(ctx);
     }
 
-    @Mutation(() => Boolean, { description: '4.1: ends one of your sessions' })
+    @Mutation(() => Boolean, { description: 'terms 4.1: ends one of your sessions' })
     @RequireSubscriber()
     endSession(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<boolean> {
       return auth.endSession(requireSubscriber(ctx), id);
     }
 
-    @Mutation(() => Int, { description: '4.1: ends every session but this one; returns how many ended' })
+    @Mutation(() => Int, { description: 'terms 4.1: ends every session but this one; returns how many ended' })
     @RequireSubscriber()
     endOtherSessions(@Ctx() ctx: GraphQLContext): Promise<number> {
       return auth.endOtherSessions(requireSubscriber(ctx));
     }
 
-    @Mutation(() => Boolean, { description: '4.1: ends every other session' })
+    @Mutation(() => Boolean, { description: 'terms 4.1: ends every other session' })
     @RequireSubscriber()
     changePassword(
       @Arg('currentPassword', () => String) currentPassword: string,

@@ -54,7 +54,7 @@ const NO_ACCESS_SMS = {
 type Matched = 'PASSWORD' | 'PENDING' | null;
 
 /**
- * Registration and login (terms 3.1.1, 3.1.2, 3.3, (1)), refresh, logout and password change (4.1).
+ * Registration and login (terms 1, 3.1.1, 3.1.2, 3.3), refresh, logout and password change (terms 4.1).
  * KDF work always happens outside database transactions (SQLite runs them one at a time).
  */
 export class AuthService {
@@ -197,7 +197,7 @@ export class AuthService {
       this.logins.inc({ outcome: 'no_access' });
       throw refusal;
     }
-    // terms (1): Home Internet subscribers have no access through the My Beeline app, web only.
+    // terms 1: Home Internet subscribers have no access through the My Beeline app, web only.
     if (subscriber.kind === 'HOME_INTERNET' && input.channel === 'MOBILE_APP') {
       this.logins.inc({ outcome: 'channel_not_allowed' });
       throw identityError(ErrorCode.CHANNEL_NOT_ALLOWED, {
@@ -245,13 +245,13 @@ export class AuthService {
       Object.assign(locked, changes);
       const actor = { subscriberId: locked.id, actorId: locked.id, actorKind: 'SUBSCRIBER' as const, viaManagement: false, channel: input.channel };
       if (registering) {
-        // 3.1.1: first login = registration; 2.11 / 6.4 consents and 6.1 acceptance of the current terms.
+        // terms 3.1.1: first login = registration; terms 2.11 / 6.4 consents and 6.1 acceptance of the current terms.
         const termsVersion = await this.terms.currentVersion(manager);
         await this.consents.recordRegistrationConsents(manager, locked.id, input.channel, termsVersion);
         await this.runtime.outboxFor(identityEvents).add(manager, 'SubscriberRegistered', { subscriberId: locked.id, registeredAt: now.toISOString() });
         await this.activity.record(manager, { ...actor, action: 'REGISTERED', detail: termsVersion ? detail('REGISTERED_UNDER_TERMS', { version: termsVersion }) : null });
       }
-      // 3.5 / 6.6: continued use after a change of the terms is their acceptance.
+      // terms 3.5 / 6.6: continued use after a change of the terms is their acceptance.
       await this.terms.acceptOnLogin(manager, locked.id, input.channel);
       const { session, refreshToken } = await this.sessions.open(manager, {
         subjectKind: 'SUBSCRIBER',

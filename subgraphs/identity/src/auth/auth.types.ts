@@ -16,7 +16,7 @@ export class AuthPayload {
   subscriber: Subscriber;
 }
 
-@InputType({ description: 'What the app reports about the device (terms section 1: Android, iOS, Windows Phone)' })
+@InputType({ description: 'What the app reports about the device (terms 1: Android, iOS, Windows Phone)' })
 export class DeviceInput {
   @Field(() => String, { nullable: true })
   platform?: string | null;

@@ -7,8 +7,8 @@ const DIGITS = '23456789';
 const ALPHABET = LETTERS + DIGITS;
 
 /**
- * A generated password (terms section 1: "alphanumeric secret"): 10 characters from 56 → ~58 bits,
- * with at least one letter and one digit. Used for the SMS password (3.1.1) and the office password (3.1.2).
+ * A generated password (terms 1: "alphanumeric secret"): 10 characters from 56 → ~58 bits,
+ * with at least one letter and one digit. Used for the SMS password (terms 3.1.1) and the office password (terms 3.1.2).
  */
 export function generatePassword(length = 10): string {
   for (;;) {

@@ -7,7 +7,7 @@ export interface Actor {
   id: string | null;
   viaManagement: boolean;
   channel: ChannelName | null;
-  /** the employee, named in the entry's details (2.4) */
+  /** the employee, named in the entry's details (terms 2.4) */
   staff?: { role: 'OPERATOR' | 'ADMIN'; login: string };
 }
 

@@ -5,14 +5,14 @@ import { DateTimeColumn } from '@selfcare/shared';
 export const CONSENT_PURPOSES = ['PERSONAL_DATA', 'PARTNER_SHARING', 'MARKETING_EMAIL', 'MARKETING_SMS', 'ASHYQ'] as const;
 export type ConsentPurposeName = (typeof CONSENT_PURPOSES)[number];
 
-/** How a consent changed: the record 2.12 asks for ("a signed refusal") says through what. */
+/** How a consent changed: the record terms 2.12 asks for ("a signed refusal") says through what. */
 export type ConsentSource =
-  | 'REGISTRATION' // 2.11 / 6.4: registering is consent
-  | 'LOGIN' // 2.11: logging in again after a withdrawal is consent again
+  | 'REGISTRATION' // terms 2.11 / 6.4: registering is consent
+  | 'LOGIN' // terms 2.11: logging in again after a withdrawal is consent again
   | 'CABINET' // setConsent by the subscriber
-  | 'UNSUBSCRIBE_LINK' // 6.4: the link in a marketing e-mail
-  | 'PERSONAL_DATA_WITHDRAWN' // 2.12: withdrawn together with personal-data processing
-  | 'ASHYQ_LINK'; // 2.13: starting the Ashyq integration
+  | 'UNSUBSCRIBE_LINK' // terms 6.4: the link in a marketing e-mail
+  | 'PERSONAL_DATA_WITHDRAWN' // terms 2.12: withdrawn together with personal-data processing
+  | 'ASHYQ_LINK'; // terms 2.13: starting the Ashyq integration
 
 /** Current state per subscriber and purpose (one row each); the history is in consent_history. */
 @Entity({ name: 'consents' })
@@ -37,7 +37,7 @@ export class ConsentEntity {
   termsVersion: string | null;
 }
 
-/** Every change of a consent: who, when, through which channel and source, under which terms version (2.12). */
+/** Every change of a consent: who, when, through which channel and source, under which terms version (terms 2.12). */
 @Entity({ name: 'consent_history' })
 @Index('ix_consent_history_subscriber_id_at', ['subscriberId', 'at'])
 export class ConsentHistoryEntity {
@@ -72,7 +72,7 @@ export class ConsentHistoryEntity {
   at: Date;
 }
 
-/** A piece of data received from Ashyq (2.13); all of a subscriber's rows go when the ASHYQ consent ends (2.14). */
+/** A piece of data received from Ashyq (terms 2.13); all of a subscriber's rows go when the ASHYQ consent ends (terms 2.14). */
 @Entity({ name: 'ashyq_records' })
 @Index('ix_ashyq_records_subscriber_id', ['subscriberId'])
 export class AshyqRecordEntity {

@@ -6,7 +6,7 @@ import { Subscriber } from '../subscribers/subscriber.type';
 import { CONSENT_PURPOSES, type ConsentEntity, type ConsentHistoryEntity } from './consent.entities';
 import { Consent, ConsentPurpose } from './consent.types';
 
-@ObjectType({ description: 'One change of a consent, as recorded (2.12: a withdrawal is kept like a signed refusal)' })
+@ObjectType({ description: 'One change of a consent, as recorded (terms 2.12: a withdrawal is kept like a signed refusal)' })
 export class ConsentHistoryEntry {
   @Field(() => ConsentPurpose)
   purpose: ConsentPurpose;
@@ -55,7 +55,7 @@ export function consentResolvers(services: IdentityServices): Class[] {
 
   @Resolver(() => Subscriber)
   class SubscriberConsentsResolver {
-    @FieldResolver(() => [Consent], { description: 'Current state per purpose that is on record (2.11-2.14, 6.4); owner or a manager (4.3)' })
+    @FieldResolver(() => [Consent], { description: 'Current state per purpose that is on record (terms 2.11-2.14, 6.4); owner or a manager (terms 4.3)' })
     @RequireSubscriber()
     async consents(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<Consent[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
@@ -67,7 +67,7 @@ export function consentResolvers(services: IdentityServices): Class[] {
       return [...rows].sort((a, b) => purposeOrder(a) - purposeOrder(b)).map(toConsent);
     }
 
-    @FieldResolver(() => [ConsentHistoryEntry], { description: 'Every change of every consent, oldest first (2.12); owner or a manager (4.3)' })
+    @FieldResolver(() => [ConsentHistoryEntry], { description: 'Every change of every consent, oldest first (terms 2.12); owner or a manager (terms 4.3)' })
     @RequireSubscriber()
     async consentHistory(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<ConsentHistoryEntry[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);
@@ -83,7 +83,7 @@ export function consentResolvers(services: IdentityServices): Class[] {
   class ConsentMutationsResolver {
     @Mutation(() => Consent, {
       description:
-        'terms 2.12, 2.14: grant or withdraw a consent of the caller. Withdrawing PERSONAL_DATA needs confirm: true (else CONSENT_REQUIRED): it also withdraws PARTNER_SHARING, MARKETING_*, ASHYQ, drops EMAIL notifications and ends every cabinet session; the next login is consent again (2.11). Withdrawing ASHYQ deletes all data received from Ashyq.',
+        'terms 2.12, 2.14: grant or withdraw a consent of the caller. Withdrawing PERSONAL_DATA needs confirm: true (else CONSENT_REQUIRED): it also withdraws PARTNER_SHARING, MARKETING_*, ASHYQ, drops EMAIL notifications and ends every cabinet session; the next login is consent again (terms 2.11). Withdrawing ASHYQ deletes all data received from Ashyq.',
     })
     @RequireSubscriber()
     async setConsent(

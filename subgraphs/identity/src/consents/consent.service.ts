@@ -11,10 +11,10 @@ import type { TermsRecords } from '../terms/terms.store';
 import { AshyqRecordEntity, CONSENT_PURPOSES, ConsentEntity, ConsentHistoryEntity, type ConsentPurposeName, type ConsentSource } from './consent.entities';
 import { type ActivityDetail, detail } from '../activity/activity-details';
 
-/** Consents that only make sense while personal data may be processed (2.12): they end with it. */
+/** Consents that only make sense while personal data may be processed (terms 2.12): they end with it. */
 export const DEPENDS_ON_PERSONAL_DATA: ConsentPurposeName[] = ['PARTNER_SHARING', 'MARKETING_EMAIL', 'MARKETING_SMS', 'ASHYQ'];
 
-/** Registering is consent to processing and partner sharing (2.11) and to offers by e-mail and SMS (6.4). */
+/** Registering is consent to processing and partner sharing (terms 2.11) and to offers by e-mail and SMS (terms 6.4). */
 export const REGISTRATION_CONSENTS: ConsentPurposeName[] = ['PERSONAL_DATA', 'PARTNER_SHARING', 'MARKETING_EMAIL', 'MARKETING_SMS'];
 
 export interface ConsentActor {
@@ -28,9 +28,9 @@ export interface ConsentChange {
   consent: ConsentEntity;
   /** every purpose whose state changed, the requested one first */
   changed: ConsentPurposeName[];
-  /** Ashyq records deleted (2.14) */
+  /** Ashyq records deleted (terms 2.14) */
   ashyqRecordsDeleted: number;
-  /** true when PERSONAL_DATA was withdrawn now: the subscriber's sessions were ended with it (2.12) */
+  /** true when PERSONAL_DATA was withdrawn now: the subscriber's sessions were ended with it (terms 2.12) */
   personalDataWithdrawn: boolean;
 }
 
@@ -49,7 +49,7 @@ const PERSONAL_DATA_FIRST = {
 /**
  * Consents per purpose with their full history (terms 2.11–2.14, 6.4). The current state is one row per
  * subscriber and purpose; every change also appends a history row (who, when, channel, source, terms version),
- * an activity entry (2.4) and a `ConsentChanged` event, all in one transaction.
+ * an activity entry (terms 2.4) and a `ConsentChanged` event, all in one transaction.
  */
 export class ConsentService {
   constructor(
@@ -60,8 +60,8 @@ export class ConsentService {
   ) {}
 
   /**
-   * Called by the login at registration (first login): 2.11 processing + partners, 6.4 e-mail + SMS offers, and
-   * 6.1/6.2 registering is accepting the terms in force — recorded here, with the channel.
+   * Called by the login at registration (first login): terms 2.11 processing + partners, terms 6.4 e-mail + SMS offers, and
+   * terms 6.1/6.2 registering is accepting the terms in force — recorded here, with the channel.
    */
   async recordRegistrationConsents(manager: EntityManager, subscriberId: string, channel: ChannelName, termsVersion: string | null): Promise<void> {
     const existing = await manager.find(ConsentEntity, { where: { subscriberId } });
@@ -92,7 +92,7 @@ export class ConsentService {
   }
 
   /**
-   * setConsent (2.12, 2.14). Withdrawing PERSONAL_DATA needs `confirm`; it withdraws the dependent consents,
+   * setConsent (terms 2.12, 2.14). Withdrawing PERSONAL_DATA needs `confirm`; it withdraws the dependent consents,
    * deletes Ashyq data, drops EMAIL from the notification channels and ends every session (tokens refused with
    * CONSENT_REQUIRED) — all in the caller's transaction.
    * Granting a dependent consent while PERSONAL_DATA is withdrawn is refused (CONSENT_REQUIRED).
@@ -137,7 +137,7 @@ export class ConsentService {
       }
     }
     if (!granted && (purpose === 'ASHYQ' || change.changed.includes('ASHYQ'))) {
-      // 2.14: stopping Ashyq ends the consent and deletes every piece of data received from it.
+      // terms 2.14: stopping Ashyq ends the consent and deletes every piece of data received from it.
       change.ashyqRecordsDeleted = (await manager.delete(AshyqRecordEntity, { subscriberId })).affected ?? 0;
     }
     if (change.changed.length > 0 || change.ashyqRecordsDeleted > 0) {
@@ -152,22 +152,22 @@ export class ConsentService {
       });
     }
     if (change.personalDataWithdrawn) {
-      // 2.12: the cabinet itself processes personal data, so it stops: every session ends now, and any access token
-      // still around is refused with CONSENT_REQUIRED. Logging in again is a new consent (2.11, see consentByLogin).
+      // terms 2.12: the cabinet itself processes personal data, so it stops: every session ends now, and any access token
+      // still around is refused with CONSENT_REQUIRED. Logging in again is a new consent (terms 2.11, see consentByLogin).
       await this.sessions.end(manager, await this.sessions.liveSessions(manager, subscriberId), 'ACCESS_REVOKED');
       await this.runtime.platform.revocations.revokeSubject(subscriberId, { since: this.runtime.clock.now().getTime(), code: ErrorCode.CONSENT_REQUIRED });
     }
     return change;
   }
 
-  /** 6.4: the unsubscribe link withdraws MARKETING_EMAIL without a login; a second use changes nothing. */
+  /** terms 6.4: the unsubscribe link withdraws MARKETING_EMAIL without a login; a second use changes nothing. */
   async withdrawByLink(manager: EntityManager, subscriberId: string, purpose: ConsentPurposeName): Promise<ConsentChange | null> {
     const subscriber = await manager.findOne(SubscriberEntity, { where: { id: subscriberId } });
     if (!subscriber || subscriber.erasedAt) return null;
     return this.set(manager, subscriberId, purpose, false, { actorId: subscriberId, actorKind: 'SUBSCRIBER', channel: null, viaManagement: false }, { source: 'UNSUBSCRIBE_LINK' });
   }
 
-  /** 2.11: logging in is consent to processing — after a withdrawal, the next login records it again. */
+  /** terms 2.11: logging in is consent to processing — after a withdrawal, the next login records it again. */
   async consentByLogin(manager: EntityManager, subscriberId: string, channel: ChannelName, termsVersion: string | null): Promise<boolean> {
     const row = await manager.findOne(ConsentEntity, { where: { subscriberId, purpose: 'PERSONAL_DATA' } });
     if (!row || row.granted) return false;
@@ -192,7 +192,7 @@ export class ConsentService {
     return new Set(rows.filter((r) => r.purpose === purpose && r.granted && !personalDataRefused.has(r.subscriberId)).map((r) => r.subscriberId));
   }
 
-  /** Data received from Ashyq (2.13), kept apart so that ending the consent deletes all of it (2.14). */
+  /** Data received from Ashyq (terms 2.13), kept apart so that ending the consent deletes all of it (terms 2.14). */
   async receiveAshyqData(subscriberId: string, kind: string, payload: string): Promise<AshyqRecordEntity> {
     return this.runtime.database.transaction(async (manager) => {
       const consent = await manager.findOne(ConsentEntity, { where: { subscriberId, purpose: 'ASHYQ' }, lock: this.runtime.database.lockMode });

@@ -10,7 +10,7 @@ export enum ConsentPurpose {
 
 registerEnumType(ConsentPurpose, {
   name: 'ConsentPurpose',
-  description: 'terms 2.11 (personal data, partners), 6.4 (marketing e-mail / SMS), 2.13-2.14 (Ashyq)',
+  description: 'terms 2.11 (personal data, partners), terms 6.4 (marketing e-mail / SMS), terms 2.13-2.14 (Ashyq)',
 });
 
 @ObjectType({ description: 'The current state of one consent (terms 2.11-2.14, 6.4); the full history is kept.' })

@@ -39,7 +39,7 @@ const emailTaken = () =>
   });
 
 /**
- * The e-mail login (terms section 1, 3.1.1): an address becomes a login only after the subscriber opened the
+ * The e-mail login (terms 1, 3.1.1): an address becomes a login only after the subscriber opened the
  * signed, single-use link sent to it. Until then the previously verified address stays the login.
  */
 export class EmailService {

@@ -5,8 +5,8 @@ import { resolveNoticeTexts } from '../notices/notice.service';
 
 /**
  * identity's internal HTTP API (other services and adapters only, with the internal token), as declared in
- * shared/src/contracts/identity-api.ts: Ashyq data (2.13, 2.14), in-cabinet notices (2.8, 5.1) and how each
- * subscriber wants to be told (5.1, for delegation).
+ * shared/src/contracts/identity-api.ts: Ashyq data (terms 2.13, 2.14), in-cabinet notices (terms 2.8, 5.1) and how each
+ * subscriber wants to be told (terms 5.1, for delegation).
  */
 export function mountInternalRoutes(app: Express, services: IdentityServices): void {
   const { runtime } = services;

@@ -1,13 +1,13 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { columns, createTable } from '@selfcare/shared';
 
-/** The version of the terms of use installed with the system, so `currentTerms` (6.6) always has an answer. */
+/** The version of the terms of use installed with the system, so `currentTerms` (terms 6.6) always has an answer. */
 export const INITIAL_TERMS = { version: '2024.1', url: 'https://beeline.kz/ru/customers/beeline-app/terms', publishedAt: '2024-01-01T00:00:00.000Z' };
 
 /**
- * Tables of the identity features: consents and their history (2.11–2.14, 6.4), Ashyq data (2.13/2.14),
- * terms versions and acceptances (6.1, 6.2, 6.6), in-cabinet notifications and broadcast jobs (2.8),
- * the activity record (2.4, 3.5, 4.3) and link-signing keys (6.4). Runs after the core's `subscribers` table.
+ * Tables of the identity features: consents and their history (terms 2.11–2.14, 6.4), Ashyq data (terms 2.13/2.14),
+ * terms versions and acceptances (terms 6.1, 6.2, 6.6), in-cabinet notifications and broadcast jobs (terms 2.8),
+ * the activity record (terms 2.4, 3.5, 4.3) and link-signing keys (terms 6.4). Runs after the core's `subscribers` table.
  */
 export class IdentityFeatures1764200000000 implements MigrationInterface {
   name = 'IdentityFeatures1764200000000';

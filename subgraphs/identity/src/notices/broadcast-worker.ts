@@ -33,7 +33,7 @@ export interface BroadcastRequest {
   createdBy: string | null;
 }
 
-/** What the operator's terms change (6.6) tells each subscriber, in their language. */
+/** What the operator's terms change (terms 6.6) tells each subscriber, in their language. */
 const TERMS_TITLE: Texts = { KK: 'Пайдалану шарттары өзгерді', RU: 'Изменились условия пользования', EN: 'The terms of use have changed' };
 const TERMS_BODY: Texts = {
   KK: 'Жеке кабинет пен My Beeline қосымшасын пайдалану шарттарының {version} нұсқасы күшіне енді: {url}. Пайдалануды жалғастыру жаңа шарттарды қабылдау болып саналады (6.6-тармақ).',
@@ -50,7 +50,7 @@ const INSERT_CHUNK = 500;
 
 const LANGUAGES = [Language.KK, Language.RU, Language.EN] as const;
 
-/** What the in-cabinet notice of a terms change (6.6) says in each language. */
+/** What the in-cabinet notice of a terms change (terms 6.6) says in each language. */
 export function termsNoticeTexts(version: string, url: string): NoticeTexts {
   const params = { version, url };
   return Object.fromEntries(LANGUAGES.map((language) => [language, { title: TERMS_TITLE[language], body: fill(TERMS_BODY[language], params) }])) as NoticeTexts;
@@ -71,7 +71,7 @@ function pick(texts: NoticeTexts, part: (text: { title: string; body: string }) 
 type Recipient = Pick<SubscriberEntity, 'id' | 'language' | 'msisdn' | 'verifiedEmail' | 'notifyBy'>;
 
 /**
- * Delivers broadcast jobs (2.8 notices, 6.6 terms changes) in the background, in batches of subscribers ordered
+ * Delivers broadcast jobs (notices, terms 2.8; changes of the terms, terms 6.6) in the background, in batches of subscribers ordered
  * by id. Each batch is one transaction: the notifications, the queued SMS/e-mails and the job's cursor commit
  * together, so a crash loses or repeats nothing — the next worker (after the lease expires) resumes after the
  * last committed subscriber, and the unique (subscriber, broadcast) key makes a repeat a no-op anyway.
@@ -237,7 +237,7 @@ export class BroadcastWorker {
   }
 
   private async nextRecipients(manager: EntityManager, job: NoticeBroadcastEntity): Promise<Recipient[]> {
-    // A terminated contract has no cabinet (3.3); an erased one has no data to use (2.11).
+    // A terminated contract has no cabinet (terms 3.3); an erased one has no data to use (terms 2.11).
     const query = manager
       .createQueryBuilder(SubscriberEntity, 's')
       .select(['s.id', 's.language', 's.msisdn', 's.verifiedEmail', 's.notifyBy'])
@@ -257,7 +257,7 @@ export class BroadcastWorker {
     let texted = 0;
     const texts = jobTexts(job);
     if (job.purpose === 'TERMS') {
-      // 6.6: told per the subscriber's own settings (5.1): in the cabinet, by SMS, by e-mail.
+      // terms 6.6: told per the subscriber's own settings (terms 5.1): in the cabinet, by SMS, by e-mail.
       const params = { version: job.termsVersion ?? '', url: job.body };
       for (const r of recipients) {
         const channels = normalizeNotifyBy(r.notifyBy);
@@ -275,7 +275,7 @@ export class BroadcastWorker {
         }
       }
     } else {
-      // 2.8: every subscriber sees the notice in the cabinet; e-mail and SMS only with the marketing consents (6.4),
+      // terms 2.8: every subscriber sees the notice in the cabinet; e-mail and SMS only with the marketing consents (terms 6.4),
       // each in the subscriber's language.
       for (const r of recipients) inCabinet.push(this.notice(r.id, job, dedupeKey, texts[toLanguage(r.language)], now));
       const subject = pick(texts, (t) => t.title);

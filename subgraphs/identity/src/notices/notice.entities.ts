@@ -2,7 +2,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateTimeColumn } from '@selfcare/shared';
 
 /**
- * An in-cabinet notification (2.8). `dedupe_key` is unique per subscriber, so delivering a broadcast again
+ * An in-cabinet notification (terms 2.8). `dedupe_key` is unique per subscriber, so delivering a broadcast again
  * after a crash never gives anyone a second copy.
  */
 @Entity({ name: 'cabinet_notifications' })
@@ -72,11 +72,11 @@ export class NoticeBroadcastEntity {
   @Column('varchar', { name: 'kind_filter', length: 16, nullable: true })
   kindFilter: string | null;
 
-  /** NOTICE: also by e-mail to those who consented to marketing e-mail (6.4) */
+  /** NOTICE: also by e-mail to those who consented to marketing e-mail (terms 6.4) */
   @Column('boolean', { name: 'by_email' })
   byEmail: boolean;
 
-  /** NOTICE: also by SMS to those who consented to marketing SMS (6.4) */
+  /** NOTICE: also by SMS to those who consented to marketing SMS (terms 6.4) */
   @Column('boolean', { name: 'by_sms' })
   bySms: boolean;
 

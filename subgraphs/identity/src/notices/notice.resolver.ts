@@ -40,7 +40,7 @@ export function noticeResolvers(services: IdentityServices): Class[] {
 
   @Resolver(() => Subscriber)
   class SubscriberNotificationsResolver {
-    @FieldResolver(() => NotificationConnection, { description: 'terms 2.8: in-cabinet notices, newest first; owner or a manager (4.3)' })
+    @FieldResolver(() => NotificationConnection, { description: 'terms 2.8: in-cabinet notices, newest first; owner or a manager (terms 4.3)' })
     @RequireSubscriber()
     async notifications(
       @Root() subscriber: Subscriber,
@@ -67,7 +67,7 @@ export function noticeResolvers(services: IdentityServices): Class[] {
       try {
         await runtime.accessPolicy.assertMayManage(ctx, notification.subscriberId);
       } catch (error) {
-        // Somebody else's notification: answer as if it did not exist (2.5: nothing about other numbers leaks).
+        // Somebody else's notification: answer as if it did not exist (terms 2.5: nothing about other numbers leaks).
         if (error instanceof DomainError && error.code === ErrorCode.FORBIDDEN) throw refusal(ErrorCode.NOT_FOUND, undefined, 'id');
         throw error;
       }
@@ -78,7 +78,7 @@ export function noticeResolvers(services: IdentityServices): Class[] {
 
     @Mutation(() => NoticeBroadcast, {
       description:
-        'Staff, terms 2.8: a notice to every subscriber or to one kind, delivered in the cabinet in the background, each subscriber reading it in their language (texts: kk, ru, en; title/body: for the languages not given); byEmail / bySms also send it to those who consented to marketing e-mail / SMS (6.4; e-mails carry an unsubscribe link)',
+        'Staff, terms 2.8: a notice to every subscriber or to one kind, delivered in the cabinet in the background, each subscriber reading it in their language (texts: kk, ru, en; title/body: for the languages not given); byEmail / bySms also send it to those who consented to marketing e-mail / SMS (terms 6.4; e-mails carry an unsubscribe link)',
     })
     @RequireStaff()
     async broadcastNotice(

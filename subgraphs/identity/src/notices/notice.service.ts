@@ -139,7 +139,7 @@ export class NoticeService {
       .execute();
   }
 
-  /** broadcastNotice (2.8): queued as a background job; the answer comes before the delivery. */
+  /** broadcastNotice (terms 2.8): queued as a background job; the answer comes before the delivery. */
   async broadcast(staffId: string, input: BroadcastInput): Promise<NoticeBroadcastEntity> {
     const { fallback, texts } = resolveNoticeTexts(input);
     const job = await this.runtime.database.transaction((manager) =>

@@ -31,7 +31,7 @@ export enum BroadcastStatus {
 
 registerEnumType(BroadcastStatus, { name: 'BroadcastStatus', description: 'Progress of a background delivery to many subscribers' });
 
-@InputType({ description: 'The text of a notice in one language (2.8)' })
+@InputType({ description: 'The text of a notice in one language (terms 2.8)' })
 export class NoticeTextInput {
   @Field(() => Language)
   language: Language;
@@ -55,7 +55,7 @@ export class NoticeText {
   body: string;
 }
 
-@ObjectType({ description: 'An operator notice on its way to subscribers (2.8), delivered in batches in the background' })
+@ObjectType({ description: 'An operator notice on its way to subscribers (terms 2.8), delivered in batches in the background' })
 export class NoticeBroadcast {
   @Field(() => ID)
   id: string;

@@ -40,7 +40,7 @@ export class RequestedNotices {
       where: { id: request.subscriberId },
       select: { id: true, language: true, msisdn: true, verifiedEmail: true, notifyBy: true, erasedAt: true },
     });
-    // Nobody to tell: an unknown id, or a person whose data was erased (2.11).
+    // Nobody to tell: an unknown id, or a person whose data was erased (terms 2.11).
     if (!subscriber || subscriber.erasedAt) return;
     const language = subscriber.language as Language;
     const text = request.texts[language];

@@ -30,7 +30,7 @@ export interface NotifyPreference {
 
 /**
  * Notification preferences (terms 5.1): how a subscriber is told of things (a management request, new terms).
- * EMAIL needs a verified e-mail address, and personal-data processing not withdrawn (2.12); SMS needs a mobile number.
+ * EMAIL needs a verified e-mail address, and personal-data processing not withdrawn (terms 2.12); SMS needs a mobile number.
  */
 export class NotifyByService {
   constructor(
@@ -66,7 +66,7 @@ export class NotifyByService {
         if (await this.consents.personalDataWithdrawn(manager, subscriberId)) throw refusal(ErrorCode.CONSENT_REQUIRED, undefined, 'channels');
       }
       if (wanted.includes(NotifyBy.SMS) && !subscriber.msisdn) {
-        // A Home Internet contract has no mobile number of its own (terms section 1).
+        // A Home Internet contract has no mobile number of its own (terms 1).
         throw refusal(
           ErrorCode.BAD_USER_INPUT,
           { KK: 'SMS хабарламалары үшін ұялы нөмір қажет', RU: 'Для SMS-уведомлений нужен мобильный номер', EN: 'SMS notifications need a mobile number' },
@@ -90,7 +90,7 @@ export class NotifyByService {
     });
   }
 
-  /** For delegation (5.1: a request is also sent by e-mail or SMS if the owner chose so). */
+  /** For delegation (terms 5.1: a request is also sent by e-mail or SMS if the owner chose so). */
   async preferencesOf(subscriberIds: readonly string[]): Promise<NotifyPreference[]> {
     if (subscriberIds.length === 0) return [];
     const rows = await this.runtime.database.manager.find(SubscriberEntity, {

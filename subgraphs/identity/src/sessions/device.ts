@@ -1,6 +1,6 @@
 /**
  * A readable device for the session list (terms 4.1, 3.5: the subscriber recognises their own devices):
- * the app reports its platform (terms section 1: Android, iOS, Windows Phone), model and version; a browser
+ * the app reports its platform (terms 1: Android, iOS, Windows Phone), model and version; a browser
  * is described from its User-Agent. Free text from the client is cleaned and cut, never trusted as markup.
  */
 export interface DeviceDescription {

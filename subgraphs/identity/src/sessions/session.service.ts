@@ -17,7 +17,7 @@ export interface OpenSession {
 const TOUCH_INTERVAL_MS = 60_000;
 
 /**
- * Sessions and their rotating refresh tokens (terms 4.1: the subscriber sees and ends sessions; 3.5: sessions and
+ * Sessions and their rotating refresh tokens (terms 4.1: the subscriber sees and ends sessions; terms 3.5: sessions and
  * devices show what happened). Ending a session also revokes its access tokens on every service at once.
  */
 export class SessionService {
@@ -156,7 +156,7 @@ export class SessionService {
 
   /**
    * Deletes refresh tokens past their expiry (a rotated one must be kept until then, to recognise its reuse).
-   * Sessions themselves stay: they are part of what the subscriber and the operator see of past access (3.5).
+   * Sessions themselves stay: they are part of what the subscriber and the operator see of past access (terms 3.5).
    */
   async purgeTokens(): Promise<number> {
     const cutoff = new Date(this.now().getTime() - 60_000);

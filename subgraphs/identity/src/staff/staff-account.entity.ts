@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DateTimeColumn } from '@selfcare/shared';
 
-/** An operator's employee (3.1.2 office passwords, provisioning, access status). Seeded from configuration. */
+/** An operator's employee (terms 3.1.2 office passwords, provisioning, access status). Seeded from configuration. */
 @Entity({ name: 'staff_accounts' })
 export class StaffAccountEntity {
   @PrimaryColumn('varchar', { length: 36 })

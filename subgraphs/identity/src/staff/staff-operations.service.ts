@@ -33,7 +33,7 @@ const OFFICE_PASSWORD_SMS = {
 
 /**
  * What the operator's staff do to a subscriber line: provision it, change or end its access, issue a password at
- * the office (3.1.2). Every action is written to the subscriber's activity record with the staff member named (2.4).
+ * the office (terms 3.1.2). Every action is written to the subscriber's activity record with the staff member named (terms 2.4).
  */
 export class StaffOperationsService {
   constructor(
@@ -68,7 +68,7 @@ export class StaffOperationsService {
       if (!ACCOUNT_NUMBER.test(account)) {
         throw identityBadInput('accountNumber', { KK: 'Шот нөмірі 6–20 саннан тұрады', RU: 'Номер договора — от 6 до 20 цифр', EN: 'The account number is 6 to 20 digits' });
       }
-      // The login form decides between number and account (terms section 1 "Login"): "87051234567" reads as the
+      // The login form decides between number and account (terms 1 "Login"): "87051234567" reads as the
       // mobile number +77051234567, so such an account number could never log in (or would name a mobile line).
       if (parseLogin(account)?.kind !== 'account') {
         throw identityBadInput('accountNumber', {

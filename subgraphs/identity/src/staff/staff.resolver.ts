@@ -52,7 +52,7 @@ export function staffResolvers(services: IdentityServices): Class[] {
       return toSubscriber(await staffOps.provision(input, actor));
     }
 
-    @Mutation(() => Subscriber, { description: 'Staff (3.3, 2.8, 2.12): ACTIVE, SUSPENDED with a reason, BLOCKED (ADMIN); cuts off issued tokens at once' })
+    @Mutation(() => Subscriber, { description: 'Staff (terms 3.3, 2.8, 2.12): ACTIVE, SUSPENDED with a reason, BLOCKED (ADMIN); cuts off issued tokens at once' })
     @RequireStaff()
     async setAccessStatus(
       @Arg('subscriberId', () => ID) subscriberId: string,
@@ -65,14 +65,14 @@ export function staffResolvers(services: IdentityServices): Class[] {
       return toSubscriber(await staffOps.setAccessStatus(subscriberId, { status, reason: reason ?? null }, actor, caller.role));
     }
 
-    @Mutation(() => Subscriber, { description: 'ADMIN (3.3): the contract ended; access ends, every session and token with it' })
+    @Mutation(() => Subscriber, { description: 'ADMIN (terms 3.3): the contract ended; access ends, every session and token with it' })
     @RequireStaff('ADMIN')
     async terminateContract(@Arg('subscriberId', () => ID) subscriberId: string, @Ctx() ctx: GraphQLContext): Promise<Subscriber> {
       const actor = await staffAuth.actor(requireStaff(ctx, ['ADMIN']));
       return toSubscriber(await staffOps.terminate(subscriberId, actor));
     }
 
-    @Mutation(() => OfficePassword, { description: '3.1.2: a password issued at the office; shown once, stored only hashed' })
+    @Mutation(() => OfficePassword, { description: 'terms 3.1.2: a password issued at the office; shown once, stored only hashed' })
     @RequireStaff()
     async issueOfficePassword(@Arg('subscriberId', () => ID) subscriberId: string, @Ctx() ctx: GraphQLContext): Promise<OfficePassword> {
       const actor = await staffAuth.actor(requireStaff(ctx));

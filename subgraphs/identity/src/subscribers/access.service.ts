@@ -37,7 +37,7 @@ export interface StatusChange {
 
 /**
  * Cabinet access (terms 3.3: ends with the contract, suspended while the contract is broken, e.g. unpaid debt;
- * 2.8: unlawful use suspends at once; 2.12: blocked for a third party's data). A change cuts off the tokens
+ * terms 2.8: unlawful use suspends at once; terms 2.12: blocked for a third party's data). A change cuts off the tokens
  * already issued on the very next request to any service (revocation store), not at their expiry.
  */
 export class AccessService {
@@ -57,7 +57,7 @@ export class AccessService {
     const reason = change.reason ?? null;
     switch (change.status) {
       case 'ACTIVE':
-        // 3.3: access stays suspended while a debt is outstanding.
+        // terms 3.3: access stays suspended while a debt is outstanding.
         return subscriber.debtOutstanding ? { status: 'SUSPENDED', reason: 'DEBT' } : { status: 'ACTIVE', reason: null };
       case 'SUSPENDED':
         if (!reason || !SUSPENSION_REASONS.includes(reason)) {
@@ -142,7 +142,7 @@ export class AccessService {
     });
   }
 
-  /** billing's DebtIncurred (3.3): suspend an active subscriber for debt; remember the debt in any case. */
+  /** billing's DebtIncurred (terms 3.3): suspend an active subscriber for debt; remember the debt in any case. */
   async debtIncurred(manager: EntityManager, subscriberId: string): Promise<void> {
     const subscriber = await this.lockSubscriber(manager, subscriberId);
     if (!subscriber) return;
@@ -153,7 +153,7 @@ export class AccessService {
     if (subscriber.accessStatus === 'ACTIVE') await this.change(manager, subscriber, { status: 'SUSPENDED', reason: 'DEBT' }, SYSTEM_ACTOR);
   }
 
-  /** billing's DebtSettled (3.3): the debt suspension is lifted automatically; other suspensions stay. */
+  /** billing's DebtSettled (terms 3.3): the debt suspension is lifted automatically; other suspensions stay. */
   async debtSettled(manager: EntityManager, subscriberId: string): Promise<void> {
     const subscriber = await this.lockSubscriber(manager, subscriberId);
     if (!subscriber) return;

@@ -12,7 +12,7 @@ export type AccessStatusValue = 'ACTIVE' | 'SUSPENDED' | 'BLOCKED' | 'TERMINATED
 export type AccessReasonValue = 'DEBT' | 'BREACH' | 'UNLAWFUL_USE' | 'THIRD_PARTY_DATA' | 'PERSONAL_DATA_WITHDRAWN' | 'CONTRACT_ENDED';
 
 /**
- * A subscriber of the cabinet (terms section 1): a mobile number, or a Home Internet contract whose login is
+ * A subscriber of the cabinet (terms 1): a mobile number, or a Home Internet contract whose login is
  * the account number. Credentials live here too: one KDF spec (parameters + salt) shared by the current
  * password and a pending SMS password, so a login costs exactly one KDF evaluation whichever it matches.
  */
@@ -45,7 +45,7 @@ export class SubscriberEntity {
   @DateTimeColumn({ name: 'email_verified_at', nullable: true })
   emailVerifiedAt: Date | null;
 
-  /** the verified address: the e-mail login (3.1.1) and where e-mails go */
+  /** the verified address: the e-mail login (terms 3.1.1) and where e-mails go */
   @Column('varchar', { name: 'verified_email', length: 254, nullable: true })
   verifiedEmail: string | null;
 
@@ -62,11 +62,11 @@ export class SubscriberEntity {
   @DateTimeColumn({ name: 'access_changed_at' })
   accessChangedAt: Date;
 
-  /** billing reported a debt not yet settled (3.3) */
+  /** billing reported a debt not yet settled (terms 3.3) */
   @Column('boolean', { name: 'debt_outstanding' })
   debtOutstanding: boolean;
 
-  /** terms 3.1: the first login with login and password has happened */
+  /** terms 3.1.1: the first login with login and password has happened */
   @Column('boolean')
   registered: boolean;
 
@@ -83,18 +83,18 @@ export class SubscriberEntity {
   @DateTimeColumn({ name: 'password_set_at', nullable: true })
   passwordSetAt: Date | null;
 
-  /** 3.1.1: the password sent by SMS; it becomes the password at its first successful use */
+  /** terms 3.1.1: the password sent by SMS; it becomes the password at its first successful use */
   @Column('varchar', { name: 'pending_password_hash', length: 64, nullable: true })
   pendingPasswordHash: string | null;
 
   @DateTimeColumn({ name: 'pending_password_expires_at', nullable: true })
   pendingPasswordExpiresAt: Date | null;
 
-  /** 3.3: access ends with the contract; retention (2.11) counts from here */
+  /** terms 3.3: access ends with the contract; retention (terms 2.11) counts from here */
   @DateTimeColumn({ name: 'contract_ended_at', nullable: true })
   contractEndedAt: Date | null;
 
-  /** set by the retention job when personal data was erased (2.11) */
+  /** set by the retention job when personal data was erased (terms 2.11) */
   @DateTimeColumn({ name: 'erased_at', nullable: true })
   erasedAt: Date | null;
 

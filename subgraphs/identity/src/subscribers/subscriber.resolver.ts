@@ -13,8 +13,8 @@ export function subscriberResolvers(services: IdentityServices): Class[] {
 
   /**
    * terms 2.5: a Subscriber reached through an entity reference (e.g. the owner of a management request a stranger
-   * sent, 5.6.2) shows its number to the other party, but its personal data only to the subscriber, a manager of the
-   * number (4.3) or staff. Identity's own paths (me, subscriber(msisdn), login) are checked where they start.
+   * sent, terms 5.6.2) shows its number to the other party, but its personal data only to the subscriber, a manager of the
+   * number (terms 4.3) or staff. Identity's own paths (me, subscriber(msisdn), login) are checked where they start.
    */
   async function personalDataVisible(subscriber: Subscriber, ctx: GraphQLContext): Promise<boolean> {
     if (!isSubscriberReference(subscriber)) return true;
@@ -96,7 +96,7 @@ export function subscriberResolvers(services: IdentityServices): Class[] {
       return toSubscriber(entity);
     }
 
-    /** terms 2.5: the caller's own number or one they manage (4.3); any other number, known or not, is FORBIDDEN. */
+    /** terms 2.5: the caller's own number or one they manage (terms 4.3); any other number, known or not, is FORBIDDEN. */
     @Query(() => Subscriber, { nullable: true, description: 'Own or managed number, else FORBIDDEN' })
     @RequireSubscriber()
     async subscriber(@Arg('msisdn', () => PhoneNumberScalar) msisdn: string, @Ctx() ctx: GraphQLContext): Promise<Subscriber | null> {

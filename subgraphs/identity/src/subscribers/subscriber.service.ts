@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { normalizeEmail, normalizeMsisdn, SubgraphRuntime } from '@selfcare/shared';
 import { SubscriberEntity } from './subscriber.entity';
 
-/** How a login was written (terms section 1 "Login": the number, or an e-mail / alphanumeric login tied to it). */
+/** How a login was written (terms 1 "Login": the number, or an e-mail / alphanumeric login tied to it). */
 export interface LoginForm {
   kind: 'msisdn' | 'email' | 'account';
   /** the canonical value: E.164, lower-cased domain e-mail, or the trimmed account number */
@@ -28,7 +28,7 @@ export function parseLogin(input: string): LoginForm | null {
 export class SubscriberService {
   constructor(private readonly runtime: SubgraphRuntime) {}
 
-  /** The subscriber a login names: by number, by VERIFIED e-mail only (3.1.1), or by home-internet account number. */
+  /** The subscriber a login names: by number, by VERIFIED e-mail only (terms 3.1.1), or by home-internet account number. */
   async findByLogin(form: LoginForm, manager: EntityManager = this.runtime.database.manager): Promise<SubscriberEntity | null> {
     const repository = manager.getRepository(SubscriberEntity);
     switch (form.kind) {

@@ -27,7 +27,7 @@ registerEnumType(PartyType, { name: 'PartyType' });
 registerEnumType(AccessStatus, { name: 'AccessStatus', description: 'terms 3.3, 2.8, 2.12' });
 registerEnumType(AccessReason, {
   name: 'AccessReason',
-  description: 'Why access is not ACTIVE: SUSPENDED for DEBT, BREACH or UNLAWFUL_USE (3.3, 2.8); BLOCKED for THIRD_PARTY_DATA or PERSONAL_DATA_WITHDRAWN (2.12); TERMINATED for CONTRACT_ENDED (3.3)',
+  description: 'Why access is not ACTIVE: SUSPENDED for DEBT, BREACH or UNLAWFUL_USE (terms 3.3, 2.8); BLOCKED for THIRD_PARTY_DATA or PERSONAL_DATA_WITHDRAWN (terms 2.12); TERMINATED for CONTRACT_ENDED (terms 3.3)',
 });
 
 /**
@@ -35,7 +35,7 @@ registerEnumType(AccessReason, {
  * The other modules' field resolvers (consents, notifyBy, notifications, activity) receive this object.
  */
 @Directive('@key(fields: "id")')
-@ObjectType({ description: 'A subscriber of the cabinet: a mobile number or a Home Internet contract (terms section 1)' })
+@ObjectType({ description: 'A subscriber of the cabinet: a mobile number or a Home Internet contract (terms 1)' })
 export class Subscriber {
   @Field(() => ID)
   id: string;
@@ -55,7 +55,7 @@ export class Subscriber {
   @Field(() => EmailAddressScalar, { nullable: true, description: 'as last set by the subscriber; see emailVerified' })
   email: string | null;
 
-  @Field(() => Boolean, { description: 'the e-mail was confirmed through the link sent to it; only then it is a login (3.1.1)' })
+  @Field(() => Boolean, { description: 'the e-mail was confirmed through the link sent to it; only then it is a login (terms 3.1.1)' })
   emailVerified: boolean;
 
   @Field(() => Language)
@@ -67,7 +67,7 @@ export class Subscriber {
   @Field(() => AccessReason, { nullable: true, description: 'why access is not ACTIVE' })
   accessReason: AccessReason | null;
 
-  @Field(() => Boolean, { description: 'has set a password (3.1)' })
+  @Field(() => Boolean, { description: 'has set a password (terms 3.1.1)' })
   registered: boolean;
 }
 
@@ -83,7 +83,7 @@ export function isSubscriberReference(subscriber: Subscriber): boolean {
   return references.has(subscriber);
 }
 
-/** A Subscriber for an entity reference: its personal fields are checked against the caller when read (2.5). */
+/** A Subscriber for an entity reference: its personal fields are checked against the caller when read (terms 2.5). */
 export function toSubscriberReference(entity: SubscriberEntity): Subscriber {
   const subscriber = toSubscriber(entity);
   references.add(subscriber);

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateTimeColumn } from '@selfcare/shared';
 
-/** A published version of the terms of use (6.1, 6.6); the highest ordinal is the current one. */
+/** A published version of the terms of use (terms 6.1, 6.6); the highest ordinal is the current one. */
 @Entity({ name: 'terms_versions' })
 @Index('uq_terms_versions_version', ['version'], { unique: true })
 @Index('uq_terms_versions_ordinal', ['ordinal'], { unique: true })
@@ -26,7 +26,7 @@ export class TermsVersionEntity {
   publishedBy: string | null;
 }
 
-/** How a version was accepted: at registration (6.2), explicitly, or by continued use at the next login (3.5, 6.6). */
+/** How a version was accepted: at registration (terms 6.2), explicitly, or by continued use at the next login (terms 3.5, 6.6). */
 export type AcceptanceMethod = 'REGISTRATION' | 'EXPLICIT' | 'CONTINUED_USE';
 
 @Entity({ name: 'terms_acceptances' })

@@ -23,7 +23,7 @@ function toAcceptance(row: TermsAcceptanceEntity): TermsAcceptance {
   return acceptance;
 }
 
-/** Terms of use versions and their acceptance (6.1, 6.2, 6.6, 3.5). */
+/** Terms of use versions and their acceptance (terms 6.1, 6.2, 6.6, 3.5). */
 export function termsResolvers(services: IdentityServices): Class[] {
   const { runtime, terms } = services;
 
@@ -56,7 +56,7 @@ export function termsResolvers(services: IdentityServices): Class[] {
 
   @Resolver(() => Subscriber)
   class SubscriberTermsResolver {
-    @FieldResolver(() => [TermsAcceptance], { description: 'Terms versions this subscriber accepted, newest first (6.1, 6.6); owner or a manager' })
+    @FieldResolver(() => [TermsAcceptance], { description: 'Terms versions this subscriber accepted, newest first (terms 6.1, 6.6); owner or a manager' })
     @RequireSubscriber()
     async termsAcceptances(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext): Promise<TermsAcceptance[]> {
       await runtime.accessPolicy.assertMayManage(ctx, subscriber.id);

@@ -11,9 +11,9 @@ import type { TermsRecords } from './terms.store';
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/;
 
 /**
- * Terms of use versions (6.1, 6.2, 6.6): the operator publishes a version, subscribers are told per their
+ * Terms of use versions (terms 6.1, 6.2, 6.6): the operator publishes a version, subscribers are told per their
  * notification settings (a broadcast job), and acceptance — explicit, at registration, or by continued use at
- * the next login (3.5, 6.6) — is recorded once per version with its time and channel.
+ * the next login (terms 3.5, 6.6) — is recorded once per version with its time and channel.
  */
 export class TermsService {
   constructor(
@@ -35,8 +35,8 @@ export class TermsService {
 
   /**
    * Every successful login (the login calls this): continued use after a change is acceptance of the version in
-   * force (3.5, 6.6). Logging in is also consent to
-   * personal-data processing (2.11), recorded again here if it had been withdrawn.
+   * force (terms 3.5, 6.6). Logging in is also consent to
+   * personal-data processing (terms 2.11), recorded again here if it had been withdrawn.
    */
   async acceptOnLogin(manager: EntityManager, subscriberId: string, channel: ChannelName): Promise<void> {
     const terms = await this.records.current(manager);
@@ -46,7 +46,7 @@ export class TermsService {
     await this.records.recordAcceptance(manager, { subscriberId, version: terms.version, channel, method: 'CONTINUED_USE' });
   }
 
-  /** acceptTerms (6.1, 6.6): only the version in force can be accepted; accepting it again changes nothing. */
+  /** acceptTerms (terms 6.1, 6.6): only the version in force can be accepted; accepting it again changes nothing. */
   async accept(subscriberId: string, version: string, channel: ChannelName): Promise<TermsVersionEntity> {
     return this.runtime.database.transaction(async (manager) => {
       const terms = await this.records.current(manager);
@@ -71,7 +71,7 @@ export class TermsService {
     });
   }
 
-  /** publishTerms (6.6): a new version in force from now; subscribers are told in a background job. */
+  /** publishTerms (terms 6.6): a new version in force from now; subscribers are told in a background job. */
   async publish(staffId: string, version: string, url: string): Promise<TermsVersionEntity> {
     const trimmedVersion = version.trim();
     if (!VERSION_PATTERN.test(trimmedVersion)) {

@@ -6,7 +6,7 @@ import { type AcceptanceMethod, TermsAcceptanceEntity, TermsVersionEntity } from
 import { detail } from '../activity/activity-details';
 
 /**
- * The terms versions and acceptances as stored (6.1, 6.6): read by the terms and consents services, which both
+ * The terms versions and acceptances as stored (terms 6.1, 6.6): read by the terms and consents services, which both
  * record acceptances (at registration, explicitly, by continued use).
  */
 export class TermsRecords {

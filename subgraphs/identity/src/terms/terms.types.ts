@@ -1,7 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { ChannelEnum } from '@selfcare/shared';
 
-@ObjectType({ description: 'A published version of the terms of use (6.1, 6.6)' })
+@ObjectType({ description: 'A published version of the terms of use (terms 6.1, 6.6)' })
 export class TermsVersion {
   @Field(() => String)
   version: string;
@@ -21,10 +21,10 @@ export enum TermsAcceptanceMethod {
 
 registerEnumType(TermsAcceptanceMethod, {
   name: 'TermsAcceptanceMethod',
-  description: 'How terms were accepted: registration (6.2), acceptTerms, or continued use at the next login (3.5, 6.6)',
+  description: 'How terms were accepted: registration (terms 6.2), acceptTerms, or continued use at the next login (terms 3.5, 6.6)',
 });
 
-@ObjectType({ description: 'When and through which channel a terms version was accepted (6.1, 6.6)' })
+@ObjectType({ description: 'When and through which channel a terms version was accepted (terms 6.1, 6.6)' })
 export class TermsAcceptance {
   @Field(() => String)
   version: string;

@@ -23,8 +23,8 @@ const FOOTER: Texts = {
 };
 
 /**
- * Sends marketing e-mail (6.4): only to a verified address of a subscriber who consents to marketing e-mail and has
- * not withdrawn personal-data processing (2.12), and always with a working one-click unsubscribe link — in the text
+ * Sends marketing e-mail (terms 6.4): only to a verified address of a subscriber who consents to marketing e-mail and has
+ * not withdrawn personal-data processing (terms 2.12), and always with a working one-click unsubscribe link — in the text
  * and as `List-Unsubscribe` / `List-Unsubscribe-Post` headers (RFC 2369, RFC 8058). Queued through the outbox in
  * the caller's transaction.
  */

@@ -2,7 +2,7 @@ import type { SubgraphRuntime } from '@selfcare/shared';
 import type { ConsentPurposeName } from '../consents/consent.entities';
 import type { LinkSigner } from '../links/link-signer';
 
-/** Purposes a link may withdraw: marketing e-mail only (6.4); nothing else can be changed without a login. */
+/** Purposes a link may withdraw: marketing e-mail only (terms 6.4); nothing else can be changed without a login. */
 const LINK_PURPOSES: ConsentPurposeName[] = ['MARKETING_EMAIL'];
 /** Old e-mails keep working for a long time, but not forever. */
 const MAX_AGE_SECONDS = 400 * 24 * 3600;
@@ -14,7 +14,7 @@ export interface UnsubscribeClaim {
 }
 
 /**
- * Signed one-click unsubscribe links (6.4, RFC 8058). The token carries the subscriber id and the purpose under the
+ * Signed one-click unsubscribe links (terms 6.4, RFC 8058). The token carries the subscriber id and the purpose under the
  * link signer's HMAC, so it cannot be forged, and changing the subscriber or purpose in it breaks the signature
  * — a token is good for its own subscriber only. Using it twice just withdraws again (idempotent).
  */

@@ -41,7 +41,7 @@ function page(language: Language, message: string, form: boolean): string {
 }
 
 /**
- * The unsubscribe link of every marketing e-mail (6.4), public, no login:
+ * The unsubscribe link of every marketing e-mail (terms 6.4), public, no login:
  * - GET shows a confirmation (HTML, or JSON when asked) and changes nothing: mail scanners fetch links, and
  *   RFC 8058 makes the one-click action a POST;
  * - POST (RFC 8058 `List-Unsubscribe=One-Click`, or the confirmation page's button) withdraws MARKETING_EMAIL.

@@ -64,7 +64,7 @@ async function startEdge(): Promise<Edge> {
 /**
  * The identity subgraph run for real (HTTP, its own SQLite file or MariaDB database, migrations, outbox relay,
  * in-process bus, memory revocation store), next to the real delegation subgraph, which answers identity's one
- * outside question — "may this caller manage that number?" (AccessPolicy, 4.3) — over its internal API. Only the
+ * outside question — "may this caller manage that number?" (AccessPolicy, terms 4.3) — over its internal API. Only the
  * system's edge is a stand-in, over HTTP: the development SMS centre and a real SMTP sink.
  */
 export class IdentityHarness {
@@ -160,7 +160,7 @@ export class IdentityHarness {
     return result.data.login as { accessToken: string; refreshToken: string; accessTokenExpiresAt: string; subscriber: { id: string; msisdn: string | null; registered: boolean } };
   }
 
-  /** Logs in (3.1.1) and returns the access token alone. */
+  /** Logs in (terms 3.1.1) and returns the access token alone. */
   async token(login: string, password = DEMO_PASSWORD, channel: 'WEB' | 'MOBILE_APP' = 'WEB'): Promise<string> {
     return (await this.loginOk(login, password, channel)).accessToken;
   }
@@ -174,7 +174,7 @@ export class IdentityHarness {
 
   /**
    * terms 4.3: `managerId` may manage `ownerId`'s number — an ACTIVE grant in delegation's database, as the section 5
-   * procedure leaves it. `end()` revokes it (4.4).
+   * procedure leaves it. `end()` revokes it (terms 4.4).
    */
   async grant(managerId: string, ownerId: string, ownerMsisdn = '+77000000000'): Promise<{ end(): Promise<void> }> {
     const row = await grantManagement(this.delegation, managerId, ownerId, ownerMsisdn);

@@ -1,0 +1,2 @@
+export const TERMS_FILE: string;
+export function buildIndex(): { markdown: string; unknown: { file: string; line: number; citation: string; number: string }[] };
