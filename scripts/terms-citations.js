@@ -34,7 +34,11 @@ const under = (file, prefix) => file === prefix || file.startsWith(`${prefix}/`)
 /** The file's text with every developer-facing part rewritten, and the lines that changed. */
 function rewriteFile(file, text, known) {
   if (file.endsWith('.md')) {
-    const rewritten = rewriteText(text, known);
+    // Inline code (`…`) is quoted as it is: only the prose around it.
+    const rewritten = text
+      .split(/(`[^`\n]*`)/)
+      .map((piece) => (piece.startsWith('`') ? piece : rewriteText(piece, known)))
+      .join('');
     return { rewritten, changes: changedLines(text, rewritten) };
   }
   let rewritten = text;

@@ -1,50 +1,15 @@
 import { createLogger, installProcessHandlers, startOrExit } from '@selfcare/shared';
 import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
-import { subscriptionEnvShape, subscriptionSettingsFrom } from './subscription-settings';
+import { subscriptionSettingsFrom } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
-import { z } from 'zod';
-import { env, parseEnv } from '@selfcare/shared';
-import { gatewayLimitsEnvShape, gatewayLimitsFrom } from './limits';
-
-/**
- * The embedded default is the development system (Apollo Sandbox, introspection, /dev/sms where anyone reads any
- * number's password, demo staff accounts): it refuses to pass for production rather than run one silently.
- */
-const nodeEnv = z
-  .string()
-  .default('development')
-  .refine((value) => value !== 'production', {
-    message:
-      'production is not served by the all-in-one launcher (npm start is the development system: Sandbox, /dev/sms, demo staff accounts); run the distributed mode (npm run start:gateway and one process per subgraph, see README, Modes)',
-  })
-  .pipe(z.enum(['development', 'test'], { message: 'must be development or test for the all-in-one launcher' }));
+import { parseEnv } from '@selfcare/shared';
+import { allInOneEnvShape } from './all-in-one-config';
+import { gatewayLimitsFrom } from './limits';
 
 /** `npm start`: the whole system on its embedded default. */
 void startOrExit(async () => {
-  const config = parseEnv({
-    NODE_ENV: nodeEnv,
-    GATEWAY_PORT: env.port(4000),
-    IDENTITY_PORT: env.port(4001),
-    CATALOG_PORT: env.port(4002),
-    BILLING_PORT: env.port(4003),
-    DETAILING_PORT: env.port(4004),
-    DELEGATION_PORT: env.port(4005),
-    GATEWAY_HOST: env.host('127.0.0.1'),
-    IDENTITY_HOST: env.host('127.0.0.1'),
-    CATALOG_HOST: env.host('127.0.0.1'),
-    BILLING_HOST: env.host('127.0.0.1'),
-    DETAILING_HOST: env.host('127.0.0.1'),
-    DELEGATION_HOST: env.host('127.0.0.1'),
-    DATA_DIR: env.string('./data'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
-    TRUST_PROXY: env.trustProxy(),
-    CORS_ORIGINS: env.origins(),
-    METRICS_TOKEN: env.optionalSecret(16),
-    FEED_SAFETY_POLL_MS: env.int(5000, 100),
-    ...gatewayLimitsEnvShape,
-    ...subscriptionEnvShape,
-  });
+  const config = parseEnv(allInOneEnvShape);
   const { limits, timeouts } = gatewayLimitsFrom(config);
   const subscriptions = subscriptionSettingsFrom(config);
   installProcessHandlers(createLogger('system', config.LOG_LEVEL));

@@ -1,6 +1,7 @@
 export * from './gateway-server';
 export * from './limits';
 export * from './gateway-config';
+export { allInOneEnvShape } from './all-in-one-config';
 export * from './system';
 export * from './compose';
 export * from './dev/sms-centre';

@@ -73,5 +73,7 @@ describe('citations: terms X.Y[.Z]', () => {
     ]);
     expect(changes.map((change) => change.line)).toEqual([1, 2, 4]);
     expect(rewriteFile('sample.ts', rewritten, known).changes).toEqual([]);
+    // In Markdown, inline code is quoted as it is.
+    expect(rewriteFile('notes.md', 'older styles such as `(2.4)` become (2.4) no more', known).rewritten).toBe('older styles such as `(2.4)` become (terms 2.4) no more');
   });
 });
