@@ -354,7 +354,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       const base = (name: SubgraphName) => () => options.subgraphUrls[name].replace(/\/graphql$/, '');
       // terms 6.4 unsubscribe and e-mail verification links point at the public host; identity owns them.
       app.all('/links/{*rest}', raw, forwardTo(base('identity'), options.logger, options.internalToken));
-      // terms 5.6.4: the SMS centre delivers the owner's inbound SMS to 4259 here; delegation checks the signature.
+      // terms 5.6.4: the SMS centre delivers the owner's inbound SMS to 4259 here, for delegation to check (not built there yet: 404).
       app.post('/sms/inbound', raw, forwardTo(base('delegation'), options.logger, options.internalToken));
       options.routes?.(app);
     },
