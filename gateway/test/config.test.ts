@@ -7,7 +7,7 @@ import { billingEnvShape } from '@selfcare/billing';
 import { catalogEnvShape } from '@selfcare/catalog';
 import { delegationEnvShape } from '@selfcare/delegation';
 import { detailingEnvShape } from '@selfcare/detailing';
-import { identityEnvShape } from '@selfcare/identity/config';
+import { identityEnvShape } from '@selfcare/identity';
 import { allInOneEnvShape, gatewayEnvShape } from '../src';
 
 describe('configuration validated once at start-up', () => {

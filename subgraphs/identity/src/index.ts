@@ -13,7 +13,7 @@ export type { Actor } from './common/actor';
 export { DEFAULT_SCRYPT_PARAMS, PasswordHasher } from './auth/kdf';
 export type { ScryptParams } from './auth/kdf';
 export { parseStaffAccounts } from './staff/staff-config';
-export { identityOptionsFromEnv, loadIdentityConfig } from './config';
+export { identityEnvShape, identityOptionsFromEnv, loadIdentityConfig } from './config';
 export type { IdentityConfig } from './config';
 export type { IdentityServices } from './composition';
 export { identityEntities, identityMigrations } from './schema';
