@@ -318,6 +318,12 @@ describe('notification preferences (terms 5.1)', () => {
     // A notice that leaves a language without text fits the route's shape but not identity's rule: refused, as the caller sees it.
     const refused = await internal.call(cabinetNotice, { subscriberId: NURLAN.id, texts: texts.slice(0, 2) }).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(DomainError);
+    // Out of the route's shape, or over its body limit: refused as the caller's mistake, nothing stored.
+    const four = await h.internal('/internal/notices', { body: { subscriberId: NURLAN.id, texts: [...texts, texts[0]], key: `${key}-4` } });
+    expect([four.status, ((await four.json()) as { error: { code: string; field: string } }).error]).toEqual([400, expect.objectContaining({ code: 'BAD_USER_INPUT', field: 'texts' })]);
+    const huge = await h.internal('/internal/notices', { body: { subscriberId: NURLAN.id, title: 't', body: 'b', key: `${key}-huge`, padding: 'x'.repeat(70_000) } });
+    expect(huge.status).toBe(413);
+    expect(await h.runtime.database.manager.countBy(CabinetNotificationEntity, { subscriberId: NURLAN.id, dedupeKey: In([`${key}-4`, `${key}-huge`]) })).toBe(0);
   });
 
   it("delivers another service's SubscriberNotificationRequested: in the cabinet and per notifyBy, in the subscriber's language, once per key (terms 2.8, 5.1)", async () => {
