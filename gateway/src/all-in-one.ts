@@ -3,6 +3,7 @@ import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
 import { subscriptionEnvShape, subscriptionSettingsFrom } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
+import { delegationSettingsFromEnv } from '@selfcare/delegation';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
 import { gatewayLimitsEnvShape, gatewayLimitsFrom } from './limits';
@@ -50,6 +51,8 @@ void startOrExit(async () => {
   installProcessHandlers(createLogger('system', config.LOG_LEVEL));
   // identity's IDENTITY_* settings and STAFF_ACCOUNTS apply here too (the signing key stays in DATA_DIR).
   const identity = identityOptionsFromEnv();
+  // delegation's DELEGATION_* settings too.
+  const delegation = { settings: delegationSettingsFromEnv() };
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -77,6 +80,7 @@ void startOrExit(async () => {
     subscriptions,
     feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
     identity: { ...identity },
+    delegation,
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
