@@ -1,8 +1,10 @@
-import type { FeedWaker } from '../events/feed-wakeups';
+import type { FeedWakeups } from '../events/feed-wakeups';
 import type { GraphQLContext } from '../graphql/context';
 import { LoaderRegistry } from '../graphql/loaders';
 import type { Logger } from '../logging/logger';
 import type { AccessPolicy } from './access-policy';
+
+const GRANT_CHANGE = 'ManagementRequestChanged';
 
 /** The wake-up key of one grant (manager → owner's number): what the end of that grant wakes. */
 export function grantKey(managerId: string, ownerId: string): string {
@@ -19,10 +21,22 @@ export function grantKey(managerId: string, ownerId: string): string {
  */
 export class GrantWatch {
   constructor(
-    private readonly wakeups: FeedWaker,
+    private readonly wakeups: FeedWakeups,
     private readonly accessPolicy: AccessPolicy,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    wakeups.wakeOn(GRANT_CHANGE, (payload) =>
+      payload.previousStatus === 'ACTIVE' && typeof payload.requesterId === 'string' && typeof payload.ownerId === 'string' ? [grantKey(payload.requesterId, payload.ownerId)] : [],
+    );
+  }
+
+  /**
+   * Delegation's `ManagementRequestChanged`, as the service consumed it: the end of a grant (a change away from ACTIVE)
+   * wakes its subscriptions here and, through the wake-ups' channel, on the service's other replicas.
+   */
+  changed(change: { requesterId: string; ownerId: string | null; previousStatus: string | null }): void {
+    if (change.previousStatus === 'ACTIVE') this.wakeups.written([{ type: GRANT_CHANGE, payload: { ...change } }]);
+  }
 
   /** The subscription's results, cut with the refusal once a grant it acts through has ended. */
   watch<T>(ctx: GraphQLContext, source: AsyncIterator<T>): AsyncIterableIterator<T> {

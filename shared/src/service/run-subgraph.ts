@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { AccessPolicy, ManagedAccessLog, ManagementGrantSource } from './access-policy';
-import { GrantWatch, grantKey } from './grant-watch';
+import { GrantWatch } from './grant-watch';
 import type { Clock } from './clock';
 import type { ServiceDirectory, ServiceName } from './directory';
 import { InternalClient } from './internal-http';
@@ -225,16 +225,7 @@ export async function runSubgraph(
   // terms 4.4: the end of a grant reaches live subscriptions at once. Delegation's event wakes the grant's key here and,
   // through the wake-ups' channel, on every other replica; each subscription that acted through it asks again.
   const grantWatch = setup.schema.getSubscriptionType() && definition.name !== 'delegation' ? new GrantWatch(feeds, runtime.accessPolicy, logger) : null;
-  if (grantWatch) {
-    feeds.wakeOn('ManagementRequestChanged', (payload) =>
-      payload.previousStatus === 'ACTIVE' && typeof payload.requesterId === 'string' && typeof payload.ownerId === 'string' ? [grantKey(payload.requesterId, payload.ownerId)] : [],
-    );
-    partial.consume(delegationEvents, {
-      ManagementRequestChanged: async (change) => {
-        if (change.previousStatus === 'ACTIVE') feeds.written([{ type: 'ManagementRequestChanged', payload: change }]);
-      },
-    });
-  }
+  if (grantWatch) partial.consume(delegationEvents, { ManagementRequestChanged: async (change) => grantWatch.changed(change) });
 
   const relay = new OutboxRelay({
     database,
