@@ -23,7 +23,7 @@ describe('number management through the gateway (terms section 5)', () => {
   const aigerim = { msisdn: demo.aigerim.msisdn!, id: demo.aigerim.id };
 
   beforeAll(async () => {
-    t = await TestSystem.start({ clock, delegation: { settings: { requestsPerRequesterPerDay: 30, requestsPerOwnerPerDay: 30 } } });
+    t = await TestSystem.start({ clock, delegation: { settings: { requestsPerRequesterPerDay: 30, requestsPerOwnerPerDay: 30, lookupsPerRequesterPerDay: 50 } } });
     m = new Management(t);
   }, 120_000);
   afterAll(async () => {

@@ -7,6 +7,8 @@ export interface DelegationSettings {
   requestsPerRequesterPerDay: number;
   /** Requests one number may receive in 24 hours, from everybody together. */
   requestsPerOwnerPerDay: number;
+  /** Numbers one subscriber may ask about in 24 hours, refused ones included (each answer tells whether it is Beeline's). */
+  lookupsPerRequesterPerDay: number;
   /** How long the owner has to confirm (5.6.3-5.6.5) before the request expires. */
   confirmationTtlSeconds: number;
   /** How long the activation code is valid (5.6: 24 hours). */
@@ -18,6 +20,7 @@ export interface DelegationSettings {
 export const DEFAULT_DELEGATION_SETTINGS: DelegationSettings = {
   requestsPerRequesterPerDay: 5,
   requestsPerOwnerPerDay: 5,
+  lookupsPerRequesterPerDay: 20,
   confirmationTtlSeconds: 24 * 3600,
   activationTtlSeconds: 24 * 3600,
   expiryIntervalMs: 60_000,
@@ -27,6 +30,7 @@ export const DEFAULT_DELEGATION_SETTINGS: DelegationSettings = {
 export const delegationSettingsShape = {
   DELEGATION_REQUESTS_PER_REQUESTER_PER_DAY: env.int(DEFAULT_DELEGATION_SETTINGS.requestsPerRequesterPerDay, 1),
   DELEGATION_REQUESTS_PER_OWNER_PER_DAY: env.int(DEFAULT_DELEGATION_SETTINGS.requestsPerOwnerPerDay, 1),
+  DELEGATION_LOOKUPS_PER_REQUESTER_PER_DAY: env.int(DEFAULT_DELEGATION_SETTINGS.lookupsPerRequesterPerDay, 1),
   DELEGATION_CONFIRMATION_TTL_HOURS: env.int(DEFAULT_DELEGATION_SETTINGS.confirmationTtlSeconds / 3600, 1),
   DELEGATION_EXPIRY_INTERVAL_SECONDS: env.int(DEFAULT_DELEGATION_SETTINGS.expiryIntervalMs / 1000, 1),
 };
@@ -48,6 +52,7 @@ function settingsOf(values: z.infer<z.ZodObject<typeof delegationSettingsShape>>
   return {
     requestsPerRequesterPerDay: values.DELEGATION_REQUESTS_PER_REQUESTER_PER_DAY,
     requestsPerOwnerPerDay: values.DELEGATION_REQUESTS_PER_OWNER_PER_DAY,
+    lookupsPerRequesterPerDay: values.DELEGATION_LOOKUPS_PER_REQUESTER_PER_DAY,
     confirmationTtlSeconds: values.DELEGATION_CONFIRMATION_TTL_HOURS * 3600,
     // terms 5.6: fixed by the terms, not a setting.
     activationTtlSeconds: DEFAULT_DELEGATION_SETTINGS.activationTtlSeconds,

@@ -1,6 +1,6 @@
 import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, delegationEvents, identityEvents, normalizeMsisdn } from '@selfcare/shared';
 import { DEFAULT_DELEGATION_SETTINGS, DelegationSettings } from './config';
-import { InboundSmsEntity, ManagementFeedEntity, ManagementFeedHeadEntity, ManagementRequestEntity, ManagementRequestEventEntity } from './management/entities';
+import { InboundSmsEntity, ManagementFeedEntity, ManagementFeedHeadEntity, ManagementLookupEntity, ManagementRequestEntity, ManagementRequestEventEntity } from './management/entities';
 import { ManagementFeed } from './management/feed';
 import { GrantStore } from './management/grant-store';
 import { inboundSmsRoute } from './management/inbound-sms';
@@ -23,7 +23,7 @@ export { inboundSignature } from './management/inbound-sms';
 export { CODE_LENGTH, normalizeCode } from './management/codes';
 export { OFFER_VERSION } from './management/texts';
 
-export const delegationEntities = [ManagementRequestEntity, ManagementRequestEventEntity, ManagementFeedEntity, ManagementFeedHeadEntity, InboundSmsEntity];
+export const delegationEntities = [ManagementRequestEntity, ManagementRequestEventEntity, ManagementFeedEntity, ManagementFeedHeadEntity, InboundSmsEntity, ManagementLookupEntity];
 export const delegationMigrations = [DelegationInitial1764500000000, DelegationProcedure1764800000000];
 
 export interface DelegationSubgraphOptions {
@@ -109,6 +109,7 @@ export function createDelegationSubgraph(options: DelegationSubgraphOptions = {}
             busy = true;
             expiring = procedure
               .expireDue()
+              .then(() => procedure.housekeeping())
               .catch((error) => runtime.logger.warn({ err: error }, 'expiring management requests failed; retrying at the next tick'))
               .finally(() => (busy = false));
           }, settings.expiryIntervalMs);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createIdentitySubgraph } from '@selfcare/identity';
 import { generateSigningKeyPem, signingKeyFromPem } from '@selfcare/shared';
-import { SteerableClock, demo, errorCode, platformForSuite, waitFor } from '@selfcare/shared/testing';
+import { SteerableClock, demo, errorCode, graphql, platformForSuite, waitFor } from '@selfcare/shared/testing';
 import { DelegationSubgraph, InboundSmsEntity, ManagementRequestEntity, ManagementRequestEventEntity, OFFER_VERSION, createDelegationSubgraph, inboundSignature } from '../src';
 import { ProcedureKit } from './support/procedure-kit';
 
@@ -20,7 +20,7 @@ describe('number management, terms 5.6 (delegation subgraph)', () => {
   const { t, identity, delegation } = platformForSuite(
     {
       identity: () => createIdentitySubgraph({ signingKey: signingKeyFromPem(generateSigningKeyPem()), kdf: { log2N: 10, r: 8, p: 1 } }),
-      delegation: () => (definition = createDelegationSubgraph({ backgroundJobs: false, settings: { requestsPerRequesterPerDay: 50, requestsPerOwnerPerDay: 50 } })),
+      delegation: () => (definition = createDelegationSubgraph({ backgroundJobs: false, settings: { requestsPerRequesterPerDay: 50, requestsPerOwnerPerDay: 50, lookupsPerRequesterPerDay: 50 } })),
     },
     { clock, relayPollMs: 50 },
   );
@@ -180,6 +180,9 @@ describe('number management, terms 5.6 (delegation subgraph)', () => {
       const signedBody = JSON.stringify(message);
       expect((await kit.inbound({}, { body: signedBody.replace(code, 'AAAAAAAA'), signature: inboundSignature(signedBody, t.platform.smsCentreSecret!) })).status).toBe(401);
       expect((await kit.inbound(message, { token: null })).status).toBe(401);
+      // Over the webhook's 16 KB: refused before anything is read, as JSON.
+      const oversized = await kit.inbound({ ...message, text: 'x'.repeat(20_000) });
+      expect(oversized.status).toBe(413);
       const malformed = await kit.inbound({ id: 'x', from: owner.msisdn, to: '4259' });
       expect(malformed.status).toBe(400);
       expect(await malformed.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'text' } });
@@ -414,4 +417,64 @@ describe('number management, terms 5.6 (delegation subgraph)', () => {
       userAgent: null,
     });
   }
+
+  describe('rate limits (per requester, per owner, and look-ups of numbers)', () => {
+    let limited: DelegationSubgraph | undefined;
+    const { t: lt, identity: lIdentity, delegation: lDelegation } = platformForSuite(
+      {
+        identity: () => createIdentitySubgraph({ signingKey: signingKeyFromPem(generateSigningKeyPem()), kdf: { log2N: 10, r: 8, p: 1 } }),
+        delegation: () => (limited = createDelegationSubgraph({ backgroundJobs: false, settings: { requestsPerRequesterPerDay: 2, requestsPerOwnerPerDay: 3, lookupsPerRequesterPerDay: 6 } })),
+      },
+      { clock, relayPollMs: 50 },
+    );
+    const lkit = new Proxy({} as ProcedureKit, { get: (_, p) => Reflect.get(new ProcedureKit(lt, lIdentity, lDelegation), p) });
+    let seq = 0;
+    const party = () => lkit.newSubscriber(`+7702666${String((seq += 1)).padStart(4, '0')}`);
+
+    it('a requester may send 2 a day (RATE_LIMITED with retryAfterSeconds), and again a day later', async () => {
+      const requester = await party();
+      const owners = [await party(), await party(), await party()];
+      for (const owner of owners.slice(0, 2)) expect((await lkit.request(requester.token, owner.msisdn)).errors).toBeUndefined();
+      const third = await lkit.request(requester.token, owners[2]!.msisdn);
+      expect(third.errors?.[0]).toMatchObject({ message: 'Можно отправить не более 2 запросов за сутки', extensions: { code: 'RATE_LIMITED' } });
+      expect(third.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(23 * 3600);
+      clock.advance(24 * HOUR_MS + 1000);
+      try {
+        expect((await lkit.request(requester.token, owners[2]!.msisdn)).errors).toBeUndefined();
+      } finally {
+        clock.advance(-(24 * HOUR_MS + 1000));
+      }
+    });
+
+    it('a number may receive 3 a day from everybody together; requests at once do not slip past it', async () => {
+      const owner = await party();
+      const requesters = await Promise.all(Array.from({ length: 6 }, () => party()));
+      const answers = await Promise.all(requesters.map((r) => lkit.request(r.token, owner.msisdn)));
+      expect(answers.filter((a) => !a.errors).length).toBe(3);
+      expect(answers.filter((a) => errorCode(a) === 'RATE_LIMITED').length).toBe(3);
+      await lkit.drained();
+      expect(lkit.sms(owner.msisdn).filter((text) => text.includes('4259'))).toHaveLength(3);
+    });
+
+    it('looking numbers up is limited too, refused ones included (no listing of who is a Beeline subscriber)', async () => {
+      const requester = await party();
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => lkit.request(requester.token, `+7701999${String(i).padStart(4, '0')}`)));
+      const codes = answers.map(errorCode);
+      expect(codes.filter((c) => c === 'BAD_USER_INPUT')).toHaveLength(6);
+      expect(codes.filter((c) => c === 'RATE_LIMITED')).toHaveLength(4);
+      expect(answers.find((a) => errorCode(a) === 'RATE_LIMITED')!.errors![0]!.message).toBe('Можно проверить не более 6 номеров за сутки');
+      // Housekeeping forgets look-ups past their day only.
+      await limited!.procedure!.housekeeping();
+      expect(errorCode(await lkit.request(requester.token, '+77019990100'))).toBe('RATE_LIMITED');
+    });
+
+    it('a number whose contract ended is nobody’s to manage', async () => {
+      const requester = await party();
+      const owner = await party();
+      const staff = await graphql(lIdentity.graphqlUrl, `mutation { staffLogin(login: "admin", password: "Admin-2026!") { accessToken } }`);
+      const ended = await graphql(lIdentity.graphqlUrl, `mutation ($id: ID!) { terminateContract(subscriberId: $id) { accessStatus } }`, { id: owner.id }, { token: staff.data!.staffLogin.accessToken });
+      expect(ended.data).toEqual({ terminateContract: { accessStatus: 'TERMINATED' } });
+      expect((await lkit.request(requester.token, owner.msisdn)).errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'msisdn' } });
+    });
+  });
 });

@@ -216,3 +216,18 @@ export class InboundSmsEntity {
   @DateTimeColumn({ name: 'received_at' })
   receivedAt: Date;
 }
+
+/** A requester asked whose a number is (5.6.2): each answer tells whether it is a Beeline number, so they are counted. */
+@Entity({ name: 'management_lookups' })
+@Index('ix_management_lookups_requester_id_at', ['requesterId', 'at'])
+@Index('ix_management_lookups_at', ['at'])
+export class ManagementLookupEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string | number;
+
+  @Column('varchar', { name: 'requester_id', length: 36 })
+  requesterId: string;
+
+  @DateTimeColumn()
+  at: Date;
+}

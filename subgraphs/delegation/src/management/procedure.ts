@@ -22,7 +22,7 @@ import {
 import type { DelegationSettings } from '../config';
 import { refusal } from '../errors';
 import { MAX_CODE_INPUT, codeMatches, hashCode, newCode, normalizeCode } from './codes';
-import { FeedKind, InboundSmsEntity, ManagementRequestEntity, ManagementRequestEventEntity, ManagementStatus, openKey } from './entities';
+import { FeedKind, InboundSmsEntity, ManagementLookupEntity, ManagementRequestEntity, ManagementRequestEventEntity, ManagementStatus, openKey } from './entities';
 import type { ManagementFeed } from './feed';
 import { OFFER_VERSION, activityTexts, noticeTexts, refusalTexts, smsTexts, someSubscriber } from './texts';
 
@@ -31,6 +31,8 @@ export const MAX_ATTEMPTS = 3;
 /** The short number the owner sends the confirmation code to (5.6.3-5.6.4). */
 export const SHORT_NUMBER = '4259';
 const DAY_MS = 24 * 3600_000;
+/** How long an inbound SMS id is remembered against redelivery. */
+const INBOUND_KEPT_DAYS = 30;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An inbound SMS as the SMS centre delivers it (5.6.4). */
@@ -92,6 +94,7 @@ export class ManagementProcedure {
     if (existing?.status === ManagementStatus.ACTIVE) throw refusal(ErrorCode.CONFLICT, refusalTexts.alreadyManaged, { field: 'msisdn' });
     if (existing && this.effectiveStatus(existing, now) === existing.status) return existing;
     await this.read((m) => this.assertWithinLimits(m, caller.subscriberId, msisdn, now));
+    await this.countLookup(caller.subscriberId, now);
 
     const { line } = await this.internal.call(mobileLineByMsisdn, { msisdn });
     if (!line) throw refusal(ErrorCode.BAD_USER_INPUT, refusalTexts.notBeeline, { field: 'msisdn' });
@@ -168,6 +171,24 @@ export class ManagementProcedure {
       await this.activity(m, row, 'owner', 'MANAGEMENT_REQUESTED', actor, activityTexts.requested);
       await this.activity(m, row, 'requester', 'MANAGEMENT_REQUEST_SENT', actor, activityTexts.requestSent);
       return row;
+    });
+  }
+
+  /**
+   * Every answer of identity's tells whether a number is a Beeline subscriber's: a requester may ask so many a day,
+   * refused requests included, so the mutation is no way to list the operator's numbers. Counted under the requester's
+   * feed head, so requests at once cannot slip past the limit together.
+   */
+  private async countLookup(requesterId: string, now: Date): Promise<void> {
+    const max = this.settings.lookupsPerRequesterPerDay;
+    await this.database.transaction(async (m) => {
+      await this.feed.lock(m, [requesterId]);
+      const recent = await m.find(ManagementLookupEntity, { select: { id: true, at: true }, where: { requesterId, at: MoreThan(new Date(now.getTime() - DAY_MS)) }, order: { at: 'DESC' }, take: max });
+      if (recent.length >= max) {
+        const frees = recent[max - 1]!.at.getTime() + DAY_MS;
+        throw refusal(ErrorCode.RATE_LIMITED, refusalTexts.tooManyLookups, { params: { max }, extensions: { retryAfterSeconds: Math.max(1, Math.ceil((frees - now.getTime()) / 1000)) } });
+      }
+      await m.insert(ManagementLookupEntity, { requesterId, at: now });
     });
   }
 
@@ -261,11 +282,16 @@ export class ManagementProcedure {
   /** 5.1: the owner confirms in the cabinet; as by SMS, the activation code goes to the owner by SMS (5.6.5). */
   async confirmInCabinet(ctx: GraphQLContext, id: string): Promise<ManagementRequestEntity> {
     const caller = requireSubscriber(ctx);
-    const activation = await this.newActivationCode();
+    if (!UUID.test(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
+    // The activation code costs a hash: made only for the owner of a request awaiting confirmation, not for any caller.
+    const before = await this.read((m) => m.findOne(ManagementRequestEntity, { where: { id } }));
+    if (!before) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
+    this.assertParty(before, caller, ['owner']);
+    const activation = before.status === ManagementStatus.AWAITING_CONFIRMATION ? await this.newActivationCode() : null;
     return this.decide(id, async (m, row, now) => {
       this.assertParty(row, caller, ['owner']);
       if (row.status === ManagementStatus.CONFIRMED && this.effectiveStatus(row, now) === row.status) return { row };
-      if (row.status === ManagementStatus.AWAITING_CONFIRMATION) {
+      if (row.status === ManagementStatus.AWAITING_CONFIRMATION && activation) {
         if (this.effectiveStatus(row, now) === ManagementStatus.EXPIRED) return { row: await this.expire(m, row), refusal: refusal(ErrorCode.CODE_EXPIRED) };
         await this.confirm(m, row, 'CABINET', { id: caller.subscriberId, kind: 'SUBSCRIBER', channel: caller.channel }, activation);
         return { row };
@@ -388,6 +414,18 @@ export class ManagementProcedure {
       if (ended) expired += 1;
     }
     return expired;
+  }
+
+  /**
+   * Forgets what only guarded against repeats: look-ups past their day, and inbound SMS ids long past any redelivery
+   * (the SMS centre retries for hours, not weeks).
+   */
+  async housekeeping(): Promise<void> {
+    const now = this.clock.now().getTime();
+    await this.database.transaction(async (m) => {
+      await m.delete(ManagementLookupEntity, { at: LessThanOrEqual(new Date(now - 2 * DAY_MS)) });
+      await m.delete(InboundSmsEntity, { receivedAt: LessThanOrEqual(new Date(now - INBOUND_KEPT_DAYS * DAY_MS)) });
+    });
   }
 
   /** A number named by a request before identity knew it gets its owner when it is provisioned (5.1). */

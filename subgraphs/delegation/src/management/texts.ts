@@ -153,6 +153,11 @@ export const refusalTexts = {
     RU: 'На этот номер можно отправить не более {max} запросов за сутки',
     EN: 'This number may receive at most {max} requests a day',
   },
+  tooManyLookups: {
+    KK: 'Тәулігіне {max} нөмірден артық тексеруге болмайды',
+    RU: 'Можно проверить не более {max} номеров за сутки',
+    EN: 'You may look up at most {max} numbers a day',
+  },
   wrongStatus: {
     KK: 'Сұрау мұны істеуге болмайтын күйде: {status}',
     RU: 'Запрос в статусе, в котором это невозможно: {status}',

@@ -4,7 +4,8 @@ import { columns, createTable } from '@selfcare/shared';
 /**
  * The procedure of section 5 running: what the offer said and in which language each party is told (5.4, 5.6.3), each
  * subscriber's feed of request changes with its own gapless sequence (the subscriptions, resumable by cursor), and the
- * inbound SMS to 4259 already applied (a redelivered message is applied once, 5.6.4). Nullable columns added in place.
+ * inbound SMS to 4259 already applied (a redelivered message is applied once, 5.6.4), and the requesters' look-ups of
+ * numbers (each tells whether a number is Beeline's, so they are limited). Nullable columns added in place.
  */
 export class DelegationProcedure1764800000000 implements MigrationInterface {
   name = 'DelegationProcedure1764800000000';
@@ -40,9 +41,16 @@ export class DelegationProcedure1764800000000 implements MigrationInterface {
       ],
       [{ columns: ['received_at'] }],
     );
+    await createTable(
+      queryRunner,
+      'management_lookups',
+      [columns.autoIncrementId(queryRunner), columns.uuid('requester_id'), columns.dateTime('at')],
+      [{ columns: ['requester_id', 'at'] }, { columns: ['at'] }],
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('management_lookups', true);
     await queryRunner.dropTable('inbound_sms', true);
     await queryRunner.dropTable('management_feed_heads', true);
     await queryRunner.dropTable('management_feed', true);
