@@ -74,6 +74,9 @@ export function createDelegationSubgraph(options: DelegationSubgraphOptions = {}
         SubscriberLanguageChanged: async ({ subscriberId, language }, manager) => {
           await procedure.languageChanged(manager, subscriberId, language);
         },
+        AccessStatusChanged: async ({ subscriberId, status }, manager) => {
+          if (status === 'TERMINATED') await procedure.contractEnded(manager, subscriberId);
+        },
       });
 
       let expiryTimer: NodeJS.Timeout | null = null;

@@ -3,6 +3,7 @@ import { createIdentitySubgraph } from '@selfcare/identity';
 import { generateSigningKeyPem, signingKeyFromPem } from '@selfcare/shared';
 import { SteerableClock, demo, errorCode, graphql, platformForSuite, waitFor } from '@selfcare/shared/testing';
 import { DelegationSubgraph, InboundSmsEntity, ManagementRequestEntity, ManagementRequestEventEntity, OFFER_VERSION, createDelegationSubgraph, inboundSignature } from '../src';
+import * as codeModule from '../src/management/codes';
 import { ProcedureKit } from './support/procedure-kit';
 
 const HOUR_MS = 3600_000;
@@ -320,7 +321,11 @@ describe('number management, terms 5.6 (delegation subgraph)', () => {
     it('30 requests at once are 30 tries: exactly three counted (2 CODE_INVALID, then CODE_VOIDED for the rest)', async () => {
       const requester = await fresh();
       const { request } = await confirmed(requester, await fresh());
+      // Each code check costs a hash: entries at once must not cost one each once the code is void.
+      const hashes = jest.spyOn(codeModule, 'codeMatches');
       const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => kit.activate(requester.token, request.id, `WRONG${String(i).padStart(3, '0')}`)));
+      expect(hashes).toHaveBeenCalledTimes(3);
+      hashes.mockRestore();
       const codes = answers.map(errorCode);
       expect(codes.filter((c) => c === 'CODE_INVALID')).toHaveLength(2);
       expect(codes.filter((c) => c === 'CODE_VOIDED')).toHaveLength(28);
@@ -383,6 +388,20 @@ describe('number management, terms 5.6 (delegation subgraph)', () => {
       expect((await kit.act('revokeNumberManagement', owner.token, b.request.id)).data!.revokeNumberManagement.status).toBe('REJECTED');
       const c = await requested(requester, owner);
       expect((await kit.act('revokeNumberManagement', requester.token, c.request.id)).data!.revokeNumberManagement.status).toBe('CANCELLED');
+    });
+
+    it('3.3: when a party’s contract ends, its grants and open requests end with it', async () => {
+      const requester = await fresh();
+      const owner = await fresh();
+      const { request, activation } = await confirmed(requester, owner);
+      await kit.activate(requester.token, request.id, activation);
+      const pending = await requested(requester, await fresh());
+      const staff = await graphql(identity.graphqlUrl, `mutation { staffLogin(login: "admin", password: "Admin-2026!") { accessToken } }`);
+      await graphql(identity.graphqlUrl, `mutation ($id: ID!) { terminateContract(subscriberId: $id) { accessStatus } }`, { id: owner.id }, { token: staff.data!.staffLogin.accessToken });
+      await waitFor(async () => (await requestRow(request.id)).status === 'REVOKED' || undefined, 10_000, 'the grant to end');
+      await expect(delegation.runtime.accessPolicy.assertMayManage(await contextOf(requester), owner.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      await graphql(identity.graphqlUrl, `mutation ($id: ID!) { terminateContract(subscriberId: $id) { accessStatus } }`, { id: requester.id }, { token: staff.data!.staffLogin.accessToken });
+      await waitFor(async () => (await requestRow(pending.request.id)).status === 'CANCELLED' || undefined, 10_000, 'the open request to end');
     });
 
     it('the scheduled job expires unconfirmed requests and unused activation codes', async () => {

@@ -68,6 +68,8 @@ type Outcome = { row: ManagementRequestEntity; refusal?: Error };
  * transaction and the decision taken under the request's row lock, where attempts are counted one by one.
  */
 export class ManagementProcedure {
+  private readonly perRequest = new Map<string, Promise<void>>();
+
   constructor(
     private readonly database: Database,
     private readonly outbox: ContractOutbox<typeof delegationEvents>,
@@ -280,7 +282,11 @@ export class ManagementProcedure {
   }
 
   /** 5.1: the owner confirms in the cabinet; as by SMS, the activation code goes to the owner by SMS (5.6.5). */
-  async confirmInCabinet(ctx: GraphQLContext, id: string): Promise<ManagementRequestEntity> {
+  confirmInCabinet(ctx: GraphQLContext, id: string): Promise<ManagementRequestEntity> {
+    return this.oneAtATime(id, () => this.confirmNow(ctx, id));
+  }
+
+  private async confirmNow(ctx: GraphQLContext, id: string): Promise<ManagementRequestEntity> {
     const caller = requireSubscriber(ctx);
     if (!UUID.test(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
     // The activation code costs a hash: made only for the owner of a request awaiting confirmation, not for any caller.
@@ -348,9 +354,14 @@ export class ManagementProcedure {
    * with `attemptsLeft`. The right code hands management over (ACTIVE, 4.3) and tells the owner by SMS (5.6.8).
    */
   async activate(ctx: GraphQLContext, id: string, input: string): Promise<ManagementRequestEntity> {
-    const caller = requireSubscriber(ctx);
+    requireSubscriber(ctx);
     if (normalizeCode(input).length === 0 || input.length > MAX_CODE_INPUT) throw refusal(ErrorCode.BAD_USER_INPUT, refusalTexts.codeTooLong, { field: 'activationCode' });
     if (!UUID.test(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'requestId' });
+    return this.oneAtATime(id, () => this.activateNow(ctx, id, input));
+  }
+
+  private async activateNow(ctx: GraphQLContext, id: string, input: string): Promise<ManagementRequestEntity> {
+    const caller = requireSubscriber(ctx);
     const now = this.clock.now();
     const before = await this.read((m) => m.findOne(ManagementRequestEntity, { where: { id } }));
     if (!before) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'requestId' });
@@ -445,6 +456,31 @@ export class ManagementProcedure {
     return rows.length;
   }
 
+  /**
+   * terms 3.3: access ends with the contract — also the access others had through it. A party's contract ended: their
+   * grants and open requests end with it (management REVOKED, the rest CANCELLED), told in the cabinet, not by SMS
+   * (the number may soon be somebody else's).
+   */
+  async contractEnded(m: EntityManager, subscriberId: string): Promise<number> {
+    const rows = await m.find(ManagementRequestEntity, {
+      select: { id: true },
+      where: [
+        { ownerId: subscriberId, openKey: Not(IsNull()) },
+        { requesterId: subscriberId, openKey: Not(IsNull()) },
+      ],
+      order: { createdAt: 'ASC' },
+    });
+    let ended = 0;
+    for (const { id } of rows) {
+      const row = await this.lockRow(m, id);
+      if (!row || !row.openKey) continue;
+      const status = row.status === ManagementStatus.ACTIVE ? ManagementStatus.REVOKED : ManagementStatus.CANCELLED;
+      await this.end(m, row, status, { id: null, kind: 'SYSTEM', channel: null }, { sms: false });
+      ended += 1;
+    }
+    return ended;
+  }
+
   /** The languages the parties of open requests are told in follow identity's setting. */
   async languageChanged(m: EntityManager, subscriberId: string, language: string): Promise<void> {
     await m.update(ManagementRequestEntity, { ownerId: subscriberId, openKey: Not(IsNull()) }, { ownerLanguage: language });
@@ -512,7 +548,7 @@ export class ManagementProcedure {
   }
 
   /** Any end: rejected, cancelled, revoked (4.4), voided, expired. Codes and the open slot go with it. */
-  private async end(m: EntityManager, row: ManagementRequestEntity, status: ManagementStatus, actor: Actor): Promise<ManagementRequestEntity> {
+  private async end(m: EntityManager, row: ManagementRequestEntity, status: ManagementStatus, actor: Actor, options: { sms: boolean } = { sms: true }): Promise<ManagementRequestEntity> {
     const wasActive = row.status === ManagementStatus.ACTIVE;
     await this.transition(m, row, status, {
       openKey: null,
@@ -535,8 +571,10 @@ export class ManagementProcedure {
       case ManagementStatus.REVOKED:
         // 4.4: both sides are told — by SMS (it is their number's access) and in the cabinet.
         if (wasActive) {
-          await this.sms(m, row, 'owner', smsTexts.revokedOwner);
-          await this.sms(m, row, 'requester', smsTexts.revokedRequester);
+          if (options.sms) {
+            await this.sms(m, row, 'owner', smsTexts.revokedOwner);
+            await this.sms(m, row, 'requester', smsTexts.revokedRequester);
+          }
           await this.notice(m, row, 'owner', 'revoked', noticeTexts.revokedOwner, 'CABINET');
           await this.notice(m, row, 'requester', 'revoked', noticeTexts.revokedRequester, 'CABINET');
         }
@@ -653,6 +691,25 @@ export class ManagementProcedure {
   }
 
   // ───────────── helpers ─────────────
+
+  /**
+   * Entries for one request are taken one after another in this process: a code costs a hash, and a thousand entries
+   * at once would otherwise cost a thousand hashes before the first three void the code. Queued ones find it void and
+   * hash nothing. (Across replicas the row lock still counts every entry; each replica hashes one at a time.)
+   */
+  private oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.perRequest.get(id) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.perRequest.set(id, settled);
+    void settled.then(() => {
+      if (this.perRequest.get(id) === settled) this.perRequest.delete(id);
+    });
+    return run;
+  }
 
   private subscriberActor(caller: SubscriberCaller): Actor {
     return { id: caller.subscriberId, kind: 'SUBSCRIBER', channel: caller.channel };
