@@ -101,6 +101,7 @@ describe('number management through the gateway (terms section 5)', () => {
     const requester = await m.party(demo.nurlan.login);
     // 5.1: the owner wants to hear of things by e-mail too.
     expect((await t.graphql(`mutation { setNotifyBy(channels: [CABINET, EMAIL]) }`, {}, { token: owner.token })).errors).toBeUndefined();
+    const delegationFeeds = m.feeds('delegation');
     const ownerReceived = watch(owner, 'managementRequestReceived', RECEIVED);
     const ownerUpdated = watch(owner, 'managementRequestUpdated', OWNER_UPDATED);
     const requesterUpdated = watch(requester, 'managementRequestUpdated', UPDATED);
@@ -108,7 +109,7 @@ describe('number management through the gateway (terms section 5)', () => {
     // The owner's first update is the confirmation (a new request reaches the owner as managementRequestReceived).
     const ownerSawConfirmed = ownerUpdated.next();
     const nextRequesterUpdate = requesterUpdated.next();
-    await m.following('delegation', 3);
+    await m.following('delegation', 3, delegationFeeds);
     const smsBefore = await m.sent(owner.msisdn);
 
     // Steps 1-2: the authorized requester asks.
@@ -187,9 +188,10 @@ describe('number management through the gateway (terms section 5)', () => {
     );
 
     // The manager follows the owner's balance live (billing).
+    const billingFeeds = m.feeds('billing');
     const balance = watch(requester, 'balanceChanged', `subscription ($id: ID!) { balanceChanged(subscriberId: $id) { delta { amount } subscriber { msisdn } } }`, { id: owner.subscriberId });
     const firstChange = balance.next();
-    await m.following('billing', 1);
+    await m.following('billing', 1, billingFeeds);
     await charge(owner.subscriberId, 1_00, 'management-e2e-1');
     expect(await firstChange).toEqual({ delta: { amount: '-1.00' }, subscriber: { msisdn: owner.msisdn } });
 

@@ -122,9 +122,13 @@ export class Management {
     return new Events<T>(this.t.wsClient(party.token), field, query, variables);
   }
 
-  /** Waits until `count` feeds follow on the subgraph (a subscription is live there only then). */
-  async following(subgraph: 'delegation' | 'billing', count: number): Promise<void> {
-    const feeds = () => this.t.system.subgraphs[subgraph].runtime.feeds.followerCount;
-    await waitFor(() => feeds() >= count || undefined, 10_000, () => `${count} feeds on ${subgraph} (${feeds()})`);
+  /** Feeds following on the subgraph now: a baseline for `following`. */
+  feeds(subgraph: 'delegation' | 'billing'): number {
+    return this.t.system.subgraphs[subgraph].runtime.feeds.followerCount;
+  }
+
+  /** Waits until `count` more feeds than `baseline` follow on the subgraph (a subscription is live there only then). */
+  async following(subgraph: 'delegation' | 'billing', count: number, baseline = 0): Promise<void> {
+    await waitFor(() => this.feeds(subgraph) >= baseline + count || undefined, 10_000, () => `${count} more feeds on ${subgraph} (${this.feeds(subgraph)} - ${baseline})`);
   }
 }
