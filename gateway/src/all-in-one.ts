@@ -4,6 +4,7 @@ import { startSystem } from './system';
 import { subscriptionSettingsFrom } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
 import { parseEnv } from '@selfcare/shared';
+import { delegationSettingsFromEnv } from '@selfcare/delegation';
 import { allInOneEnvShape } from './all-in-one-config';
 import { gatewayLimitsFrom } from './limits';
 
@@ -15,6 +16,8 @@ void startOrExit(async () => {
   installProcessHandlers(createLogger('system', config.LOG_LEVEL));
   // identity's IDENTITY_* settings and STAFF_ACCOUNTS apply here too (the signing key stays in DATA_DIR).
   const identity = identityOptionsFromEnv();
+  // delegation's DELEGATION_* settings too.
+  const delegation = { settings: delegationSettingsFromEnv() };
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -42,6 +45,7 @@ void startOrExit(async () => {
     subscriptions,
     feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
     identity: { ...identity },
+    delegation,
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers

@@ -26,7 +26,7 @@ import { createIdentitySubgraph } from '@selfcare/identity';
 import { createCatalogSubgraph } from '@selfcare/catalog';
 import { createBillingSubgraph } from '@selfcare/billing';
 import { createDetailingSubgraph } from '@selfcare/detailing';
-import { createDelegationSubgraph } from '@selfcare/delegation';
+import { DelegationSubgraphOptions, createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
 import { DevSmsCentre } from './dev/sms-centre';
 import { SubgraphName, startGateway } from './gateway-server';
@@ -79,6 +79,8 @@ export interface SystemOptions {
   accessTokenTtlSeconds?: number;
   /** Extra options for identity (rate limits, KDF cost…), mostly for tests. */
   identity?: Record<string, unknown>;
+  /** Delegation's settings (DELEGATION_* in `npm start`; rate limits, time to confirm, the expiry job). */
+  delegation?: DelegationSubgraphOptions;
   /** Start only the subgraphs (used by `npm run compose`). */
   withoutGateway?: boolean;
   /** The gateway's websocket caps and resumption. */
@@ -98,7 +100,11 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export function subgraphDefinitions(platformDataDir: string, identityOptions: Record<string, unknown> = {}): Record<SubgraphName, SubgraphDefinition> {
+export function subgraphDefinitions(
+  platformDataDir: string,
+  identityOptions: Record<string, unknown> = {},
+  delegationOptions: DelegationSubgraphOptions = {},
+): Record<SubgraphName, SubgraphDefinition> {
   return {
     identity: createIdentitySubgraph({
       signingKey: loadOrCreateSigningKey(join(platformDataDir, 'identity-jwt.pem')),
@@ -107,7 +113,7 @@ export function subgraphDefinitions(platformDataDir: string, identityOptions: Re
     catalog: createCatalogSubgraph(),
     billing: createBillingSubgraph(),
     detailing: createDetailingSubgraph(),
-    delegation: createDelegationSubgraph(),
+    delegation: createDelegationSubgraph(delegationOptions),
   };
 }
 
@@ -133,6 +139,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     revocations: new MemoryRevocationStore(accessTokenTtlSeconds * 1000),
     // The gateway may come up after the first SMS is queued: the address is looked up per message, and the relay retries.
     sms: { send: (message) => new HttpSmsCentreTransport(`${directory.url('gateway')}/dev/sms-centre`, smsSecret).send(message) },
+    // The development SMS centre signs the texts sent to 4259 with it too (POST /dev/sms/inbound).
+    smsCentreSecret: smsSecret,
     email: new SmtpEmailTransport(`smtp://127.0.0.1:${mailPort}`, 'Beeline <no-reply@beeline.kz>'),
     directory,
     internalToken: randomBytes(24).toString('hex'),
@@ -146,7 +154,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...(options.feedSafetyPollMs ? { feedSafetyPollMs: options.feedSafetyPollMs } : {}),
   };
 
-  const definitions = subgraphDefinitions(dataDir, options.identity);
+  const definitions = subgraphDefinitions(dataDir, options.identity, options.delegation);
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   const started: RunningService[] = [];
   let gateway: RunningService | null = null;

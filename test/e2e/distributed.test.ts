@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DevMailSink } from '@selfcare/gateway';
-import { Database, generateSigningKeyPem, systemClock } from '@selfcare/shared';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { AccountEntity, LedgerEntryKind, LedgerService, billingEntities } from '@selfcare/billing';
+import { ContractOutbox, Database, InboxEventEntity, OutboxEventEntity, TransactionalOutbox, billingEvents, generateSigningKeyPem, systemClock } from '@selfcare/shared';
 import { catalogEntities, catalogMigrations, loadDemoOffers } from '@selfcare/catalog';
 import { TestDatabase, createTestDatabase, errorCode, eventually, graphql, waitFor } from '@selfcare/shared/testing';
 import { passwordIn } from '../support/system';
@@ -202,6 +205,86 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
       r: [{ __typename: 'Subscriber', id: provisioned.data!.provisionSubscriber.id }],
     }, { token, internalToken: env.INTERNAL_API_TOKEN! });
     expect(errorCode(direct)).toBe('ACCESS_SUSPENDED');
+  }, 90_000);
+
+  it('section 5 across processes: the SMS centre signs the owner\'s reply to 4259, management reaches billing, revocation cuts its live subscription (terms 4.4)', async () => {
+    const staff = await gql(`mutation { staffLogin(login: "ops", password: "Ops-Test-2026!") { accessToken } }`);
+    const staffToken = staff.data!.staffLogin.accessToken as string;
+    const smsTo = async (msisdn: string) => (await (await fetch(`${smsCentreUrl}/dev/sms?to=${encodeURIComponent(msisdn)}`)).json()) as { text: string }[];
+    const line = async (msisdn: string) => {
+      const provisioned = await gql(
+        `mutation ($input: ProvisionSubscriberInput!) { provisionSubscriber(input: $input) { id } }`,
+        { input: { kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn, language: 'RU', tariffCode: 'BEELINE_L' } },
+        staffToken,
+      );
+      expect(provisioned.errors).toBeUndefined();
+      await gql(`mutation { requestPassword(msisdn: "${msisdn}") }`);
+      const sms = await waitFor(async () => (await smsTo(msisdn)).find((m) => /пароль/i.test(m.text)), 15_000, `the password SMS to ${msisdn}`);
+      const login = await gql(`mutation ($p: String!) { login(login: "${msisdn}", password: $p, channel: WEB) { accessToken } }`, { p: passwordIn(sms.text) });
+      return { id: provisioned.data!.provisionSubscriber.id as string, msisdn, token: login.data!.login.accessToken as string };
+    };
+    const owner = await line('+77019990021');
+    const requester = await line('+77019990022');
+    const codeIn = (text: string) => /\b([ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8})\b/.exec(text)![1]!;
+
+    const request = await gql(`mutation ($m: PhoneNumber!) { requestNumberManagement(msisdn: $m) { id status } }`, { m: owner.msisdn }, requester.token);
+    expect(request.data!.requestNumberManagement.status).toBe('AWAITING_CONFIRMATION');
+    const confirmation = codeIn((await waitFor(async () => (await smsTo(owner.msisdn)).find((m) => m.text.includes('4259')), 15_000, 'the confirmation code')).text);
+    // The owner's reply, as the SMS centre process delivers it: signed with SMS_CENTRE_SECRET, to the gateway, on to delegation.
+    const reply = await fetch(`${smsCentreUrl}/dev/sms/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: owner.msisdn, to: '4259', text: confirmation }) });
+    expect(await reply.json()).toMatchObject({ outcome: 'CONFIRMED' });
+    const activation = codeIn((await waitFor(async () => (await smsTo(owner.msisdn)).find((m) => /Код активации/.test(m.text)), 15_000, 'the activation code')).text);
+    const id = request.data!.requestNumberManagement.id as string;
+    expect((await gql(`mutation ($r: ID!, $c: String!) { activateNumberManagement(requestId: $r, activationCode: $c) { status } }`, { r: id, c: activation }, requester.token)).data).toEqual({
+      activateNumberManagement: { status: 'ACTIVE' },
+    });
+    // Billing's process asks delegation's over HTTP: the manager reads the owner's account.
+    const account = await eventually(
+      () => gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { account { balance { currency } } } }`, { m: owner.msisdn }, requester.token),
+      (r) => !r.errors,
+      20_000,
+    );
+    expect(account.data).toEqual({ subscriber: { account: { balance: { currency: 'KZT' } } } });
+
+    // The manager follows the owner's balance; a posting (written as another billing replica would) shows it is live.
+    const client = createClient({ url: `${gatewayUrl.replace(/^http/, 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${requester.token}` }, retryAttempts: 0 });
+    try {
+      const events = client.iterate<any>({ query: `subscription ($id: ID!) { balanceChanged(subscriberId: $id) { delta { amount } } }`, variables: { id: owner.id } });
+      const first = events.next();
+      const billingDb = new Database({ service: 'billing', url: databaseUrls.billing!, entities: [OutboxEventEntity, InboxEventEntity, ...billingEntities], migrations: [] });
+      await billingDb.open();
+      try {
+        const ledger = new LedgerService(billingDb, new ContractOutbox(billingEvents, new TransactionalOutbox('billing', systemClock)), systemClock);
+        // Until billing's feed is live the posting may come before it: post until one is delivered.
+        let n = 0;
+        const delivered = Promise.race([first, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+        while (n < 20 && !(await Promise.race([delivered.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 1000))]))) {
+          n += 1;
+          await billingDb.transaction(async (manager) => {
+            const row = await manager.findOneOrFail(AccountEntity, { where: { subscriberId: owner.id } });
+            // A credit, not a charge: a debt would suspend the owner's access (terms 3.3), revocation included.
+            await ledger.post(manager, row.id, { amountMinor: 1_00, kind: LedgerEntryKind.ADJUSTMENT, description: { KK: 'Сынақ', RU: 'Тест', EN: 'Test' }, reference: `dist-mgmt-${n}` });
+          });
+        }
+      } finally {
+        await billingDb.close();
+      }
+      expect((await first).value.data.balanceChanged.delta.amount).toBe('1.00');
+      const cut = (async () => {
+        for (;;) {
+          const next = await events.next();
+          if (next.done || next.value.errors) return next;
+        }
+      })();
+      // terms 4.4: the owner revokes in delegation's process; billing's process ends the live subscription (Redis Streams).
+      const revoked = await gql(`mutation ($id: ID!) { revokeNumberManagement(id: $id) { status } }`, { id }, owner.token);
+      expect(revoked).toMatchObject({ data: { revokeNumberManagement: { status: 'REVOKED' } } });
+      const ended = await cut;
+      expect((ended.value as any)?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(errorCode(await gql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { account { number } } }`, { m: owner.msisdn }, requester.token))).toBe('FORBIDDEN');
+    } finally {
+      await client.dispose();
+    }
   }, 90_000);
 
   it('refuses to start a service whose database has pending migrations, naming the fix', () => {

@@ -78,3 +78,17 @@ export const notifyPreferences = defineInternalRoute({
     ),
   }),
 });
+
+/**
+ * POST /internal/lines/by-msisdn: the Beeline mobile line that holds this number now (terms 5.6.2: whose number a
+ * management request names, for delegation), or null — no mobile subscriber has it (never provisioned, the contract
+ * ended, the data erased).
+ */
+export const mobileLineByMsisdn = defineInternalRoute({
+  service: 'identity',
+  method: 'POST',
+  path: '/internal/lines/by-msisdn',
+  bodyLimit: '1kb',
+  request: z.object({ msisdn: z.string().regex(/^\+7[67]\d{9}$/, 'an E.164 Kazakhstan number') }),
+  response: z.object({ line: z.object({ subscriberId: z.string(), registered: z.boolean() }).nullable() }),
+});

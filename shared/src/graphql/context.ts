@@ -2,6 +2,7 @@ import type { Caller } from '../auth/caller';
 import type { DomainError } from '../errors/domain-error';
 import type { Language } from '../i18n/language';
 import type { Logger } from '../logging/logger';
+import type { ManagedAccessLog } from '../service/access-policy';
 import { LoaderRegistry } from './loaders';
 
 /** The per-request context every resolver of every subgraph receives. */
@@ -20,4 +21,6 @@ export interface GraphQLContext {
   userAgent: string | null;
   logger: Logger;
   loaders: LoaderRegistry;
+  /** Subscriptions only: the management grants (terms 4.3) the subscription acts through, so their end (terms 4.4) ends it. */
+  managedAccess?: ManagedAccessLog;
 }

@@ -72,6 +72,8 @@ export function serveSubscriptions<TContext extends object>(options: {
   internalToken: string;
   logger?: Logger;
   maxPayloadBytes?: number;
+  /** Wraps each started subscription's results (the kit ends those acting through a grant that ended, terms 4.4). */
+  watch?: (contextValue: TContext, results: AsyncIterator<unknown>) => AsyncIterableIterator<unknown>;
 }): WebSocketEndpoint {
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path ?? '/graphql', maxPayload: options.maxPayloadBytes ?? WEBSOCKET_MAX_PAYLOAD_BYTES });
   // graphql-ws listens for errors with once(): a second one would be unhandled and end the process.
@@ -147,7 +149,9 @@ export function serveSubscriptions<TContext extends object>(options: {
         const context = args.contextValue as Partial<RequestScope>;
         const scope: RequestScope = { requestId: context.requestId ?? 'subscription', language: context.language ?? currentLanguage() };
         try {
-          return await runInRequest(scope, () => subscribe(args));
+          const started = await runInRequest(scope, () => subscribe(args));
+          if (!options.watch || !(Symbol.asyncIterator in Object(started))) return started;
+          return options.watch(args.contextValue as TContext, started as AsyncIterator<unknown>) as typeof started;
         } catch (error) {
           options.logger?.error({ err: error, requestId: scope.requestId }, 'starting a subscription failed');
           return { errors: [new DomainError(ErrorCode.INTERNAL).toGraphQLError(scope.language)] };

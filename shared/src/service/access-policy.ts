@@ -12,6 +12,34 @@ export interface ManagementGrantSource {
   managedBy(managerId: string, subscriberIds: readonly string[]): Promise<boolean[]>;
 }
 
+/**
+ * The grants one live subscription relied on (terms 4.3), noted by AccessPolicy as it allows a managed number, so the
+ * subscription can be ended when a grant ends (terms 4.4: revocation reaches live subscriptions, not only the next request).
+ * Only subscription contexts carry one (`GraphQLContext.managedAccess`); copies of the context share it.
+ */
+export class ManagedAccessLog {
+  private readonly noted = new Map<string, { managerId: string; ownerId: string }>();
+  private readonly listeners = new Set<(grant: { managerId: string; ownerId: string }) => void>();
+
+  note(managerId: string, ownerId: string): void {
+    const key = `${managerId}:${ownerId}`;
+    if (this.noted.has(key)) return;
+    const grant = { managerId, ownerId };
+    this.noted.set(key, grant);
+    for (const listener of this.listeners) listener(grant);
+  }
+
+  get grants(): { managerId: string; ownerId: string }[] {
+    return [...this.noted.values()];
+  }
+
+  /** `listener` hears of grants noted from now on; the returned function stops it. */
+  onNote(listener: (grant: { managerId: string; ownerId: string }) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
 export interface NumberAccess {
   subscriberId: string;
   /** true when the caller acts through number management (section 5), not as the owner */
@@ -90,7 +118,9 @@ export class AccessPolicy {
     }
     return subscriberIds.map((id) => {
       if (own(id)) return { subscriberId: id, viaManagement: false, actorId: caller.subscriberId };
-      return managed.get(id) ? { subscriberId: id, viaManagement: true, actorId: caller.subscriberId } : null;
+      if (!managed.get(id)) return null;
+      ctx.managedAccess?.note(caller.subscriberId, id);
+      return { subscriberId: id, viaManagement: true, actorId: caller.subscriberId };
     });
   }
 

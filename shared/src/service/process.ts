@@ -56,6 +56,7 @@ export function runSubgraphProcess(definition: SubgraphDefinition | (() => Subgr
       bus,
       revocations: new RedisRevocationStore(redis, platformEnv.ACCESS_TOKEN_TTL_SECONDS * 1000, `${platformEnv.REDIS_KEY_PREFIX}selfcare:revoked`),
       sms: new HttpSmsCentreTransport(platformEnv.SMS_CENTRE_URL, platformEnv.SMS_CENTRE_SECRET),
+      smsCentreSecret: platformEnv.SMS_CENTRE_SECRET,
       email: new SmtpEmailTransport(platformEnv.SMTP_URL, platformEnv.MAIL_FROM),
       directory: new ServiceDirectory({
         identity: platformEnv.IDENTITY_URL,

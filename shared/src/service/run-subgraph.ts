@@ -1,6 +1,7 @@
 import type { Express } from 'express';
 import type { GraphQLSchema } from 'graphql';
-import { AccessPolicy, ManagementGrantSource } from './access-policy';
+import { AccessPolicy, ManagedAccessLog, ManagementGrantSource } from './access-policy';
+import { GrantWatch } from './grant-watch';
 import type { Clock } from './clock';
 import type { Class } from '../types';
 import type { ServiceDirectory, ServiceName } from './directory';
@@ -15,9 +16,11 @@ import { FeedWakeups, WakeupChannel } from '../events/feed-wakeups';
 import { EventHandlers, IdempotentConsumer, contractHandler } from '../events/consumer';
 import type { EventContract } from '../contracts/event-contract';
 import { managementCheck } from '../contracts/delegation-api';
+import { delegationEvents } from '../contracts/delegation-events';
 import type { EmailTransport, Notifications, SmsTransport } from '../notifications/types';
 import { NotificationDispatcher, OutboxNotifications } from '../notifications/notifications';
 import { createContextBuilder, createContextFactory } from '../graphql/context-factory';
+import type { GraphQLContext } from '../graphql/context';
 import { serveSubscriptions } from '../http/websocket';
 import { HealthCheck, RunningService, startGraphQLService } from '../http/graphql-server';
 import { createLogger, Logger } from '../logging/logger';
@@ -50,6 +53,11 @@ export interface PlatformServices {
   feedSafetyPollMs?: number;
   /** How a service's replicas tell each other of writes that wake feeds (distributed mode: Redis pub/sub). */
   feedWakeupChannel?: (service: string) => WakeupChannel;
+  /**
+   * The SMS centre's shared secret (SMS_CENTRE_SECRET): it signs outbound messages, and delegation verifies the inbound
+   * SMS to 4259 with it (POST /sms/inbound, terms 5.6.4).
+   */
+  smsCentreSecret?: string;
 }
 
 export interface SubgraphRuntime {
@@ -209,6 +217,11 @@ export async function runSubgraph(
   const setup = await definition.setup(runtime);
   if (options.seedDemoData && setup.seed) await setup.seed();
 
+  // terms 4.4: the end of a grant reaches live subscriptions at once. Delegation's event wakes the grant's key here and,
+  // through the wake-ups' channel, on every other replica; each subscription that acted through it asks again.
+  const grantWatch = setup.schema.getSubscriptionType() && definition.name !== 'delegation' ? new GrantWatch(feeds, runtime.accessPolicy, logger) : null;
+  if (grantWatch) partial.consume(delegationEvents, { ManagementRequestChanged: async (change) => grantWatch.changed(change) });
+
   const relay = new OutboxRelay({
     database,
     bus: platform.bus,
@@ -229,6 +242,7 @@ export async function runSubgraph(
     return new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger });
   });
 
+  const subscriptionContext = createContextBuilder(verifier, logger);
   const service = await startGraphQLService({
     name: definition.name,
     port: options.port,
@@ -244,13 +258,14 @@ export async function runSubgraph(
     ...(setup.schema.getSubscriptionType()
       ? {
           websocket: (httpServer, formatError) =>
-            serveSubscriptions({
+            serveSubscriptions<GraphQLContext>({
               httpServer,
               schema: setup.schema,
-              buildContext: createContextBuilder(verifier, logger),
+              buildContext: async (hints) => ({ ...(await subscriptionContext(hints)), managedAccess: new ManagedAccessLog() }),
               formatError,
               internalToken: platform.internalToken,
               logger,
+              ...(grantWatch ? { watch: (context, results) => grantWatch.watch(context, results) } : {}),
             }),
         }
       : {}),

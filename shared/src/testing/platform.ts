@@ -33,6 +33,8 @@ export interface TestPlatformOptions {
   directory?: Partial<Record<ServiceName, string>>;
   /** Default: a random secret. */
   internalToken?: string;
+  /** The SMS centre's secret, which signs inbound SMS (POST /sms/inbound); default a random one (`platform.smsCentreSecret`). */
+  smsCentreSecret?: string;
   accessTokenTtlSeconds?: number;
   /** Default: in memory, entries kept for the access-token lifetime, on the system time. */
   revocations?: RevocationStore;
@@ -98,6 +100,7 @@ export async function createTestPlatform(options: TestPlatformOptions = {}): Pro
     email: options.email ?? { send: async (message) => void sentEmail.push(message) },
     directory,
     internalToken: options.internalToken ?? randomBytes(24).toString('hex'),
+    smsCentreSecret: options.smsCentreSecret ?? randomBytes(24).toString('hex'),
     clock,
     tokenIssuer: TEST_TOKEN_ISSUER,
     accessTokenTtlSeconds,

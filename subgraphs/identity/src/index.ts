@@ -3,6 +3,7 @@ import { localJwksSource, SubgraphDefinition, SubgraphRuntime } from '@selfcare/
 import { createIdentityServices, IdentityServices } from './composition';
 import { mountEmailRoutes } from './email/email.routes';
 import { mountInternalRoutes } from './internal/internal.routes';
+import { mountLineLookupRoute } from './internal/line-lookup.routes';
 import { buildIdentitySchema, identityEntities, identityMigrations } from './schema';
 import { seedDemoData } from './seed/demo-seed';
 import { IdentityOptions, resolveSettings } from './settings';
@@ -82,6 +83,7 @@ export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgra
           mountEmailRoutes(app, running);
           mountUnsubscribeRoutes(app, running);
           mountInternalRoutes(app, running);
+          mountLineLookupRoute(app, running);
         },
         seed: () => seedDemoData(running),
         start: async () => {

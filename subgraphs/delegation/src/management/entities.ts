@@ -57,9 +57,20 @@ export class ManagementRequestEntity {
   @Column('varchar', { name: 'owner_id', length: 36, nullable: true })
   ownerId: string | null;
 
-  /** The requester's channel (terms 2.3, 2.4). */
+  /** The requester's channel (terms 2.3, 2.4): with `createdAt` and `offerVersion`, the record of the offer (terms 5.4). */
   @Column('varchar', { length: 16, nullable: true })
   channel: string | null;
+
+  /** terms 5.4: the version of the offer's text the owner was sent (null for rows from before it was recorded). */
+  @Column('varchar', { name: 'offer_version', length: 40, nullable: true })
+  offerVersion: string | null;
+
+  /** The languages the owner and the requester are told in (identity's setting when the request was made, then kept up). */
+  @Column('varchar', { name: 'owner_language', length: 2, nullable: true })
+  ownerLanguage: string | null;
+
+  @Column('varchar', { name: 'requester_language', length: 2, nullable: true })
+  requesterLanguage: string | null;
 
   /** Set while the request is open (requester:ownerMsisdn) and cleared when it ends: its unique index forbids duplicates. */
   @Column('varchar', { name: 'open_key', length: 64, nullable: true, unique: true })
@@ -135,6 +146,87 @@ export class ManagementRequestEventEntity {
 
   @Column('text', { nullable: true })
   details: string | null;
+
+  @DateTimeColumn()
+  at: Date;
+}
+
+/** Which subscription a feed row belongs to: a new request for the owner's number, or a change of a request one is party to. */
+export enum FeedKind {
+  RECEIVED = 'RECEIVED',
+  UPDATED = 'UPDATED',
+}
+
+/**
+ * One subscriber's feed of request changes (`managementRequestReceived`, `managementRequestUpdated`): rows numbered
+ * per subscriber by a sequence that commits in order (see ManagementFeed), with the status the request changed to.
+ */
+@Entity({ name: 'management_feed' })
+@Index('uq_management_feed_subscriber_id_seq', ['subscriberId', 'seq'], { unique: true })
+export class ManagementFeedEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string | number;
+
+  @Column('varchar', { name: 'subscriber_id', length: 36 })
+  subscriberId: string;
+
+  @Column('int')
+  seq: number;
+
+  @Column('varchar', { name: 'request_id', length: 36 })
+  requestId: string;
+
+  @Column('varchar', { length: 16 })
+  kind: FeedKind;
+
+  @Column('varchar', { length: 24 })
+  status: ManagementStatus;
+
+  @DateTimeColumn()
+  at: Date;
+}
+
+/** The last sequence number of each subscriber's feed; its row lock orders the feed's writers (see ManagementFeed). */
+@Entity({ name: 'management_feed_heads' })
+export class ManagementFeedHeadEntity {
+  @PrimaryColumn('varchar', { name: 'subscriber_id', length: 36 })
+  subscriberId: string;
+
+  @Column('int', { name: 'last_seq' })
+  lastSeq: number;
+}
+
+/** An inbound SMS to 4259 already applied (terms 5.6.4), by the SMS centre's message id: a redelivery is applied once. */
+@Entity({ name: 'inbound_sms' })
+@Index('ix_inbound_sms_received_at', ['receivedAt'])
+export class InboundSmsEntity {
+  @PrimaryColumn('varchar', { length: 128 })
+  id: string;
+
+  /** Never the text: it carries a code, and codes are kept only as hashes. */
+  @Column('varchar', { length: 16, nullable: true })
+  sender: string | null;
+
+  @Column('varchar', { length: 24 })
+  outcome: string;
+
+  @Column('varchar', { name: 'request_id', length: 36, nullable: true })
+  requestId: string | null;
+
+  @DateTimeColumn({ name: 'received_at' })
+  receivedAt: Date;
+}
+
+/** A requester asked whose a number is (terms 5.6.2): each answer tells whether it is a Beeline number, so they are counted. */
+@Entity({ name: 'management_lookups' })
+@Index('ix_management_lookups_requester_id_at', ['requesterId', 'at'])
+@Index('ix_management_lookups_at', ['at'])
+export class ManagementLookupEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string | number;
+
+  @Column('varchar', { name: 'requester_id', length: 36 })
+  requesterId: string;
 
   @DateTimeColumn()
   at: Date;

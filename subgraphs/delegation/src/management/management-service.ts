@@ -1,34 +1,46 @@
 import DataLoader from 'dataloader';
-import { In, IsNull } from 'typeorm';
-import type { EntityManager } from 'typeorm';
+import { In } from 'typeorm';
 import { AccessPolicy, Clock, Database, ErrorCode, GraphQLContext, byKeys, groupByKeys, requireSubscriber } from '@selfcare/shared';
 import { DelegationError } from '../errors';
 import { ManagementRequestEntity, ManagementStatus } from './entities';
+import type { ManagementFeed } from './feed';
 import { ManagementRequest, Subscriber, subscriberRef } from './types';
+
+/** The newest requests a list shows (open ones are among them: at most a few a day can be made, see the limits). */
+export const LIST_LIMIT = 100;
 
 /**
  * Read side of delegation: the owner's and the requester's views of requests (terms 5.1), the grants in force
- * (ACTIVE), and each request as an entity for the other subgraphs. The procedure itself comes later.
+ * (ACTIVE), and each request as an entity for the other subgraphs.
  */
 export class ManagementService {
   constructor(
     private readonly database: Database,
     private readonly accessPolicy: AccessPolicy,
     private readonly clock: Clock,
+    private readonly feed: ManagementFeed,
   ) {}
 
-  /** terms 5.1: requests to manage the caller's number, shown in the owner's cabinet. */
-  async incoming(ctx: GraphQLContext): Promise<ManagementRequest[]> {
-    const caller = requireSubscriber(ctx);
-    const rows = await this.database.manager.find(ManagementRequestEntity, { where: { ownerId: caller.subscriberId }, order: { createdAt: 'DESC', id: 'DESC' } });
-    return rows.map((row) => this.toGraphQL(row));
+  /** terms 5.1: requests to manage the caller's number, shown in the owner's cabinet, newest first. */
+  incoming(ctx: GraphQLContext): Promise<ManagementRequest[]> {
+    return this.list(ctx, 'ownerId');
   }
 
-  /** The requester's view of the requests they sent. */
-  async outgoing(ctx: GraphQLContext): Promise<ManagementRequest[]> {
+  /** The requester's view of the requests they sent, newest first. */
+  outgoing(ctx: GraphQLContext): Promise<ManagementRequest[]> {
+    return this.list(ctx, 'requesterId');
+  }
+
+  /**
+   * Each item carries the caller's feed position as read before the list: subscribing after it misses nothing that
+   * changed since (a change between the two reads comes once more, as an event).
+   */
+  private async list(ctx: GraphQLContext, party: 'ownerId' | 'requesterId'): Promise<ManagementRequest[]> {
     const caller = requireSubscriber(ctx);
-    const rows = await this.database.manager.find(ManagementRequestEntity, { where: { requesterId: caller.subscriberId }, order: { createdAt: 'DESC', id: 'DESC' } });
-    return rows.map((row) => this.toGraphQL(row));
+    const head = await this.feed.head(caller.subscriberId);
+    const rows = await this.database.manager.find(ManagementRequestEntity, { where: { [party]: caller.subscriberId }, order: { createdAt: 'DESC', id: 'DESC' }, take: LIST_LIMIT });
+    const cursor = this.feed.cursor(caller.subscriberId, head);
+    return rows.map((row) => Object.assign(this.toGraphQL(row), { cursor }));
   }
 
   /**
@@ -58,19 +70,6 @@ export class ManagementService {
   }
 
   /**
-   * A number that was not known when a request named it gets its owner when identity provisions it,
-   * so the request shows in the new owner's cabinet (terms 5.1).
-   */
-  async linkOwner(manager: EntityManager, subscriberId: string, msisdn: string): Promise<number> {
-    const result = await manager.update(
-      ManagementRequestEntity,
-      { ownerMsisdn: msisdn, ownerId: IsNull(), status: In([ManagementStatus.AWAITING_CONFIRMATION, ManagementStatus.CONFIRMED]) },
-      { ownerId: subscriberId, updatedAt: this.clock.now() },
-    );
-    return result.affected ?? 0;
-  }
-
-  /**
    * The status a reader sees: a code whose time ran out is EXPIRED even before a write records it
    * (terms 5.6: the activation code is valid 24 hours).
    */
@@ -80,8 +79,10 @@ export class ManagementService {
     return row.status;
   }
 
-  toGraphQL(row: ManagementRequestEntity): ManagementRequest {
-    const status = this.effectiveStatus(row, this.clock.now());
+  /** `as` shows the request at one of its changes (a subscription event): its status then and the feed position. */
+  toGraphQL(row: ManagementRequestEntity, as?: { status: ManagementStatus; cursor: string }): ManagementRequest {
+    const current = this.effectiveStatus(row, this.clock.now());
+    const status = as?.status ?? current;
     return Object.assign(new ManagementRequest(), {
       id: row.id,
       status,
@@ -90,7 +91,11 @@ export class ManagementService {
       owner: row.ownerId ? subscriberRef(row.ownerId) : null,
       createdAt: row.createdAt,
       activationExpiresAt: row.activationExpiresAt,
-      attemptsLeft: status === ManagementStatus.CONFIRMED ? row.activationAttemptsLeft : null,
+      attemptsLeft: status === ManagementStatus.CONFIRMED && current === ManagementStatus.CONFIRMED ? row.activationAttemptsLeft : null,
+      confirmedAt: row.confirmedAt,
+      activatedAt: row.activatedAt,
+      endedAt: row.endedAt,
+      cursor: as?.cursor ?? null,
     });
   }
 

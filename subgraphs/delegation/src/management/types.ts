@@ -45,4 +45,20 @@ export class ManagementRequest {
 
   @Field(() => Int, { nullable: true, description: 'terms 5.6: wrong activation entries left before the code is void (while CONFIRMED)' })
   attemptsLeft: number | null;
+
+  @Field(() => Date, { nullable: true, description: "terms 5.5: when the owner accepted the offer (by SMS to 4259 or in the cabinet)" })
+  confirmedAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'terms 5.6.7: when management was handed over' })
+  activatedAt: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When it was rejected, cancelled, revoked (terms 4.4), voided or expired' })
+  endedAt: Date | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Position in the caller's feed of request changes: give it as `after` to managementRequestReceived / managementRequestUpdated to get what came after it (on subscription events and on the caller's lists; null elsewhere)",
+  })
+  cursor: string | null;
 }
