@@ -4,7 +4,7 @@ import { startSystem } from './system';
 import { subscriptionSettingsFrom } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
 import { parseEnv } from '@selfcare/shared';
-import { delegationSettingsFromEnv } from '@selfcare/delegation';
+import { delegationSettingsFrom } from '@selfcare/delegation';
 import { allInOneEnvShape } from './all-in-one-config';
 import { gatewayLimitsFrom } from './limits';
 
@@ -17,7 +17,7 @@ void startOrExit(async () => {
   // identity's IDENTITY_* settings and STAFF_ACCOUNTS apply here too (the signing key stays in DATA_DIR).
   const identity = identityOptionsFromEnv();
   // delegation's DELEGATION_* settings too.
-  const delegation = { settings: delegationSettingsFromEnv() };
+  const delegation = { settings: delegationSettingsFrom(config) };
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {

@@ -48,7 +48,8 @@ export interface DelegationConfig {
   settings: DelegationSettings;
 }
 
-function settingsOf(values: z.infer<z.ZodObject<typeof delegationSettingsShape>>): DelegationSettings {
+/** The settings from an already parsed configuration that includes `delegationSettingsShape`. */
+export function delegationSettingsFrom(values: z.infer<z.ZodObject<typeof delegationSettingsShape>>): DelegationSettings {
   return {
     requestsPerRequesterPerDay: values.DELEGATION_REQUESTS_PER_REQUESTER_PER_DAY,
     requestsPerOwnerPerDay: values.DELEGATION_REQUESTS_PER_OWNER_PER_DAY,
@@ -60,12 +61,7 @@ function settingsOf(values: z.infer<z.ZodObject<typeof delegationSettingsShape>>
   };
 }
 
-/** Delegation's settings for the all-in-one launcher. */
-export function delegationSettingsFromEnv(source: NodeJS.ProcessEnv = process.env): DelegationSettings {
-  return settingsOf(parseEnv(delegationSettingsShape, source));
-}
-
 export function loadDelegationConfig(source: NodeJS.ProcessEnv = process.env): DelegationConfig {
   const parsed = parseEnv(delegationEnvShape, source);
-  return { port: parsed.DELEGATION_PORT, databaseUrl: parsed.DELEGATION_DATABASE_URL, settings: settingsOf(parsed) };
+  return { port: parsed.DELEGATION_PORT, databaseUrl: parsed.DELEGATION_DATABASE_URL, settings: delegationSettingsFrom(parsed) };
 }
