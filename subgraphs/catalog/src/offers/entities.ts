@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { DateTimeColumn, MoneyColumn, Texts } from '@selfcare/shared';
+import { DateTimeColumn, MoneyColumn, TariffRates, Texts } from '@selfcare/shared';
 
 export type SubscriberKindValue = 'MOBILE' | 'HOME_INTERNET';
 export type PartyTypeValue = 'INDIVIDUAL' | 'LEGAL_ENTITY';
@@ -39,6 +39,10 @@ export class TariffPlanVersionEntity {
   @Column('simple-json')
   allowances: AllowanceSpecValue[];
 
+  /** Per-unit rates (home, roaming per zone); null on versions published before rates were. */
+  @Column('simple-json', { nullable: true })
+  rates: TariffRates | null;
+
   @DateTimeColumn({ name: 'effective_from' })
   effectiveFrom: Date;
 
@@ -71,6 +75,10 @@ export class TariffPlanEntity {
   /** false: withdrawn from sale (2.6); subscribers already on it keep it. */
   @Column('boolean')
   active: boolean;
+
+  /** Made obsolete by the operator: off sale, and its lines were moved to another tariff. */
+  @DateTimeColumn({ name: 'obsolete_at', nullable: true })
+  obsoleteAt: Date | null;
 
   @Column('int', { name: 'sort_order' })
   sortOrder: number;
@@ -136,8 +144,13 @@ export class ServiceEntity {
   @Column('simple-json')
   description: Texts;
 
+  /** false: withdrawn from sale (2.6); subscribers who have it keep it. */
   @Column('boolean')
   active: boolean;
+
+  /** Made obsolete by the operator: off sale, and every connection of it was ended. */
+  @DateTimeColumn({ name: 'obsolete_at', nullable: true })
+  obsoleteAt: Date | null;
 
   @Column('int', { name: 'sort_order' })
   sortOrder: number;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, Database, demoSubscribers } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from '../offers/entities';
-import { ConnectedServiceEntity, SubscriberLineEntity } from '../inventory/entities';
+import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from '../inventory/entities';
 import { demoAcceptedTariffVersion, demoServices, demoTariffs, termsUrl } from './demo-offers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -47,6 +47,7 @@ async function seedTariffs(manager: EntityManager, now: Date): Promise<Map<strin
         name: demo.name,
         description: demo.description,
         active: true,
+        obsoleteAt: null,
         sortOrder: demo.sortOrder,
         currentVersionId: null,
         createdAt: now,
@@ -59,6 +60,8 @@ async function seedTariffs(manager: EntityManager, now: Date): Promise<Map<strin
     for (const version of demo.versions) {
       const existing = await manager.findOne(TariffPlanVersionEntity, { where: { tariffPlanId: tariff.id, termsVersion: version.termsVersion } });
       latest = existing?.id ?? randomUUID();
+      // Demo versions stored before rates existed get the demo's rates (what is missing is inserted, nothing changed).
+      if (existing && !existing.rates) await manager.update(TariffPlanVersionEntity, { id: existing.id }, { rates: demo.rates });
       if (!existing) {
         await manager.insert(TariffPlanVersionEntity, {
           id: latest,
@@ -68,6 +71,7 @@ async function seedTariffs(manager: EntityManager, now: Date): Promise<Map<strin
           monthlyFeeMinor: version.monthlyFeeMinor,
           switchFeeMinor: version.switchFeeMinor,
           allowances: version.allowances,
+          rates: demo.rates,
           effectiveFrom: new Date(version.effectiveFrom),
           createdAt: now,
         });
@@ -91,6 +95,7 @@ async function seedServices(manager: EntityManager, now: Date, tariffIds: Map<st
         name: demo.name,
         description: demo.description,
         active: true,
+        obsoleteAt: null,
         sortOrder: demo.sortOrder,
         currentVersionId: null,
         createdAt: now,
@@ -144,16 +149,21 @@ async function seedLines(manager: EntityManager, now: Date, services: Map<string
     const tariff = await manager.findOneOrFail(TariffPlanEntity, { where: { code: demo.tariffCode } });
     const acceptedLabel = demoAcceptedTariffVersion[demo.id];
     const accepted = acceptedLabel ? await manager.findOne(TariffPlanVersionEntity, { where: { tariffPlanId: tariff.id, termsVersion: acceptedLabel } }) : null;
+    const tariffSince = new Date(now.getTime() - 120 * DAY_MS);
+    const tariffVersionId = accepted?.id ?? tariff.currentVersionId!;
     await manager.insert(SubscriberLineEntity, {
       subscriberId: demo.id,
       kind: demo.kind,
       partyType: demo.partyType,
       tariffPlanId: tariff.id,
-      tariffVersionId: accepted?.id ?? tariff.currentVersionId!,
-      tariffSince: new Date(now.getTime() - 120 * DAY_MS),
+      tariffVersionId,
+      tariffSince,
+      accessStatus: 'ACTIVE',
+      terminatedAt: null,
       createdAt: now,
       updatedAt: now,
     });
+    await manager.insert(TariffPeriodEntity, { id: randomUUID(), subscriberId: demo.id, tariffPlanId: tariff.id, tariffVersionId, startsAt: tariffSince, endsAt: null, orderId: null });
     for (const code of demo.serviceCodes) {
       const service = services.get(code);
       if (!service) throw new Error(`demo subscriber ${demo.login} names unknown service ${code}`);
@@ -164,6 +174,7 @@ async function seedLines(manager: EntityManager, now: Date, services: Map<string
         serviceVersionId: service.versionId,
         connectedAt: new Date(now.getTime() - 60 * DAY_MS),
         disconnectedAt: null,
+        orderId: null,
       });
     }
   }
