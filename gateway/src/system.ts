@@ -23,8 +23,8 @@ import {
   systemClock,
 } from '@selfcare/shared';
 import { createIdentitySubgraph } from '@selfcare/identity';
-import { createCatalogSubgraph } from '@selfcare/catalog';
-import { createBillingSubgraph } from '@selfcare/billing';
+import { CatalogSubgraphOptions, createCatalogSubgraph } from '@selfcare/catalog';
+import { BillingSubgraphOptions, createBillingSubgraph } from '@selfcare/billing';
 import { createDetailingSubgraph } from '@selfcare/detailing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
@@ -79,6 +79,9 @@ export interface SystemOptions {
   accessTokenTtlSeconds?: number;
   /** Extra options for identity (rate limits, KDF cost…), mostly for tests. */
   identity?: Record<string, unknown>;
+  /** Catalog's order saga and billing's fee run settings (tests: short leases, crash points, the fee run on demand). */
+  catalog?: CatalogSubgraphOptions;
+  billing?: BillingSubgraphOptions;
   /** Start only the subgraphs (used by `npm run compose`). */
   withoutGateway?: boolean;
   /** The gateway's websocket caps and resumption. */
@@ -98,14 +101,18 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export function subgraphDefinitions(platformDataDir: string, identityOptions: Record<string, unknown> = {}): Record<SubgraphName, SubgraphDefinition> {
+export function subgraphDefinitions(
+  platformDataDir: string,
+  identityOptions: Record<string, unknown> = {},
+  others: { catalog?: CatalogSubgraphOptions; billing?: BillingSubgraphOptions } = {},
+): Record<SubgraphName, SubgraphDefinition> {
   return {
     identity: createIdentitySubgraph({
       signingKey: loadOrCreateSigningKey(join(platformDataDir, 'identity-jwt.pem')),
       ...identityOptions,
     }),
-    catalog: createCatalogSubgraph(),
-    billing: createBillingSubgraph(),
+    catalog: createCatalogSubgraph(others.catalog),
+    billing: createBillingSubgraph(others.billing),
     detailing: createDetailingSubgraph(),
     delegation: createDelegationSubgraph(),
   };
@@ -146,7 +153,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...(options.feedSafetyPollMs ? { feedSafetyPollMs: options.feedSafetyPollMs } : {}),
   };
 
-  const definitions = subgraphDefinitions(dataDir, options.identity);
+  const definitions = subgraphDefinitions(dataDir, options.identity, { ...(options.catalog ? { catalog: options.catalog } : {}), ...(options.billing ? { billing: options.billing } : {}) });
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   const started: RunningService[] = [];
   let gateway: RunningService | null = null;

@@ -51,6 +51,9 @@ export class TestSystem {
         dataDir,
         databaseUrls: Object.fromEntries(Object.entries(databases).map(([n, db]) => [n, db!.url])),
         logLevel: process.env.LOG_LEVEL ?? 'warn',
+        // The periodic-fee run only when a test asks for it (POST /internal/fees/run): a run crossing Almaty's
+        // midnight in the middle of another test would charge the demo lines under its feet.
+        billing: { feeRunIntervalMs: 0 },
         ...options,
       };
       return new TestSystem(await startSystem(startOptions), cleanup, startOptions);
@@ -96,7 +99,8 @@ export class TestSystem {
     const old = this.system.subgraphs[name];
     await old.stop();
     await whileStopped?.();
-    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity)[name];
+    const { catalog, billing } = this.startOptions;
+    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity, { ...(catalog ? { catalog } : {}), ...(billing ? { billing } : {}) })[name];
     const running = await runSubgraph(definition, this.system.platform, {
       port: old.port,
       host: '127.0.0.1',
