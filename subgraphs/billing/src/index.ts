@@ -98,7 +98,7 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
         },
         seed: () => seedBillingDemo(runtime.database, ledger, runtime.clock),
         start: async () => {
-          fees.start();
+          await fees.start();
         },
       };
     },

@@ -44,8 +44,10 @@ export class FeeRun {
     private readonly settings: FeeRunSettings,
   ) {}
 
-  start(): void {
+  /** Marks where fees begin (a new system: the day it first starts on), then runs on its interval. */
+  async start(): Promise<void> {
     this.stopped = false;
+    await this.firstDueDay(addDays(operatorDay(this.clock.now()), -1));
     if (this.settings.intervalMs <= 0) return;
     const tick = () => void this.runDue().catch((error) => this.logger.warn({ err: error }, 'fee run failed; retried at the next tick'));
     this.timer = setInterval(tick, this.settings.intervalMs);

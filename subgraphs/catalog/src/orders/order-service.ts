@@ -75,6 +75,7 @@ const MAX_BACKOFF_MS = 60_000;
 export class OrderService {
   private readonly instanceId = randomUUID();
   private readonly inflight = new Map<string, Promise<ProductOrderEntity>>();
+  private readonly lineQueue = new Map<string, Promise<void>>();
   private readonly pages: KeysetPages<ProductOrderEntity>;
   private timer: NodeJS.Timeout | null = null;
   private recovering: Promise<void> | null = null;
@@ -143,7 +144,7 @@ export class OrderService {
     if (order.requestHash !== hash) {
       throw new CatalogError(ErrorCode.IDEMPOTENCY_CONFLICT, { field: 'idempotencyKey' });
     }
-    if (OPEN_STATUSES.includes(order.status)) order = await this.drive(order.id);
+    if (OPEN_STATUSES.includes(order.status)) order = await this.drive(order.id, order);
     if (order.status === 'REJECTED') throw refusalError(this.refusalOf(order), order.id);
     return order;
   }
@@ -191,12 +192,15 @@ export class OrderService {
           updatedAt: now,
           completedAt: refused ? now : null,
         });
-        await manager.insert(ProductOrderEntity, order);
+        // A concurrent request with the same key may store its order first (it waits for that one's commit on
+        // MariaDB): then that one is the order, and this transaction writes nothing.
+        await manager.createQueryBuilder().insert().into(ProductOrderEntity).values(order).orIgnore().updateEntity(false).execute();
+        const stored = await manager.findOneOrFail(ProductOrderEntity, { where: { actorId: access.actorId, idempotencyKey: request.idempotencyKey } });
+        if (stored.id !== order.id) return stored;
         if (refused) await this.publishOutcome(manager, order, refused.name ?? codeAsName(request.code), refusalTexts(refused.refused));
         return order;
       });
     } catch (error) {
-      // A concurrent request with the same key stored it first: that one is the order.
       if (this.database.isDuplicateKey(error)) {
         const existing = await this.findByKey(access.actorId, request.idempotencyKey);
         if (existing) return existing;
@@ -207,21 +211,26 @@ export class OrderService {
 
   // ─────────────── the saga ───────────────
 
-  /** Drives an open order as far as it goes now; concurrent callers in this process share one run. */
-  drive(id: string): Promise<ProductOrderEntity> {
+  /**
+   * Drives an open order as far as it goes now; concurrent callers in this process share one run. `known` is the row
+   * as the caller has it: when this process holds its lease (it just accepted it), no lease is taken again.
+   */
+  drive(id: string, known?: ProductOrderEntity): Promise<ProductOrderEntity> {
     const running = this.inflight.get(id);
     if (running) return running;
-    const run = this.run(id).finally(() => this.inflight.delete(id));
+    const run = this.run(id, known).finally(() => this.inflight.delete(id));
     this.inflight.set(id, run);
     return run;
   }
 
-  private async run(id: string): Promise<ProductOrderEntity> {
+  private async run(id: string, known?: ProductOrderEntity): Promise<ProductOrderEntity> {
+    const held = known && known.leaseOwner === this.instanceId && known.leaseUntil && known.leaseUntil.getTime() > this.clock.now().getTime();
+    let order = held ? known : await this.lease(id);
+    if (!order) return this.current(id);
     for (;;) {
-      const order = await this.lease(id);
-      if (!order) return this.current(id);
+      let next: ProductOrderEntity | null;
       try {
-        if (!(await this.step(order))) return this.current(id);
+        next = await this.step(order);
       } catch (error) {
         if (error instanceof SimulatedCrash) throw error;
         if (error instanceof DomainError && error.code === ErrorCode.SERVICE_UNAVAILABLE) {
@@ -231,11 +240,15 @@ export class OrderService {
         }
         throw error;
       }
+      // null: another process moved it on meanwhile; it is read as it is now.
+      if (!next) return this.current(id);
+      if (!OPEN_STATUSES.includes(next.status)) return next;
+      order = next;
     }
   }
 
-  /** One step; false when the order is final. */
-  private async step(order: ProductOrderEntity): Promise<boolean> {
+  /** One step; the order as it is after it (null when another process moved it on). */
+  private async step(order: ProductOrderEntity): Promise<ProductOrderEntity | null> {
     switch (order.step) {
       case 'ACCEPTED':
         this.crashPoint('after-accept');
@@ -254,12 +267,11 @@ export class OrderService {
           this.crashPoint('after-charge');
           if (answer.outcome === 'INSUFFICIENT_FUNDS') {
             const available = Math.max(0, answer.balanceMinor + answer.creditLimitMinor);
-            await this.finish(order, 'CHARGING', 'REJECTED', {
+            return this.finish(order, 'CHARGING', 'REJECTED', {
               key: 'INSUFFICIENT_FUNDS',
               params: { fee: `${formatMinorUnits(order.feeMinor)} ₸`, available: `${formatMinorUnits(available)} ₸` },
               extensions: { requiredAmount: formatMinorUnits(order.feeMinor), availableAmount: formatMinorUnits(available) },
             });
-            return false;
           }
         }
         return this.advance(order, 'CHARGING', { step: 'CHARGED' });
@@ -281,35 +293,49 @@ export class OrderService {
           });
           this.crashPoint('after-refund');
         }
-        await this.finish(order, 'REFUNDING', 'FAILED', this.refusalOf(order));
-        return false;
+        return this.finish(order, 'REFUNDING', 'FAILED', this.refusalOf(order));
       default:
-        return false;
+        return order;
     }
   }
 
-  /** Makes the change under the line's lock, or — when it no longer can be made — turns to the refund. */
-  private async apply(order: ProductOrderEntity): Promise<boolean> {
+  /**
+   * Makes the change under the line's lock, or — when it no longer can be made — turns to the refund. Changes to one
+   * line queue here first, so that at most one transaction per process waits for the line's row lock: the others wait
+   * without holding a database connection (a burst of orders on one line would otherwise fill the pool with waiters).
+   */
+  private apply(order: ProductOrderEntity): Promise<ProductOrderEntity | null> {
+    const previous = this.lineQueue.get(order.subscriberId) ?? Promise.resolve();
+    const run = previous.then(() => this.applyNow(order));
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.lineQueue.set(order.subscriberId, tail);
+    void tail.then(() => {
+      if (this.lineQueue.get(order.subscriberId) === tail) this.lineQueue.delete(order.subscriberId);
+    });
+    return run;
+  }
+
+  private async applyNow(order: ProductOrderEntity): Promise<ProductOrderEntity | null> {
     return this.database.transaction(async (manager) => {
       const line = await manager.findOne(SubscriberLineEntity, { where: { subscriberId: order.subscriberId }, lock: this.database.lockMode });
       const fresh = await this.lockedOrder(manager, order.id, 'CHARGED');
-      if (!fresh) return false;
+      if (!fresh) return null;
       const verdict = await evaluateOrder(manager, requestOf(fresh), line, 'apply');
       const now = this.clock.now();
       if ('refused' in verdict) {
-        await manager.update(ProductOrderEntity, { id: fresh.id }, {
-          step: 'REFUNDING',
-          failureCode: refusalCode(verdict.refused),
-          failureDetails: verdict.refused as unknown as Record<string, string>,
-          updatedAt: now,
-        });
-        return true;
+        const changes = { step: 'REFUNDING' as const, failureCode: refusalCode(verdict.refused), failureDetails: verdict.refused as unknown as Record<string, string>, updatedAt: now, leaseUntil: this.leaseFrom(now) };
+        await manager.update(ProductOrderEntity, { id: fresh.id }, changes);
+        return Object.assign(fresh, changes);
       }
       await this.change(manager, fresh, line!, now);
-      Object.assign(fresh, { status: 'COMPLETED', step: 'DONE', completedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null });
-      await manager.update(ProductOrderEntity, { id: fresh.id }, { status: 'COMPLETED', step: 'DONE', completedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null });
+      const changes = { status: 'COMPLETED' as const, step: 'DONE' as const, completedAt: now, updatedAt: now, leaseOwner: null, leaseUntil: null };
+      await manager.update(ProductOrderEntity, { id: fresh.id }, changes);
+      Object.assign(fresh, changes);
       await this.publishOutcome(manager, fresh, verdict.accepted.name);
-      return false;
+      return fresh;
     });
   }
 
@@ -348,22 +374,28 @@ export class OrderService {
     }
   }
 
-  /** Moves the order on from `from`, if nobody else did. */
-  private advance(order: ProductOrderEntity, from: OrderStepValue, to: { status?: OrderStatusValue; step: OrderStepValue }): Promise<boolean> {
+  /** Moves the order on from `from`, if nobody else did, renewing this process's lease with it. */
+  private advance(order: ProductOrderEntity, from: OrderStepValue, to: { status?: OrderStatusValue; step: OrderStepValue }): Promise<ProductOrderEntity | null> {
     return this.database.transaction(async (manager) => {
       const fresh = await this.lockedOrder(manager, order.id, from);
-      if (!fresh) return false;
-      await manager.update(ProductOrderEntity, { id: order.id }, { ...to, updatedAt: this.clock.now() });
-      return true;
+      if (!fresh) return null;
+      const now = this.clock.now();
+      const changes = { ...to, updatedAt: now, leaseOwner: this.instanceId, leaseUntil: this.leaseFrom(now) };
+      await manager.update(ProductOrderEntity, { id: order.id }, changes);
+      return Object.assign(fresh, changes);
     });
   }
 
+  private leaseFrom(now: Date): Date {
+    return new Date(now.getTime() + this.settings.leaseMs);
+  }
+
   /** A final state, with the activity entry and the subscriber's notice in the same transaction. */
-  private async finish(order: ProductOrderEntity, from: OrderStepValue, status: 'REJECTED' | 'FAILED', refusal: Refusal): Promise<void> {
+  private async finish(order: ProductOrderEntity, from: OrderStepValue, status: 'REJECTED' | 'FAILED', refusal: Refusal): Promise<ProductOrderEntity | null> {
     const name = await this.offerName(order);
-    await this.database.transaction(async (manager) => {
+    return this.database.transaction(async (manager) => {
       const fresh = await this.lockedOrder(manager, order.id, from);
-      if (!fresh) return;
+      if (!fresh) return null;
       const now = this.clock.now();
       const changes = {
         status,
@@ -377,6 +409,7 @@ export class OrderService {
       };
       await manager.update(ProductOrderEntity, { id: order.id }, changes);
       await this.publishOutcome(manager, Object.assign(fresh, changes), name, refusalTexts(refusal));
+      return fresh;
     });
   }
 
