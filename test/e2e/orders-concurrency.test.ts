@@ -16,7 +16,7 @@ describe('200 concurrent orders and retries on one account', () => {
     const nurlan = await loginDemo(t, 'nurlan'); // BEELINE_L, switch fees of S and M: 500.00
     await topUp(t, nurlan.subscriberId, 200 * 50_000);
     const before = await ledgerOf(t, nurlan.subscriberId);
-    const keys = Array.from({ length: 200 }, () => randomUUID());
+    const keys: string[] = Array.from({ length: 200 }, () => randomUUID());
     const targets = keys.map((_, i) => (i % 2 === 0 ? 'BEELINE_S' : 'BEELINE_M'));
     // A client resends with its key what got no answer in time (the gateway never resends a mutation itself).
     const send = async (i: number) => {
