@@ -57,6 +57,8 @@ export interface CatalogSubgraphOptions {
   orderRecoveryIntervalMs?: number;
   /** Holders per transaction of an operator's change (CATALOG_HOLDER_BATCH_SIZE); default 200. */
   holderBatchSize?: number;
+  /** How often unfinished holder jobs are looked for (a staff operation starts its job at once); default 5 s. */
+  holderJobPollMs?: number;
   /** Tests: stop a saga between two steps as a crash would. */
   faults?: OrderFaults;
 }
@@ -88,7 +90,7 @@ export function createCatalogSubgraph(options: CatalogSubgraphOptions = {}): Cat
         recoveryIntervalMs: options.orderRecoveryIntervalMs ?? 5_000,
         ...(options.faults ? { faults: options.faults } : {}),
       });
-      const holderJobs = new HolderJobs(runtime.database, outbox, runtime.clock, runtime.logger, { batchSize: options.holderBatchSize ?? 200, pollMs: 5_000, leaseMs });
+      const holderJobs = new HolderJobs(runtime.database, outbox, runtime.clock, runtime.logger, { batchSize: options.holderBatchSize ?? 200, pollMs: options.holderJobPollMs ?? 5_000, leaseMs });
       const admin = new CatalogAdminService(runtime.database, runtime.clock, () => void holderJobs.poke());
       services = { orders, holderJobs, admin, plans };
 
