@@ -9,7 +9,8 @@
  * 2. Postings on one hot account: BENCH_CONNECTIONS (default 50) clients posting 1-tiyn charges to ONE account
  *    through billing's internal API (POST /internal/charges, funds checked), for BENCH_SECONDS each, first with one
  *    transaction (one row lock) per posting (BILLING_POSTING_BATCH=1), then with the postings that wait for the
- *    account batched into one transaction (the default, 100). Prints postings/s, p50/p99 and checks the account.
+ *    account batched into one transaction (the default, 100); each also in-process (the charge service called
+ *    directly, no HTTP hop), the ledger's own rate. Prints postings/s, p50/p99 and checks the account each time.
  *
  * The system runs in this process (SQLite, or MariaDB with BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306); the
  * clients run in child processes (bench/support/order-load.js, posting-load.js).
@@ -44,6 +45,29 @@ function child(script, message) {
     process_.once('exit', (code) => code !== 0 && reject(new Error(`${script} exited with ${code}`)));
     process_.send(message);
   });
+}
+
+/** `connections` callers posting 1-tiyn charges through the running billing's ChargeService, for `seconds`. */
+async function runDirect(instance, subscriberId, connections, seconds) {
+  const { ChargeService } = require('../subgraphs/billing/dist');
+  const runtime = instance.runtime;
+  const charges = new ChargeService(runtime.database, new LedgerService(runtime.database, runtime.outboxFor(require('../shared/dist').billingEvents), runtime.clock), runtime.clock, instance.postingBatch ?? 100);
+  const latencies = [];
+  let posted = 0;
+  let n = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < deadline) {
+        const started = process.hrtime.bigint();
+        const answer = await charges.charge({ subscriberId, reference: `direct-${process.pid}-${n++}`, kind: 'CHARGE', amountMinor: 1, description: { KK: 'bench', RU: 'bench', EN: 'bench' }, requireFunds: true });
+        latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        if (answer.outcome === 'POSTED') posted += 1;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { posted, failed: 0, p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) };
 }
 
 /** balance = Σ amounts, each balanceAfter the running sum, seq 1, 2, 3…; no reference twice (also a unique index). */
@@ -129,7 +153,10 @@ async function main() {
       ['one transaction per posting', 1],
       ['batched per account (default)', 100],
     ]) {
-      const instance = await runSubgraph(createBillingSubgraph({ postingBatch, feeRunIntervalMs: 0 }), system.platform, {
+      // billing started again on its database with this setting (one billing per process: one consumer group).
+      await system.subgraphs.billing.stop();
+      const definition = createBillingSubgraph({ postingBatch, feeRunIntervalMs: 0 });
+      const instance = await runSubgraph(definition, system.platform, {
         port: 0,
         host: '127.0.0.1',
         databaseUrl: billing.database.options.url,
@@ -146,10 +173,24 @@ async function main() {
         return opened;
       });
       const result = await child('posting-load.js', { url: instance.url, token: system.platform.internalToken, subscriberId, connections, duration: seconds, prefix: `bench-${postingBatch}` });
+      // The load generator reports when its time is up; requests still in flight are posted after that.
+      for (let last = -1; ; ) {
+        const { lastEntrySeq } = await instance.runtime.database.manager.findOneByOrFail(AccountEntity, { id: account.id });
+        if (lastEntrySeq === last) break;
+        last = lastEntrySeq;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
       const { account: after, entries } = await checkLedger(instance.runtime.database.manager, account.id);
       const posted = entries.length - 1;
       if (after.balanceMinor !== opening - posted) throw new Error(`hot account: balance ${after.balanceMinor}, ${posted} postings`);
       hot.push({ label, postingBatch, ...result, posted, seconds });
+
+      // The same ledger without the HTTP hop: the charge service called in-process by as many callers at once.
+      const direct = await runDirect({ runtime: instance.runtime, postingBatch }, subscriberId, connections, seconds);
+      const { account: afterDirect, entries: all } = await checkLedger(instance.runtime.database.manager, account.id);
+      if (afterDirect.balanceMinor !== opening - (all.length - 1)) throw new Error('hot account: balance not exact after the in-process run');
+      hot.push({ label: `${label}, in-process`, postingBatch, ...direct, seconds });
+      await instance.stop();
     }
 
     const db = process.env.BENCH_DATABASE_URL ? 'MariaDB' : 'SQLite';
@@ -161,7 +202,7 @@ async function main() {
         `postings on one hot account (${db}): ${connections} clients, POST /internal/charges, funds checked`,
         ...hot.map(
           (h) =>
-            `  ${h.label.padEnd(32)} ${(h.posted / h.seconds).toFixed(0).padStart(6)} postings/s, p50 ${h.p50} ms, p99 ${h.p99} ms (${h.posted} posted, ${h.failed} failed requests); balance exact`,
+            `  ${h.label.padEnd(44)} ${(h.posted / h.seconds).toFixed(0).padStart(6)} postings/s, p50 ${h.p50} ms, p99 ${h.p99} ms (${h.posted} posted, ${h.failed} failed requests); balance exact`,
         ),
         '',
       ].join('\n'),

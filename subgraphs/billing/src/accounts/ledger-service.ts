@@ -68,15 +68,17 @@ export class LedgerService {
 
   /**
    * Appends the postings in order; one whose reference was posted before (now or earlier in the list) returns the
-   * first entry and changes nothing. `locked` is the account as `lockAccount` returned it in this transaction.
+   * first entry and changes nothing. `locked` is the account as `lockAccount` returned it in this transaction;
+   * `referencesChecked`: the caller read, under that lock, that none of the references was posted.
    */
-  async postMany(manager: EntityManager, accountId: string, postings: readonly Posting[], locked?: AccountEntity): Promise<PostingResult[]> {
+  async postMany(manager: EntityManager, accountId: string, postings: readonly Posting[], locked?: AccountEntity, options: { referencesChecked?: boolean } = {}): Promise<PostingResult[]> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('LedgerService.post must run inside database.transaction()');
     for (const posting of postings) validatePosting(posting);
     const account = locked ?? (await this.lockAccount(manager, accountId));
     const references = [...new Set(postings.map((p) => p.reference).filter((r): r is string => !!r))];
     const earlier = new Map<string, LedgerEntryEntity>();
-    if (references.length) {
+    // A caller holding the lock that has read the references already (ChargeService) saves the statement.
+    if (references.length && !options.referencesChecked) {
       for (const entry of await manager.find(LedgerEntryEntity, { where: { accountId, reference: In(references) } })) earlier.set(entry.reference!, entry);
     }
     const now = this.clock.now();
@@ -121,21 +123,32 @@ export class LedgerService {
     account.inDebt = inDebt;
     account.updatedAt = now;
     await manager.update(AccountEntity, { id: accountId }, { balanceMinor: balance, lastEntrySeq: seq, inDebt, updatedAt: now });
+    // One INSERT for the batch's events, each debt crossing right after the posting that caused it (terms 3.3:
+    // identity suspends access for unpaid debt and restores it when the debt is paid).
+    const events: Parameters<ContractOutbox<typeof billingEvents>['addMany']>[1][number][] = [];
     for (const entry of fresh) {
-      await this.outbox.add(manager, 'BalanceChanged', {
-        subscriberId: account.subscriberId,
-        accountId,
-        entryId: entry.id,
-        seq: entry.seq,
-        kind: entry.kind,
-        amountMinor: entry.amountMinor,
-        balanceMinor: entry.balanceAfterMinor,
-        at: entry.at.toISOString(),
+      events.push({
+        type: 'BalanceChanged',
+        payload: {
+          subscriberId: account.subscriberId,
+          accountId,
+          entryId: entry.id,
+          seq: entry.seq,
+          kind: entry.kind,
+          amountMinor: entry.amountMinor,
+          balanceMinor: entry.balanceAfterMinor,
+          at: entry.at.toISOString(),
+        },
       });
       const crossing = crossings.find((c) => c.entry === entry);
-      // terms 3.3: identity suspends access for unpaid debt and restores it when the debt is paid.
-      if (crossing) await this.debtEvent(manager, account, crossing.inDebt, entry.balanceAfterMinor);
+      if (crossing) {
+        events.push({
+          type: crossing.inDebt ? 'DebtIncurred' : 'DebtSettled',
+          payload: { subscriberId: account.subscriberId, accountId, balanceMinor: entry.balanceAfterMinor, creditLimitMinor: account.creditLimitMinor },
+        });
+      }
     }
+    await this.outbox.addMany(manager, events);
     return results;
   }
 

@@ -24,6 +24,8 @@ interface Pending {
  */
 export class ChargeService {
   private readonly queues = new Map<string, Pending[]>();
+  /** subscriber → account: an account is never moved to another subscriber, so it is read once. */
+  private readonly accountIds = new Map<string, string>();
 
   constructor(
     private readonly database: Database,
@@ -33,8 +35,7 @@ export class ChargeService {
   ) {}
 
   async charge(request: ChargeRequest): Promise<ChargeAnswer> {
-    const account = await this.database.manager.findOne(AccountEntity, { select: { id: true }, where: { subscriberId: request.subscriberId } });
-    if (!account) throw new BillingError(ErrorCode.NOT_FOUND, { texts: { KK: 'Шот табылмады', RU: 'Счёт не найден', EN: 'Account not found' } });
+    const account = { id: this.accountIds.get(request.subscriberId) ?? (await this.accountIdOf(request.subscriberId)) };
     if (this.batchSize <= 1) return (await this.post(account.id, [request]))[0]!;
     return new Promise<ChargeAnswer>((resolve, reject) => {
       const queue = this.queues.get(account.id);
@@ -45,6 +46,14 @@ export class ChargeService {
       this.queues.set(account.id, [{ request, resolve, reject }]);
       void this.drain(account.id);
     });
+  }
+
+  private async accountIdOf(subscriberId: string): Promise<string> {
+    const account = await this.database.manager.findOne(AccountEntity, { select: { id: true }, where: { subscriberId } });
+    if (!account) throw new BillingError(ErrorCode.NOT_FOUND, { texts: { KK: 'Шот табылмады', RU: 'Счёт не найден', EN: 'Account not found' } });
+    if (this.accountIds.size >= 100_000) this.accountIds.clear();
+    this.accountIds.set(subscriberId, account.id);
+    return account.id;
   }
 
   /** Posts what waits for the account, batch after batch, until nothing does. */
@@ -114,7 +123,7 @@ export class ChargeService {
         balance += amountMinor;
         outcomes.push({ reference: request.reference });
       }
-      const results = postings.length ? await this.ledger.postMany(manager, accountId, postings, account) : [];
+      const results = postings.length ? await this.ledger.postMany(manager, accountId, postings, account, { referencesChecked: true }) : [];
       const entryOf = new Map([...entries, ...results.map((r) => r.entry)].map((e) => [e.reference!, e]));
       return outcomes.map((outcome) =>
         'refused' in outcome
