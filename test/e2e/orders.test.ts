@@ -257,9 +257,12 @@ describe('orders through the gateway', () => {
       expect((await connect(t, aigerim.accessToken, aigerim.subscriberId, 'SPAM_FILTER', '2025-05-01')).data!.connectService.status).toBe('COMPLETED');
       const mail = await t.waitForMail('aigerim@example.kz', (m) => m.subject === 'Услуга подключена');
       expect(mail.text).toContain('Услуга «Антиспам» подключена (условия 2025-05-01)');
-      // A refusal is told too, once per order.
-      await connect(t, nurlan.accessToken, nurlan.subscriberId, 'STATIC_IP', '2025-06-01');
-      await t.waitForSms(nurlan.line.msisdn!, /Тапсырыс орындалмады/, 10_000, smsBefore);
+      // A refusal is the caller's answer and in the record, not a message to the number: no SMS flood by refused orders.
+      const refused = await connect(t, nurlan.accessToken, nurlan.subscriberId, 'STATIC_IP', '2025-06-01');
+      const orderId = refused.errors![0]!.extensions!.orderId as string;
+      // The order's events were written with it, in its transaction: what the outbox holds for it is all there is.
+      const written: { event_type: string }[] = await t.system.subgraphs.catalog.runtime.database.manager.query('SELECT event_type FROM outbox_events WHERE payload LIKE ?', [`%${orderId}%`]);
+      expect(written.map((e) => e.event_type)).toEqual(['ActivityRecorded']);
       await disconnect(t, nurlan.accessToken, nurlan.subscriberId, 'SPAM_FILTER');
       await disconnect(t, aigerim.accessToken, aigerim.subscriberId, 'SPAM_FILTER');
     });

@@ -204,6 +204,9 @@ export class TransactionalOutbox implements OutboxWriter {
   }
 }
 
+/** One event of a contract as `addMany` takes it: the type name and the payload that type expects. */
+export type ContractEvent<C extends EventContract> = { [T in EventTypeOf<C>]: { type: T; payload: EventInput<C, T> } }[EventTypeOf<C>];
+
 /**
  * The outbox of one service typed by its event contract: the event type name selects the payload type, and the
  * payload is validated (and stripped of unknown fields) before it is written — a malformed event fails the
@@ -222,7 +225,7 @@ export class ContractOutbox<C extends EventContract> {
   }
 
   /** Several events, each validated, in one INSERT (a batch of postings' BalanceChanged, say). */
-  async addMany(manager: EntityManager, events: readonly { [T in EventTypeOf<C>]: { type: T; payload: EventInput<C, T> } }[EventTypeOf<C>][]): Promise<void> {
+  async addMany(manager: EntityManager, events: readonly ContractEvent<C>[]): Promise<void> {
     const parsed = events.map(({ type, payload }) => {
       const schema = eventSchema(this.contract, type);
       if (!schema) throw new Error(`${type} is not an event of the ${this.contract.stream} contract`);

@@ -252,4 +252,18 @@ describe('catalog subgraph', () => {
       expect(before.slice(0, 3)).toEqual([5, 6, 8]);
     });
   });
+
+  describe("a line's orders (terms 2.5, 4.3)", () => {
+    it("pages the own and a managed line's orders; another's is FORBIDDEN, and so is a staff token", async () => {
+      const orders = (ids: string[], token: string) => graphql<{ _entities: any[] }>(catalog.graphqlUrl, entitiesQuery('Subscriber', 'orders(first: 5) { edges { node { id } } }'), { representations: subscriberRepresentations(ids) }, { token });
+      expect((await orders([aigerim.id], await t.tokenFor(aigerim.id))).data!._entities).toEqual([{ orders: { edges: [] } }]);
+      expect(new Set(errorCodes(await orders([nurlan.id], await t.tokenFor(randomUUID()))))).toEqual(new Set(['FORBIDDEN']));
+      expect(new Set(errorCodes(await orders([nurlan.id], await t.tokenFor(randomUUID(), { staff: true }))))).toEqual(new Set(['FORBIDDEN']));
+      const manager = randomUUID();
+      await grantManagement(delegation, manager, nurlan.id, nurlan.msisdn!);
+      expect((await orders([nurlan.id], await t.tokenFor(manager))).errors).toBeUndefined();
+      const bad = await graphql(catalog.graphqlUrl, entitiesQuery('Subscriber', 'orders(first: 500) { edges { cursor } }'), { representations: subscriberRepresentations([aigerim.id]) }, { token: await t.tokenFor(aigerim.id) });
+      expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+    });
+  });
 });

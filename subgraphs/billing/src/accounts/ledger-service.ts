@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { Clock, ContractOutbox, Database, ErrorCode, Texts, billingEvents } from '@selfcare/shared';
+import { Clock, ContractEvent, ContractOutbox, Database, ErrorCode, Texts, billingEvents } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind } from './entities';
 
@@ -125,7 +125,7 @@ export class LedgerService {
     await manager.update(AccountEntity, { id: accountId }, { balanceMinor: balance, lastEntrySeq: seq, inDebt, updatedAt: now });
     // One INSERT for the batch's events, each debt crossing right after the posting that caused it (terms 3.3:
     // identity suspends access for unpaid debt and restores it when the debt is paid).
-    const events: Parameters<ContractOutbox<typeof billingEvents>['addMany']>[1][number][] = [];
+    const events: ContractEvent<typeof billingEvents>[] = [];
     for (const entry of fresh) {
       events.push({
         type: 'BalanceChanged',

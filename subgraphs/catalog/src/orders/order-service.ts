@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import {
   AccessPolicy,
   Clock,
+  ContractEvent,
   ContractOutbox,
   Database,
   DomainError,
@@ -413,10 +414,16 @@ export class OrderService {
     });
   }
 
-  /** 2.4 / 4.3: the activity record's entry; 2.8 / 5.1: the subscriber's notice, per notifyBy, in their language. */
+  /**
+   * 2.4 / 4.3: the activity record's entry, for every order; 2.8 / 5.1: the subscriber's notice, per notifyBy, in their
+   * language, for an order that changed something or charged and refunded. A REJECTED order changed nothing and its
+   * caller got the refusal at once: telling the number's owner by SMS too would let anyone who may order on a number
+   * flood it with messages, one refused order at a time.
+   */
   private async publishOutcome(manager: EntityManager, order: ProductOrderEntity, name: Texts, reason?: Texts): Promise<void> {
     const texts = outcomeTexts(order, name, reason);
-    await this.outbox.add(manager, 'ActivityRecorded', {
+    const events: ContractEvent<typeof catalogEvents>[] = [];
+    events.push({ type: 'ActivityRecorded', payload: {
       subscriberId: order.subscriberId,
       actorId: order.actorId,
       actorKind: order.actorKind,
@@ -426,8 +433,11 @@ export class OrderService {
       details: texts.details.EN,
       detailTexts: texts.details,
       at: (order.completedAt ?? this.clock.now()).toISOString(),
-    });
-    await this.outbox.add(manager, 'SubscriberNotificationRequested', { subscriberId: order.subscriberId, key: `order:${order.id}:${order.status}`, texts: texts.notice });
+    } });
+    if (order.status !== 'REJECTED') {
+      events.push({ type: 'SubscriberNotificationRequested', payload: { subscriberId: order.subscriberId, key: `order:${order.id}:${order.status}`, texts: texts.notice } });
+    }
+    await this.outbox.addMany(manager, events);
   }
 
   private async lockedOrder(manager: EntityManager, id: string, step: OrderStepValue): Promise<ProductOrderEntity | null> {
