@@ -24,7 +24,7 @@ describe('orders through the gateway', () => {
       expect(order.subscriber.id).toBe(steppe.subscriberId);
 
       const line = await products(t, steppe.accessToken, null);
-      expect(line.services.find((s) => s.service.code === 'CLOUD_PBX')).toEqual({ service: { code: 'CLOUD_PBX' }, acceptedTermsVersion: '2025-09-01' });
+      expect(line.services.find((s) => s.service.code === 'CLOUD_PBX')).toEqual({ service: { code: 'CLOUD_PBX' }, acceptedTermsVersion: '2025-09-01', acceptedPrice: { amount: '4990.00' } });
       const after = await ledgerOf(t, steppe.subscriberId);
       expect(after.entries.length).toBe(before.entries.length + 1);
       expect(after.entries.at(-1)).toMatchObject({ kind: 'CHARGE', amountMinor: -500_000, reference: `order:${order.id}:charge` });

@@ -69,10 +69,10 @@ export async function finalOrder(t: TestSystem, token: string, id: string, timeo
 }
 
 /** The line's services and tariff, as the catalog serves them through the gateway. */
-export async function products(t: TestSystem, token: string, msisdn: string | null): Promise<{ tariff: { code: string }; services: { service: { code: string }; acceptedTermsVersion: string }[] }> {
+export async function products(t: TestSystem, token: string, msisdn: string | null): Promise<{ tariff: { code: string }; services: { service: { code: string }; acceptedTermsVersion: string; acceptedPrice: { amount: string } }[] }> {
   const query = msisdn
-    ? `query ($m: PhoneNumber!) { subscriber(msisdn: $m) { tariff { code } services { service { code } acceptedTermsVersion } } }`
-    : `{ me { tariff { code } services { service { code } acceptedTermsVersion } } }`;
+    ? `query ($m: PhoneNumber!) { subscriber(msisdn: $m) { tariff { code } services { service { code } acceptedTermsVersion acceptedPrice { amount } } } }`
+    : `{ me { tariff { code } services { service { code } acceptedTermsVersion acceptedPrice { amount } } } }`;
   const response = await t.graphql<any>(query, msisdn ? { m: msisdn } : {}, { token });
   if (response.errors) throw new Error(JSON.stringify(response.errors));
   return msisdn ? response.data.subscriber : response.data.me;

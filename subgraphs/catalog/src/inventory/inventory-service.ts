@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { In, IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AccessPolicy, Clock, Database, GraphQLContext, Logger, SubscriberProvisioned, byKeys, groupByKeys } from '@selfcare/shared';
+import { AccessPolicy, Clock, Database, GraphQLContext, Logger, Money, SubscriberProvisioned, byKeys, groupByKeys } from '@selfcare/shared';
 import { TariffPlanEntity } from '../offers/entities';
 import { OfferService, availableFor } from '../offers/offer-service';
 import { Service, TariffPlan, toService, toTariffPlan } from '../offers/types';
@@ -49,6 +49,7 @@ export class InventoryService {
           service: toService(service, ctx.language),
           connectedAt: connected.connectedAt,
           acceptedTermsVersion: version.termsVersion,
+          acceptedPrice: Money.fromMinor(version.monthlyFeeMinor),
         }),
       });
     }
