@@ -94,18 +94,15 @@ export class FeeRun {
       const latest = rows[0];
       if (latest) return addDays(latest.day, 1);
       const now = this.clock.now();
-      await manager.insert(FeeRunEntity, {
-        day: yesterday,
-        afterSubscriberId: null,
-        lines: 0,
-        charged: 0,
-        amountMinor: 0,
-        skipped: true,
-        leaseOwner: null,
-        leaseUntil: null,
-        startedAt: now,
-        completedAt: now,
-      });
+      // Two instances starting on a new database at once both try: the second one's insert is a no-op.
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(FeeRunEntity)
+        .values({ day: yesterday, afterSubscriberId: null, lines: 0, charged: 0, amountMinor: 0, skipped: true, leaseOwner: null, leaseUntil: null, startedAt: now, completedAt: now })
+        .orIgnore()
+        .updateEntity(false)
+        .execute();
       return addDays(yesterday, 1);
     });
   }

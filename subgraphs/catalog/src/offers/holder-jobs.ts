@@ -18,6 +18,8 @@ import { ServiceEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersio
 import { OfferHolderJobEntity } from './admin-entities';
 import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from '../inventory/entities';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const money = (minor: number) => `${formatMinorUnits(minor)} ₸`;
 
 type Notice = Record<Language, { title: string; body: string }>;
@@ -127,8 +129,13 @@ export class HolderJobs {
       order: { createdAt: 'ASC' },
     });
     for (const job of due) {
-      while (!this.stopped && (await this.batch(job.id))) {
-        // next batch
+      try {
+        while (!this.stopped && (await this.batch(job.id))) {
+          // next batch
+        }
+      } catch (error) {
+        // One job failing (its batch rolled back, retried next round) does not hold the others back.
+        this.logger.error({ err: error, jobId: job.id, kind: job.kind }, 'holder job batch failed; retried');
       }
     }
   }
@@ -218,6 +225,8 @@ export class HolderJobs {
   }
 
   private async tell(manager: EntityManager, job: OfferHolderJobEntity, subscriberId: string, key: string, texts: Notice, action: string): Promise<void> {
+    // Lines identity provisioned have UUIDs; one that has not (an old test line, say) gets its change, not a message.
+    if (!UUID.test(subscriberId)) return;
     await this.outbox.add(manager, 'SubscriberNotificationRequested', { subscriberId, key, texts });
     await this.outbox.add(manager, 'ActivityRecorded', {
       subscriberId,

@@ -61,6 +61,7 @@ export interface OrderSagaSettings {
 }
 
 const MAX_KEY = 200;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CODE_MAX = 40;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -421,6 +422,8 @@ export class OrderService {
    * flood it with messages, one refused order at a time.
    */
   private async publishOutcome(manager: EntityManager, order: ProductOrderEntity, name: Texts, reason?: Texts): Promise<void> {
+    // identity's subscribers have UUIDs: any other id is no one it could record or tell (and the contract refuses it).
+    if (!UUID.test(order.subscriberId) || !UUID.test(order.actorId)) return;
     const texts = outcomeTexts(order, name, reason);
     const events: ContractEvent<typeof catalogEvents>[] = [];
     events.push({ type: 'ActivityRecorded', payload: {
