@@ -127,6 +127,9 @@ async function main() {
       clients.push({ subscriberId, token: await signAccessToken(key, subscriberId) });
     }
 
+    const names = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
+    const statements = () => Object.fromEntries(names.map((n) => [n, system.subgraphs[n].runtime.database.counter.count]));
+    const statementsBefore = statements();
     const orders = await child('order-load.js', { url: `${system.gatewayUrl}/graphql`, clients, durationMs: seconds * 1000 });
     const latencies = orders.latencies.sort((a, b) => a - b);
     // Orders an answer left IN_PROGRESS finish on their own; wait for them before checking.
@@ -135,6 +138,14 @@ async function main() {
       if (open === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    // Statements per order, each service's (its consumers and relay included: identity stores the order's activity
+    // entry and notice).
+    const statementsAfter = statements();
+    const perOrder = names
+      .map((n) => [n, (statementsAfter[n] - statementsBefore[n]) / Math.max(1, orders.latencies.length)])
+      .filter(([, v]) => v > 0.05)
+      .map(([n, v]) => `${n} ${v.toFixed(1)}`)
+      .join(', ');
     let completed = 0;
     for (const { subscriberId } of clients) {
       const account = await billing.database.manager.findOneByOrFail(AccountEntity, { subscriberId });
@@ -198,6 +209,7 @@ async function main() {
       [
         `orders through the gateway (${db}): ${lines} lines, one client each, ${seconds} s`,
         `  ${orders.latencies.length} orders, ${(orders.latencies.length / seconds).toFixed(1)} orders/s, p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; outcomes ${JSON.stringify(orders.outcomes)}`,
+        `  SQL statements per order: ${perOrder}`,
         `  every account checked: exact balance, one charge per completed order (${completed}), no reference twice`,
         `postings on one hot account (${db}): ${connections} clients, POST /internal/charges, funds checked`,
         ...hot.map(
