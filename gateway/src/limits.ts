@@ -30,6 +30,10 @@ export const SUPERGRAPH_LIST_SIZES: Readonly<Record<string, number>> = {
   'TariffPlan.allowances': 3,
   'UsageSummary.byKind': 8,
   'NoticeBroadcast.texts': 3,
+  // orders and the operator's catalog
+  'Query.allTariffs': 50,
+  'Query.allServices': 100,
+  'TariffRates.roaming': 10,
 };
 
 /**

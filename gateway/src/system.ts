@@ -23,8 +23,8 @@ import {
   systemClock,
 } from '@selfcare/shared';
 import { createIdentitySubgraph } from '@selfcare/identity';
-import { createCatalogSubgraph } from '@selfcare/catalog';
-import { createBillingSubgraph } from '@selfcare/billing';
+import { CatalogSubgraphOptions, createCatalogSubgraph } from '@selfcare/catalog';
+import { BillingSubgraphOptions, createBillingSubgraph } from '@selfcare/billing';
 import { createDetailingSubgraph } from '@selfcare/detailing';
 import { DelegationSubgraphOptions, createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
@@ -81,6 +81,9 @@ export interface SystemOptions {
   identity?: Record<string, unknown>;
   /** Delegation's settings (DELEGATION_* in `npm start`; rate limits, time to confirm, the expiry job). */
   delegation?: DelegationSubgraphOptions;
+  /** Catalog's order saga and billing's fee run settings (tests: short leases, crash points, the fee run on demand). */
+  catalog?: CatalogSubgraphOptions;
+  billing?: BillingSubgraphOptions;
   /** Start only the subgraphs (used by `npm run compose`). */
   withoutGateway?: boolean;
   /** The gateway's websocket caps and resumption. */
@@ -103,17 +106,26 @@ export interface RunningSystem {
 export function subgraphDefinitions(
   platformDataDir: string,
   identityOptions: Record<string, unknown> = {},
-  delegationOptions: DelegationSubgraphOptions = {},
+  others: { delegation?: DelegationSubgraphOptions; catalog?: CatalogSubgraphOptions; billing?: BillingSubgraphOptions } = {},
 ): Record<SubgraphName, SubgraphDefinition> {
   return {
     identity: createIdentitySubgraph({
       signingKey: loadOrCreateSigningKey(join(platformDataDir, 'identity-jwt.pem')),
       ...identityOptions,
     }),
-    catalog: createCatalogSubgraph(),
-    billing: createBillingSubgraph(),
+    catalog: createCatalogSubgraph(others.catalog),
+    billing: createBillingSubgraph(others.billing),
     detailing: createDetailingSubgraph(),
-    delegation: createDelegationSubgraph(delegationOptions),
+    delegation: createDelegationSubgraph(others.delegation),
+  };
+}
+
+/** The per-subgraph options a system was started with. */
+export function subgraphOptionsOf(options: Pick<SystemOptions, 'delegation' | 'catalog' | 'billing'>): Parameters<typeof subgraphDefinitions>[2] {
+  return {
+    ...(options.delegation ? { delegation: options.delegation } : {}),
+    ...(options.catalog ? { catalog: options.catalog } : {}),
+    ...(options.billing ? { billing: options.billing } : {}),
   };
 }
 
@@ -154,7 +166,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...(options.feedSafetyPollMs ? { feedSafetyPollMs: options.feedSafetyPollMs } : {}),
   };
 
-  const definitions = subgraphDefinitions(dataDir, options.identity, options.delegation);
+  const definitions = subgraphDefinitions(dataDir, options.identity, subgraphOptionsOf(options));
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   const started: RunningService[] = [];
   let gateway: RunningService | null = null;

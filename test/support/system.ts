@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem, subgraphDefinitions } from '@selfcare/gateway';
+import { RunningSystem, SUBGRAPH_NAMES, SubgraphName, SystemOptions, startSystem, subgraphDefinitions, subgraphOptionsOf } from '@selfcare/gateway';
 import { RunningSubgraph, createLogger, runSubgraph } from '@selfcare/shared';
 import { GraphQLRequestOptions, GraphQLResponse, createTestDatabase, TestDatabase, graphql, waitFor, registerInternalToken, unregisterInternalToken } from '@selfcare/shared/testing';
 
@@ -51,6 +51,9 @@ export class TestSystem {
         dataDir,
         databaseUrls: Object.fromEntries(Object.entries(databases).map(([n, db]) => [n, db!.url])),
         logLevel: process.env.LOG_LEVEL ?? 'warn',
+        // The periodic-fee run only when a test asks for it (POST /internal/fees/run): a run crossing Almaty's
+        // midnight in the middle of another test would charge the demo lines under its feet.
+        billing: { feeRunIntervalMs: 0 },
         ...options,
       };
       return new TestSystem(await startSystem(startOptions), cleanup, startOptions);
@@ -96,7 +99,7 @@ export class TestSystem {
     const old = this.system.subgraphs[name];
     await old.stop();
     await whileStopped?.();
-    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity, this.startOptions.delegation)[name];
+    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity, subgraphOptionsOf(this.startOptions))[name];
     const running = await runSubgraph(definition, this.system.platform, {
       port: old.port,
       host: '127.0.0.1',

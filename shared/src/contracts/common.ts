@@ -18,3 +18,6 @@ export const minorUnits = z.number().int().refine(Number.isSafeInteger, 'must be
 export type SubscriberKindValue = z.infer<typeof subscriberKind>;
 export type PartyTypeValue = z.infer<typeof partyType>;
 export type AllowanceUnitValue = z.infer<typeof allowanceUnit>;
+
+/** A text in each language of the cabinet (kk, ru, en): the reader gets theirs. */
+export const texts = (max: number) => z.object({ KK: z.string().min(1).max(max), RU: z.string().min(1).max(max), EN: z.string().min(1).max(max) });

@@ -1,3 +1,4 @@
 export * from './msisdn';
 export * from './money';
 export * from './demo';
+export * from './almaty-calendar';

@@ -140,27 +140,37 @@ export class TransactionalOutbox {
   ) {}
 
   async add(manager: EntityManager, type: string, payload: Record<string, unknown>): Promise<void> {
+    await this.addMany(manager, [{ type, payload }]);
+  }
+
+  /** Several events in one INSERT (in this order): what a batch of postings writes. */
+  async addMany(manager: EntityManager, events: readonly WrittenEvent[]): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) {
       // An outbox row outside a transaction would defeat the point: the change and the event must commit together.
-      throw new Error(`outbox.add(${type}) must run inside database.transaction()`);
+      throw new Error(`outbox.add(${events[0]?.type}) must run inside database.transaction()`);
     }
-    if (!/^[A-Za-z][\w.]{0,99}$/.test(type)) throw new Error(`invalid event type "${type}"`);
-    await manager.insert(OutboxEventEntity, {
-      stream: this.stream,
-      type,
-      // simple-json serialises the object; TypeORM's deep-partial type doesn't model that.
-      payload: payload as QueryDeepPartialEntity<Record<string, unknown>>,
-      occurredAt: this.clock.now(),
-      publishSeq: null,
-      publishedAt: null,
-      attempts: 0,
-      nextAttemptAt: null,
-      lastError: null,
-      abandonedAt: null,
-    });
+    if (events.length === 0) return;
+    for (const { type } of events) if (!/^[A-Za-z][\w.]{0,99}$/.test(type)) throw new Error(`invalid event type "${type}"`);
+    const occurredAt = this.clock.now();
+    await manager.insert(
+      OutboxEventEntity,
+      events.map(({ type, payload }) => ({
+        stream: this.stream,
+        type,
+        // simple-json serialises the object; TypeORM's deep-partial type doesn't model that.
+        payload: payload as QueryDeepPartialEntity<Record<string, unknown>>,
+        occurredAt,
+        publishSeq: null,
+        publishedAt: null,
+        attempts: 0,
+        nextAttemptAt: null,
+        lastError: null,
+        abandonedAt: null,
+      })),
+    );
     this.watchCommits(manager.connection);
     const written = this.dirty.get(manager.queryRunner) ?? [];
-    written.push({ type, payload });
+    written.push(...events);
     this.dirty.set(manager.queryRunner, written);
   }
 
@@ -193,6 +203,9 @@ export class TransactionalOutbox {
   }
 }
 
+/** One event of a contract as `addMany` takes it: the type name and the payload that type expects. */
+export type ContractEvent<C extends EventContract> = { [T in EventTypeOf<C>]: { type: T; payload: EventInput<C, T> } }[EventTypeOf<C>];
+
 /**
  * The outbox of one service typed by its event contract: the event type name selects the payload type, and the
  * payload is validated (and stripped of unknown fields) before it is written — a malformed event fails the
@@ -207,10 +220,18 @@ export class ContractOutbox<C extends EventContract> {
   }
 
   async add<T extends EventTypeOf<C>>(manager: EntityManager, type: T, payload: EventInput<C, T>): Promise<void> {
-    const schema = eventSchema(this.contract, type);
-    if (!schema) throw new Error(`${type} is not an event of the ${this.contract.stream} contract`);
-    const parsed = schema.safeParse(payload);
-    if (!parsed.success) throw new EventContractError(this.contract.stream, type, parsed.error.issues);
-    await this.outbox.add(manager, type, parsed.data);
+    await this.addMany(manager, [{ type, payload }]);
+  }
+
+  /** Several events, each validated, in one INSERT (a batch of postings' BalanceChanged, say). */
+  async addMany(manager: EntityManager, events: readonly ContractEvent<C>[]): Promise<void> {
+    const parsed = events.map(({ type, payload }) => {
+      const schema = eventSchema(this.contract, type);
+      if (!schema) throw new Error(`${type} is not an event of the ${this.contract.stream} contract`);
+      const result = schema.safeParse(payload);
+      if (!result.success) throw new EventContractError(this.contract.stream, type, result.error.issues);
+      return { type, payload: result.data };
+    });
+    await this.outbox.addMany(manager, parsed);
   }
 }

@@ -1,6 +1,10 @@
 import { runSubgraphProcess } from '@selfcare/shared';
-import { loadBillingConfig } from './config';
+import { BillingConfig, loadBillingConfig } from './config';
 import { createBillingSubgraph } from './index';
 
 // Distributed mode: the billing subgraph as its own process (configuration is validated before anything starts).
-runSubgraphProcess(() => createBillingSubgraph(), loadBillingConfig);
+let config: BillingConfig;
+runSubgraphProcess(
+  () => createBillingSubgraph(config.options),
+  () => (config = loadBillingConfig()),
+);

@@ -168,7 +168,7 @@ describe('billing subgraph', () => {
   });
 
   describe('SubscriberProvisioned opens an account', () => {
-    it('opens an empty KZT account once per line, with the party type’s credit limit', async () => {
+    it('opens an empty KZT account once per line, with the default credit limit whatever the party type (limits are data, set by staff)', async () => {
       const individual = randomUUID();
       const company = randomUUID();
       const homeLine = randomUUID();
@@ -179,7 +179,7 @@ describe('billing subgraph', () => {
 
       const read = async (id: string) => (await accountOf([id], await t.tokenFor(id), 'account { number balance { amount } creditLimit { amount } entries { edges { cursor } } }')).data!._entities[0].account;
       expect(await read(individual)).toEqual({ number: expect.stringMatching(/^KZ-1\d{8}$/), balance: { amount: '0.00' }, creditLimit: { amount: '0.00' }, entries: { edges: [] } });
-      expect((await read(company)).creditLimit).toEqual({ amount: '50000.00' });
+      expect((await read(company)).creditLimit).toEqual({ amount: '0.00' });
       expect((await read(homeLine)).number).toMatch(/^KZ-2\d{8}$/);
       expect(await billing.runtime.database.manager.countBy(AccountEntity, { subscriberId: individual })).toBe(1);
     });
@@ -211,7 +211,9 @@ describe('billing subgraph', () => {
     });
 
     it('counts debt from minus the credit limit', async () => {
-      const account = await freshAccount('LEGAL_ENTITY', 0); // credit limit 50 000.00 KZT
+      const opened = await freshAccount('LEGAL_ENTITY', 0);
+      // terms 3.3: the account's own limit, as staff set it: 50 000.00 KZT
+      const account = await billing.runtime.database.transaction(async (manager) => (await ledger.setCreditLimit(manager, opened.id, 5_000_000)).account);
       await post(account.id, LedgerEntryKind.CHARGE, -4_000_000); // -40 000: within the limit
       await post(account.id, LedgerEntryKind.CHARGE, -1_000_000); // -50 000: exactly the limit, still no debt
       await waitFor(() => eventsOf('BalanceChanged', account.id).length === 2, 5000, 'balance events');

@@ -6,13 +6,16 @@ import { seedCatalogDemo } from '../src/seed/demo-seed';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { grantManagement } from '../../delegation/test/support/grants';
 
+/** The catalog's background rounds (order recovery, holder jobs) would add statements to the counts. */
+const QUIET = { orderRecoveryIntervalMs: 3_600_000, holderJobPollMs: 3_600_000 };
+
 const { aigerim, nurlan, steppe, unregistered, home } = demo;
 
 const PRODUCTS = `id tariff { code name monthlyFee { amount currency } termsVersion } services { service { code } connectedAt acceptedTermsVersion } availableServices { code }`;
 
 describe('catalog subgraph', () => {
   // Delegation answers "may this caller manage that number?"; identity's part is a stand-in that signs tokens.
-  const { t, delegation, catalog } = platformForSuite({ delegation: createDelegationSubgraph, catalog: createCatalogSubgraph }, { standInIdentity: true });
+  const { t, delegation, catalog } = platformForSuite({ delegation: createDelegationSubgraph, catalog: () => createCatalogSubgraph(QUIET) }, { standInIdentity: true });
   let eventId = 0;
 
   const products = async (ids: string[], token?: string) =>
@@ -63,7 +66,7 @@ describe('catalog subgraph', () => {
       expect(services.find((s) => s.code === 'CLOUD_PBX')).toEqual({ code: 'CLOUD_PBX', category: 'BUSINESS', connectionFee: { amount: '5000.00' }, monthlyFee: { amount: '4990.00' }, termsVersion: '2025-09-01' });
     });
 
-    it('takes a withdrawn tariff off sale at once (2.6) while its subscribers keep it', async () => {
+    it('takes a withdrawn tariff off sale at once (terms 2.6) while its subscribers keep it', async () => {
       const manager = catalog.runtime.database.manager;
       await manager.update(TariffPlanEntity, { code: 'BEELINE_L' }, { active: false });
       try {
@@ -103,7 +106,7 @@ describe('catalog subgraph', () => {
       expect(line.availableServices.map((s: any) => s.code)).toEqual(['SPAM_FILTER', 'VIDEO_UNLIM']);
     });
 
-    it('records the tariff terms version the line accepted, even when newer terms are on sale (2.2)', async () => {
+    it('records the tariff terms version the line accepted, even when newer terms are on sale (terms 2.2)', async () => {
       const manager = catalog.runtime.database.manager;
       const line = await manager.findOneByOrFail(SubscriberLineEntity, { subscriberId: aigerim.id });
       const accepted = await manager.findOneByOrFail(TariffPlanVersionEntity, { id: line.tariffVersionId });
@@ -131,7 +134,7 @@ describe('catalog subgraph', () => {
       expect(new Set(errorCodes(forged))).toEqual(new Set(['UNAUTHENTICATED']));
     });
 
-    it('lets a manager read a managed number (4.3) through delegation, and only that one', async () => {
+    it('lets a manager read a managed number (terms 4.3) through delegation, and only that one', async () => {
       const requester = randomUUID();
       const token = await t.tokenFor(requester);
       expect(errorCodes(await products([unregistered.id], token))).toContain('FORBIDDEN');
@@ -247,6 +250,20 @@ describe('catalog subgraph', () => {
       await seedCatalogDemo(catalog.runtime.database, catalog.runtime.clock);
       expect(await counts()).toEqual(before);
       expect(before.slice(0, 3)).toEqual([5, 6, 8]);
+    });
+  });
+
+  describe("a line's orders (terms 2.5, 4.3)", () => {
+    it("pages the own and a managed line's orders; another's is FORBIDDEN, and so is a staff token", async () => {
+      const orders = (ids: string[], token: string) => graphql<{ _entities: any[] }>(catalog.graphqlUrl, entitiesQuery('Subscriber', 'orders(first: 5) { edges { node { id } } }'), { representations: subscriberRepresentations(ids) }, { token });
+      expect((await orders([aigerim.id], await t.tokenFor(aigerim.id))).data!._entities).toEqual([{ orders: { edges: [] } }]);
+      expect(new Set(errorCodes(await orders([nurlan.id], await t.tokenFor(randomUUID()))))).toEqual(new Set(['FORBIDDEN']));
+      expect(new Set(errorCodes(await orders([nurlan.id], await t.tokenFor(randomUUID(), { staff: true }))))).toEqual(new Set(['FORBIDDEN']));
+      const manager = randomUUID();
+      await grantManagement(delegation, manager, nurlan.id, nurlan.msisdn!);
+      expect((await orders([nurlan.id], await t.tokenFor(manager))).errors).toBeUndefined();
+      const bad = await graphql(catalog.graphqlUrl, entitiesQuery('Subscriber', 'orders(first: 500) { edges { cursor } }'), { representations: subscriberRepresentations([aigerim.id]) }, { token: await t.tokenFor(aigerim.id) });
+      expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
     });
   });
 });

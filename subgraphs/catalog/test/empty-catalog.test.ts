@@ -4,7 +4,7 @@ import { TestPlatform, createTestPlatform, entitiesQuery, graphql, subscriberRep
 import { SubscriberLineEntity, TariffPlanEntity, createCatalogSubgraph, loadDemoOffers, seedCatalogDemo } from '../src';
 
 /**
- * The catalog as the distributed mode starts it: no demo seed, so it holds only what the operator published (2.6).
+ * The catalog as the distributed mode starts it: no demo seed, so it holds only what the operator published (terms 2.6).
  * Before, the demo offers were loaded at every start in every mode, production included.
  */
 describe('catalog without the demo seed (distributed mode)', () => {
@@ -55,5 +55,26 @@ describe('catalog without the demo seed (distributed mode)', () => {
     await seedCatalogDemo(catalog.runtime.database, catalog.runtime.clock);
     expect(await catalog.runtime.database.manager.count(TariffPlanEntity)).toBe(offers);
     expect(await catalog.runtime.database.manager.findOneByOrFail(SubscriberLineEntity, { subscriberId })).toEqual(held);
+  });
+
+  it('serves what staff publish: a tariff created by the operator is on sale at once (terms 2.6)', async () => {
+    const staff = await t.tokenFor(randomUUID(), { staff: true });
+    const created = await graphql<{ createTariff: { code: string } }>(
+      catalog.graphqlUrl,
+      `mutation ($i: NewTariffInput!) { createTariff(input: $i) { code } }`,
+      {
+        i: {
+          code: 'HOME_500',
+          kind: 'HOME_INTERNET',
+          name: { kk: 'Үй 500', ru: 'Дом 500', en: 'Home 500' },
+          description: { kk: '500 Мбит/с', ru: '500 Мбит/с', en: '500 Mbit/s' },
+          version: { termsVersion: '1', termsUrl: 'https://beeline.kz/terms/home-500/1', monthlyFee: '9990', switchFee: '0', allowances: [], rates: { home: { callPerMinute: '0', sms: '0', dataPerMb: '0' }, roaming: [] } },
+        },
+      },
+      { token: staff },
+    );
+    expect(created.errors).toBeUndefined();
+    const listed = await graphql<{ tariffs: { code: string }[] }>(catalog.graphqlUrl, `{ tariffs { code } }`);
+    expect(listed.data!.tariffs.map((x) => x.code)).toContain('HOME_500');
   });
 });

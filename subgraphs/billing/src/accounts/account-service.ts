@@ -7,7 +7,7 @@ import { Account, LedgerConnection, SavedCard, toAccount, toLedgerEntry, toSaved
 
 /**
  * Read side of billing: the personal account, its ledger and saved cards. Every read is authorized for
- * the account's number (2.5): the owner, or whoever the owner handed management to (4.3).
+ * the account's number (terms 2.5): the owner, or whoever the owner handed management to (terms 4.3).
  */
 export class AccountService {
   /** Newest first by the account's entry sequence; the cursors are the ones balanceChanged resumes from. */

@@ -47,7 +47,7 @@ export class BalanceChange {
  * The ledger is the source, so a reconnecting client misses nothing and every replica sees every entry; the feed
  * reads it only when a posting to the account commits (its BalanceChanged outbox event wakes the feed) or the
  * service's shared safety poll says so. The caller's token and right to the number are checked again before
- * each event: a revoked token (access status change) or an ended management grant (4.4) ends the stream.
+ * each event: a revoked token (access status change) or an ended management grant (terms 4.4) ends the stream.
  */
 export class BalanceFeed {
   constructor(

@@ -40,7 +40,7 @@ export class AccountEntity {
   @Column('int', { name: 'last_entry_seq' })
   lastEntrySeq: number;
 
-  /** Balance below minus the credit limit (3.3: unpaid debt may suspend access); flips publish DebtIncurred/DebtSettled. */
+  /** Balance below minus the credit limit (terms 3.3: unpaid debt may suspend access); flips publish DebtIncurred/DebtSettled. */
   @Column('boolean', { name: 'in_debt' })
   inDebt: boolean;
 

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { Clock, ContractOutbox, Database, ErrorCode, Texts, billingEvents } from '@selfcare/shared';
+import { Clock, ContractEvent, ContractOutbox, Database, ErrorCode, Texts, billingEvents } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind } from './entities';
 
@@ -13,11 +14,6 @@ const DIRECTION: Record<LedgerEntryKind, 1 | -1 | 0> = {
   [LedgerEntryKind.TRANSFER_OUT]: -1,
   [LedgerEntryKind.ADJUSTMENT]: 0,
 };
-
-/** Credit limit given to a new account: prepaid individuals none; legal entities may run 50 000 KZT into credit. */
-export function creditLimitFor(partyType: 'INDIVIDUAL' | 'LEGAL_ENTITY'): number {
-  return partyType === 'LEGAL_ENTITY' ? 5_000_000 : 0;
-}
 
 export function isInDebt(balanceMinor: number, creditLimitMinor: number): boolean {
   return balanceMinor < -creditLimitMinor;
@@ -42,9 +38,10 @@ export interface PostingResult {
 }
 
 /**
- * The only way a balance changes: append one ledger entry and move the stored balance in the same
- * transaction, under the account's row lock (MariaDB) or the serialized writer (SQLite). Invariants:
- * balance = Σ amounts; each entry's balanceAfter = previous balanceAfter + amount; seq is 1, 2, 3… per account.
+ * The only way a balance changes: append ledger entries and move the stored balance in the same transaction, under
+ * the account's row lock (MariaDB) or the serialized writer (SQLite). Invariants: balance = Σ amounts; each entry's
+ * balanceAfter = previous balanceAfter + amount; seq is 1, 2, 3… per account. `postMany` appends several entries to
+ * one account under one lock (one account read and update, one insert): the lever for a hot account.
  */
 export class LedgerService {
   constructor(
@@ -52,67 +49,133 @@ export class LedgerService {
     /** billing's stream: shared/src/contracts/billing-events.ts */
     private readonly outbox: ContractOutbox<typeof billingEvents>,
     private readonly clock: Clock,
+    /** the credit limit of a new account until staff set its own (BILLING_DEFAULT_CREDIT_LIMIT); prepaid: 0 */
+    private readonly defaultCreditLimitMinor = 0,
   ) {}
 
   async post(manager: EntityManager, accountId: string, posting: Posting): Promise<PostingResult> {
-    if (!manager.queryRunner?.isTransactionActive) throw new Error('LedgerService.post must run inside database.transaction()');
-    validatePosting(posting);
+    const [result] = await this.postMany(manager, accountId, [posting]);
+    return result!;
+  }
+
+  /** The account, locked for the rest of the transaction (MariaDB; SQLite's writer is serialized). */
+  async lockAccount(manager: EntityManager, accountId: string): Promise<AccountEntity> {
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('LedgerService must run inside database.transaction()');
     const account = await manager.findOne(AccountEntity, { where: { id: accountId }, lock: this.database.lockMode });
     if (!account) throw new BillingError(ErrorCode.NOT_FOUND, { extensions: { accountId } });
+    return account;
+  }
 
-    if (posting.reference) {
-      const earlier = await manager.findOne(LedgerEntryEntity, { where: { accountId, reference: posting.reference } });
-      if (earlier) return { entry: earlier, account, duplicate: true };
+  /**
+   * Appends the postings in order; one whose reference was posted before (now or earlier in the list) returns the
+   * first entry and changes nothing. `locked` is the account as `lockAccount` returned it in this transaction;
+   * `referencesChecked`: the caller read, under that lock, that none of the references was posted.
+   */
+  async postMany(manager: EntityManager, accountId: string, postings: readonly Posting[], locked?: AccountEntity, options: { referencesChecked?: boolean } = {}): Promise<PostingResult[]> {
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('LedgerService.post must run inside database.transaction()');
+    for (const posting of postings) validatePosting(posting);
+    const account = locked ?? (await this.lockAccount(manager, accountId));
+    const references = [...new Set(postings.map((p) => p.reference).filter((r): r is string => !!r))];
+    const earlier = new Map<string, LedgerEntryEntity>();
+    // A caller holding the lock that has read the references already (ChargeService) saves the statement.
+    if (references.length && !options.referencesChecked) {
+      for (const entry of await manager.find(LedgerEntryEntity, { where: { accountId, reference: In(references) } })) earlier.set(entry.reference!, entry);
     }
-
-    const balanceAfter = account.balanceMinor + posting.amountMinor;
-    if (!Number.isSafeInteger(balanceAfter)) throw new BillingError(ErrorCode.BAD_USER_INPUT, { field: 'amount' });
-    const at = posting.at ?? this.clock.now();
-    const entry = manager.create(LedgerEntryEntity, {
-      id: randomUUID(),
-      accountId,
-      seq: account.lastEntrySeq + 1,
-      kind: posting.kind,
-      amountMinor: posting.amountMinor,
-      balanceAfterMinor: balanceAfter,
-      description: posting.description,
-      reference: posting.reference ?? null,
-      at,
-    });
-    await manager.insert(LedgerEntryEntity, entry);
-
-    const wasInDebt = account.inDebt;
-    const nowInDebt = isInDebt(balanceAfter, account.creditLimitMinor);
-    account.balanceMinor = balanceAfter;
-    account.lastEntrySeq = entry.seq;
-    account.inDebt = nowInDebt;
-    account.updatedAt = this.clock.now();
-    await manager.update(
-      AccountEntity,
-      { id: accountId },
-      { balanceMinor: balanceAfter, lastEntrySeq: entry.seq, inDebt: nowInDebt, updatedAt: account.updatedAt },
-    );
-
-    await this.outbox.add(manager, 'BalanceChanged', {
-      subscriberId: account.subscriberId,
-      accountId,
-      entryId: entry.id,
-      seq: entry.seq,
-      kind: entry.kind,
-      amountMinor: entry.amountMinor,
-      balanceMinor: balanceAfter,
-      at: at.toISOString(),
-    });
-    if (wasInDebt !== nowInDebt) {
-      // terms 3.3: identity suspends access for unpaid debt and restores it when the debt is paid.
-      await this.outbox.add(manager, nowInDebt ? 'DebtIncurred' : 'DebtSettled', {
-        subscriberId: account.subscriberId,
+    const now = this.clock.now();
+    const results: PostingResult[] = [];
+    const fresh: LedgerEntryEntity[] = [];
+    const crossings: { entry: LedgerEntryEntity; inDebt: boolean }[] = [];
+    let balance = account.balanceMinor;
+    let seq = account.lastEntrySeq;
+    let inDebt = account.inDebt;
+    for (const posting of postings) {
+      const known = posting.reference ? earlier.get(posting.reference) : undefined;
+      if (known) {
+        results.push({ entry: known, account, duplicate: true });
+        continue;
+      }
+      const balanceAfter = balance + posting.amountMinor;
+      if (!Number.isSafeInteger(balanceAfter)) throw new BillingError(ErrorCode.BAD_USER_INPUT, { field: 'amount' });
+      seq += 1;
+      const entry = manager.create(LedgerEntryEntity, {
+        id: randomUUID(),
         accountId,
-        balanceMinor: balanceAfter,
-        creditLimitMinor: account.creditLimitMinor,
+        seq,
+        kind: posting.kind,
+        amountMinor: posting.amountMinor,
+        balanceAfterMinor: balanceAfter,
+        description: posting.description,
+        reference: posting.reference ?? null,
+        at: posting.at ?? now,
       });
+      fresh.push(entry);
+      if (entry.reference) earlier.set(entry.reference, entry);
+      balance = balanceAfter;
+      const nowInDebt = isInDebt(balance, account.creditLimitMinor);
+      if (nowInDebt !== inDebt) crossings.push({ entry, inDebt: nowInDebt });
+      inDebt = nowInDebt;
+      results.push({ entry, account, duplicate: false });
     }
-    return { entry, account, duplicate: false };
+    if (fresh.length === 0) return results;
+    await manager.insert(LedgerEntryEntity, fresh);
+    account.balanceMinor = balance;
+    account.lastEntrySeq = seq;
+    account.inDebt = inDebt;
+    account.updatedAt = now;
+    await manager.update(AccountEntity, { id: accountId }, { balanceMinor: balance, lastEntrySeq: seq, inDebt, updatedAt: now });
+    // One INSERT for the batch's events, each debt crossing right after the posting that caused it (terms 3.3:
+    // identity suspends access for unpaid debt and restores it when the debt is paid).
+    const events: ContractEvent<typeof billingEvents>[] = [];
+    for (const entry of fresh) {
+      events.push({
+        type: 'BalanceChanged',
+        payload: {
+          subscriberId: account.subscriberId,
+          accountId,
+          entryId: entry.id,
+          seq: entry.seq,
+          kind: entry.kind,
+          amountMinor: entry.amountMinor,
+          balanceMinor: entry.balanceAfterMinor,
+          at: entry.at.toISOString(),
+        },
+      });
+      const crossing = crossings.find((c) => c.entry === entry);
+      if (crossing) {
+        events.push({
+          type: crossing.inDebt ? 'DebtIncurred' : 'DebtSettled',
+          payload: { subscriberId: account.subscriberId, accountId, balanceMinor: entry.balanceAfterMinor, creditLimitMinor: account.creditLimitMinor },
+        });
+      }
+    }
+    await this.outbox.addMany(manager, events);
+    return results;
+  }
+
+  /**
+   * Staff set an account's credit limit (its own, from then on). Debt is judged again at once: a lower limit can put
+   * the balance in debt (DebtIncurred), a higher one take it out (DebtSettled).
+   */
+  async setCreditLimit(manager: EntityManager, accountId: string, creditLimitMinor: number): Promise<{ account: AccountEntity; previousMinor: number }> {
+    if (!Number.isSafeInteger(creditLimitMinor) || creditLimitMinor < 0) throw new BillingError(ErrorCode.BAD_USER_INPUT, { field: 'amount' });
+    const account = await this.lockAccount(manager, accountId);
+    const previousMinor = account.creditLimitMinor;
+    const inDebt = isInDebt(account.balanceMinor, creditLimitMinor);
+    const now = this.clock.now();
+    await manager.update(AccountEntity, { id: accountId }, { creditLimitMinor, inDebt, updatedAt: now });
+    const flipped = inDebt !== account.inDebt;
+    Object.assign(account, { creditLimitMinor, inDebt, updatedAt: now });
+    if (flipped) await this.debtEvent(manager, account, inDebt, account.balanceMinor);
+    return { account, previousMinor };
+  }
+
+  private async debtEvent(manager: EntityManager, account: AccountEntity, inDebt: boolean, balanceMinor: number): Promise<void> {
+    await this.outbox.add(manager, inDebt ? 'DebtIncurred' : 'DebtSettled', {
+      subscriberId: account.subscriberId,
+      accountId: account.id,
+      balanceMinor,
+      creditLimitMinor: account.creditLimitMinor,
+    });
   }
 
   /**
@@ -134,7 +197,7 @@ export class LedgerService {
       subscriberId: line.subscriberId,
       currency: 'KZT',
       balanceMinor: 0,
-      creditLimitMinor: options.creditLimitMinor ?? creditLimitFor(line.partyType),
+      creditLimitMinor: options.creditLimitMinor ?? this.defaultCreditLimitMinor,
       lastEntrySeq: 0,
       inDebt: false,
       createdAt: now,

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Clock, Database, Texts, demoSubscribers, demoMonthlyFees } from '@selfcare/shared';
 import { AccountEntity, LedgerEntryKind, SavedCardEntity } from '../accounts/entities';
-import { LedgerService, creditLimitFor } from '../accounts/ledger-service';
+import { LedgerService } from '../accounts/ledger-service';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 const demoCards: Record<string, { brand: string; last4: string; expMonth: number; expYear: number }> = {
   '5f1c2a8e-0001-4a6b-9c1d-000000000001': { brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2028 },
   '5f1c2a8e-0003-4a6b-9c1d-000000000003': { brand: 'MASTERCARD', last4: '5454', expMonth: 6, expYear: 2027 },
+};
+
+/** The demo accounts' credit limits, as staff would have set them (the legal entity runs on 50 000 KZT of credit). */
+const demoCreditLimits: Record<string, number> = {
+  '5f1c2a8e-0003-4a6b-9c1d-000000000003': 5_000_000,
 };
 
 function monthlyFee(name: string): Texts {
@@ -24,7 +29,7 @@ export async function seedBillingDemo(database: Database, ledger: LedgerService,
   for (const demo of demoSubscribers) {
     await database.transaction(async (manager) => {
       if (await manager.exists(AccountEntity, { where: { subscriberId: demo.id } })) return;
-      const { account } = await ledger.openAccount(manager, { subscriberId: demo.id, kind: demo.kind, partyType: demo.partyType }, { number: demo.accountNumber, creditLimitMinor: creditLimitFor(demo.partyType) });
+      const { account } = await ledger.openAccount(manager, { subscriberId: demo.id, kind: demo.kind, partyType: demo.partyType }, { number: demo.accountNumber, creditLimitMinor: demoCreditLimits[demo.id] ?? 0 });
       const charges = [demo.tariffCode, ...demo.serviceCodes].map((code) => {
         const fee = demoMonthlyFees[code];
         if (!fee) throw new Error(`no demo monthly fee for ${code}`);

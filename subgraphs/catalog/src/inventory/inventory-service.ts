@@ -1,16 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
 import { In, IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AccessPolicy, Clock, Database, GraphQLContext, LinePlan, Logger, SubscriberProvisioned, byKeys, groupByKeys } from '@selfcare/shared';
+import { AccessPolicy, Clock, Database, GraphQLContext, Logger, Money, SubscriberProvisioned, byKeys, groupByKeys } from '@selfcare/shared';
 import { TariffPlanEntity } from '../offers/entities';
 import { OfferService, availableFor } from '../offers/offer-service';
 import { Service, TariffPlan, toService, toTariffPlan } from '../offers/types';
-import { ConnectedServiceEntity, SubscriberLineEntity } from './entities';
+import { AccessStatusValue, ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from './entities';
 import { ConnectedService } from './types';
 
 /**
- * Each line's products: its tariff and connected services, and what it may still connect (2.1).
- * Every read is authorized per number (2.5): own number or one whose management was handed over (4.3).
+ * Each line's products: its tariff and connected services, and what it may still connect (terms 2.1).
+ * Every read is authorized per number (terms 2.5): own number or one whose management was handed over (terms 4.3).
  */
 export class InventoryService {
   constructor(
@@ -48,6 +49,7 @@ export class InventoryService {
           service: toService(service, ctx.language),
           connectedAt: connected.connectedAt,
           acceptedTermsVersion: version.termsVersion,
+          acceptedPrice: Money.fromMinor(version.monthlyFeeMinor),
         }),
       });
     }
@@ -68,27 +70,6 @@ export class InventoryService {
     // A line the catalog has not heard of yet (provisioning still in flight) can connect nothing.
     if (!line) return [];
     return availableFor(snapshot, line, new Set(connected.map((c) => c.serviceId))).map((s) => toService(s, ctx.language));
-  }
-
-  /** Plans of several lines at once, for the internal API (detailing's allowances). */
-  async plansOf(subscriberIds: readonly string[]): Promise<(LinePlan | null)[]> {
-    if (subscriberIds.length === 0) return [];
-    const lines = await this.database.manager.find(SubscriberLineEntity, { where: { subscriberId: In([...subscriberIds]) } });
-    const tariffs = lines.length
-      ? await this.database.manager.find(TariffPlanEntity, { where: { id: In([...new Set(lines.map((l) => l.tariffPlanId))]) }, relations: { currentVersion: true } })
-      : [];
-    const tariffById = new Map(tariffs.map((t) => [t.id, t]));
-    return byKeys(subscriberIds, lines, (l) => l.subscriberId).map((line) => {
-      const tariff = line ? tariffById.get(line.tariffPlanId) : undefined;
-      if (!line || !tariff?.currentVersion) return null;
-      return {
-        subscriberId: line.subscriberId,
-        kind: line.kind,
-        tariffCode: tariff.code,
-        tariffSince: line.tariffSince.toISOString(),
-        allowances: tariff.currentVersion.allowances,
-      };
-    });
   }
 
   /**
@@ -121,11 +102,31 @@ export class InventoryService {
       tariffPlanId: tariff.id,
       tariffVersionId: tariff.currentVersion.id,
       tariffSince: now,
+      accessStatus: 'ACTIVE',
+      terminatedAt: null,
       createdAt: now,
       updatedAt: now,
     });
     await manager.insert(SubscriberLineEntity, line);
+    await manager.insert(TariffPeriodEntity, {
+      id: randomUUID(),
+      subscriberId: line.subscriberId,
+      tariffPlanId: tariff.id,
+      tariffVersionId: tariff.currentVersion.id,
+      startsAt: now,
+      endsAt: null,
+      orderId: null,
+    });
     return line;
+  }
+
+  /** identity's AccessStatusChanged: orders need the line ACTIVE (terms 3.3); no fees for the days after the contract ended. */
+  async accessChanged(manager: EntityManager, change: { subscriberId: string; status: AccessStatusValue; changedAt: string }): Promise<void> {
+    await manager.update(
+      SubscriberLineEntity,
+      { subscriberId: change.subscriberId },
+      { accessStatus: change.status, ...(change.status === 'TERMINATED' ? { terminatedAt: new Date(change.changedAt) } : {}), updatedAt: this.clock.now() },
+    );
   }
 
   private lineLoader(ctx: GraphQLContext): DataLoader<string, SubscriberLineEntity | null> {

@@ -1,4 +1,5 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Money } from '@selfcare/shared';
 import { Service } from '../offers/types';
 
 /** identity owns Subscriber; the catalog contributes its tariff and services (contract [catalog] fields). */
@@ -19,4 +20,7 @@ export class ConnectedService {
 
   @Field(() => String, { description: 'terms 2.2: the terms version accepted when the service was connected' })
   acceptedTermsVersion: string;
+
+  @Field(() => Money, { description: 'terms 2.2: the monthly fee accepted when the service was connected' })
+  acceptedPrice: Money;
 }

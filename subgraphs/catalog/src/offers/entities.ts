@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { DateTimeColumn, MoneyColumn, Texts } from '@selfcare/shared';
+import { DateTimeColumn, MoneyColumn, TariffRates, Texts } from '@selfcare/shared';
 
 export type SubscriberKindValue = 'MOBILE' | 'HOME_INTERNET';
 export type PartyTypeValue = 'INDIVIDUAL' | 'LEGAL_ENTITY';
@@ -39,6 +39,10 @@ export class TariffPlanVersionEntity {
   @Column('simple-json')
   allowances: AllowanceSpecValue[];
 
+  /** Per-unit rates (home, roaming per zone); null on versions published before rates were. */
+  @Column('simple-json', { nullable: true })
+  rates: TariffRates | null;
+
   @DateTimeColumn({ name: 'effective_from' })
   effectiveFrom: Date;
 
@@ -46,7 +50,7 @@ export class TariffPlanVersionEntity {
   createdAt: Date;
 }
 
-/** A tariff plan of the managed catalog (2.6: the operator may withdraw it or publish new terms at any time). */
+/** A tariff plan of the managed catalog (terms 2.6: the operator may withdraw it or publish new terms at any time). */
 @Entity({ name: 'tariff_plans' })
 export class TariffPlanEntity {
   @PrimaryColumn('varchar', { length: 36 })
@@ -68,9 +72,13 @@ export class TariffPlanEntity {
   @Column('simple-json')
   description: Texts;
 
-  /** false: withdrawn from sale (2.6); subscribers already on it keep it. */
+  /** false: withdrawn from sale (terms 2.6); subscribers already on it keep it. */
   @Column('boolean')
   active: boolean;
+
+  /** Made obsolete by the operator: off sale, and its lines were moved to another tariff. */
+  @DateTimeColumn({ name: 'obsolete_at', nullable: true })
+  obsoleteAt: Date | null;
 
   @Column('int', { name: 'sort_order' })
   sortOrder: number;
@@ -89,7 +97,7 @@ export class TariffPlanEntity {
   updatedAt: Date;
 }
 
-/** One published version of a service's terms and prices (2.2). */
+/** One published version of a service's terms and prices (terms 2.2). */
 @Entity({ name: 'service_versions' })
 @Index('uq_service_versions_service_terms', ['serviceId', 'termsVersion'], { unique: true })
 export class ServiceVersionEntity {
@@ -118,7 +126,7 @@ export class ServiceVersionEntity {
   createdAt: Date;
 }
 
-/** An optional service (option) a subscriber may connect (2.1). */
+/** An optional service (option) a subscriber may connect (terms 2.1). */
 @Entity({ name: 'services' })
 export class ServiceEntity {
   @PrimaryColumn('varchar', { length: 36 })
@@ -136,8 +144,13 @@ export class ServiceEntity {
   @Column('simple-json')
   description: Texts;
 
+  /** false: withdrawn from sale (terms 2.6); subscribers who have it keep it. */
   @Column('boolean')
   active: boolean;
+
+  /** Made obsolete by the operator: off sale, and every connection of it was ended. */
+  @DateTimeColumn({ name: 'obsolete_at', nullable: true })
+  obsoleteAt: Date | null;
 
   @Column('int', { name: 'sort_order' })
   sortOrder: number;

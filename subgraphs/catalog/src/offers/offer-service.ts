@@ -4,7 +4,7 @@ import { Database, GraphQLContext, Language, byKeys } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, SubscriberKindValue, TariffPlanEntity } from './entities';
 import { Service, TariffPlan, toService, toTariffPlan } from './types';
 
-/** What is on sale right now, loaded once per request for availability decisions (2.1, 2.6). */
+/** What is on sale right now, loaded once per request for availability decisions (terms 2.1, 2.6). */
 export interface OfferSnapshot {
   /** Active services with a published version, in display order. */
   services: ServiceEntity[];
@@ -98,7 +98,7 @@ export class OfferService {
 }
 
 /**
- * Services a line may connect now (2.1): on sale, allowed for its kind and tariff by a rule, not connected
+ * Services a line may connect now (terms 2.1): on sale, allowed for its kind and tariff by a rule, not connected
  * already, and not in conflict with a connected one.
  */
 export function availableFor(

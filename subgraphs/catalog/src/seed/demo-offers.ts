@@ -1,4 +1,4 @@
-import type { Texts } from '@selfcare/shared';
+import type { TariffRates, Texts } from '@selfcare/shared';
 import type { AllowanceSpecValue, PartyTypeValue, SubscriberKindValue } from '../offers/entities';
 
 /** The embedded default's catalog: Beeline Kazakhstan-like tariffs and services with prices in tiyn (KZT × 100). */
@@ -17,6 +17,8 @@ export interface DemoTariff {
   name: Texts;
   description: Texts;
   sortOrder: number;
+  /** per-unit rates of every demo version (terms 2.10) */
+  rates: TariffRates;
   /** oldest first; the last one is current */
   versions: DemoTariffVersion[];
 }
@@ -47,6 +49,26 @@ export function termsUrl(kind: 'tariffs' | 'services', code: string, version: st
   return `https://beeline.kz/terms/${kind}/${code.toLowerCase().replace(/_/g, '-')}/${version}`;
 }
 
+/** Beyond the allowances, per unit, in tiyn: calls per minute, SMS, data per MB; roaming per zone. */
+const mobileRates: TariffRates = {
+  home: { callPerMinuteMinor: kzt(25), smsMinor: kzt(15), dataPerMbMinor: kzt(5) },
+  roaming: [
+    { zone: 'CIS', callPerMinuteMinor: kzt(150), smsMinor: kzt(50), dataPerMbMinor: kzt(100) },
+    { zone: 'EUROPE', callPerMinuteMinor: kzt(390), smsMinor: kzt(90), dataPerMbMinor: kzt(490) },
+    { zone: 'WORLD', callPerMinuteMinor: kzt(990), smsMinor: kzt(150), dataPerMbMinor: kzt(990) },
+  ],
+};
+const businessRates: TariffRates = {
+  home: { callPerMinuteMinor: kzt(20), smsMinor: kzt(10), dataPerMbMinor: kzt(3) },
+  roaming: [
+    { zone: 'CIS', callPerMinuteMinor: kzt(120), smsMinor: kzt(40), dataPerMbMinor: kzt(80) },
+    { zone: 'EUROPE', callPerMinuteMinor: kzt(290), smsMinor: kzt(70), dataPerMbMinor: kzt(390) },
+    { zone: 'WORLD', callPerMinuteMinor: kzt(790), smsMinor: kzt(120), dataPerMbMinor: kzt(790) },
+  ],
+};
+/** Home internet: unlimited at home, no roaming. */
+const homeRates: TariffRates = { home: { callPerMinuteMinor: 0, smsMinor: 0, dataPerMbMinor: 0 }, roaming: [] };
+
 export const demoTariffs: DemoTariff[] = [
   {
     code: 'BEELINE_S',
@@ -59,6 +81,7 @@ export const demoTariffs: DemoTariff[] = [
       EN: 'An entry tariff for calls, SMS and internet',
     },
     sortOrder: 10,
+    rates: mobileRates,
     versions: [
       {
         termsVersion: '2025-11-01',
@@ -84,6 +107,7 @@ export const demoTariffs: DemoTariff[] = [
       EN: 'An everyday tariff with more minutes and internet',
     },
     sortOrder: 20,
+    rates: mobileRates,
     versions: [
       {
         termsVersion: '2025-03-01',
@@ -120,6 +144,7 @@ export const demoTariffs: DemoTariff[] = [
       EN: 'For heavy users: plenty of minutes and internet',
     },
     sortOrder: 30,
+    rates: mobileRates,
     versions: [
       {
         termsVersion: '2025-11-01',
@@ -145,6 +170,7 @@ export const demoTariffs: DemoTariff[] = [
       EN: 'A corporate tariff for legal entities',
     },
     sortOrder: 40,
+    rates: businessRates,
     versions: [
       {
         termsVersion: '2025-09-01',
@@ -170,6 +196,7 @@ export const demoTariffs: DemoTariff[] = [
       EN: 'Unlimited home internet up to 100 Mbit/s',
     },
     sortOrder: 100,
+    rates: homeRates,
     versions: [
       {
         termsVersion: '2025-06-01',
@@ -291,7 +318,7 @@ export const demoServices: DemoService[] = [
   },
 ];
 
-/** Demo lines that were given a tariff under older terms than the ones on sale now (2.2: the accepted version is kept). */
+/** Demo lines that were given a tariff under older terms than the ones on sale now (terms 2.2: the accepted version is kept). */
 export const demoAcceptedTariffVersion: Record<string, string> = {
   '5f1c2a8e-0001-4a6b-9c1d-000000000001': '2025-03-01',
 };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { Clock, Database, demoSubscribers } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from '../offers/entities';
-import { ConnectedServiceEntity, SubscriberLineEntity } from '../inventory/entities';
+import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from '../inventory/entities';
 import { demoAcceptedTariffVersion, demoServices, demoTariffs, termsUrl } from './demo-offers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -10,7 +10,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /**
  * The demo offer list alone (tariffs, services, rules, conflicts), without demo lines: what tests of the distributed
  * mode load in place of the operator's catalog. Never run by a service on its own: a distributed catalog holds only
- * what the operator published (2.6), so a start with an empty catalog serves empty lists. Idempotent.
+ * what the operator published (terms 2.6), so a start with an empty catalog serves empty lists. Idempotent.
  */
 export async function loadDemoOffers(database: Database, clock: Clock): Promise<void> {
   await database.transaction(async (manager) => {
@@ -47,6 +47,7 @@ async function seedTariffs(manager: EntityManager, now: Date): Promise<Map<strin
         name: demo.name,
         description: demo.description,
         active: true,
+        obsoleteAt: null,
         sortOrder: demo.sortOrder,
         currentVersionId: null,
         createdAt: now,
@@ -59,6 +60,8 @@ async function seedTariffs(manager: EntityManager, now: Date): Promise<Map<strin
     for (const version of demo.versions) {
       const existing = await manager.findOne(TariffPlanVersionEntity, { where: { tariffPlanId: tariff.id, termsVersion: version.termsVersion } });
       latest = existing?.id ?? randomUUID();
+      // Demo versions stored before rates existed get the demo's rates (what is missing is inserted, nothing changed).
+      if (existing && !existing.rates) await manager.update(TariffPlanVersionEntity, { id: existing.id }, { rates: demo.rates });
       if (!existing) {
         await manager.insert(TariffPlanVersionEntity, {
           id: latest,
@@ -68,6 +71,7 @@ async function seedTariffs(manager: EntityManager, now: Date): Promise<Map<strin
           monthlyFeeMinor: version.monthlyFeeMinor,
           switchFeeMinor: version.switchFeeMinor,
           allowances: version.allowances,
+          rates: demo.rates,
           effectiveFrom: new Date(version.effectiveFrom),
           createdAt: now,
         });
@@ -91,6 +95,7 @@ async function seedServices(manager: EntityManager, now: Date, tariffIds: Map<st
         name: demo.name,
         description: demo.description,
         active: true,
+        obsoleteAt: null,
         sortOrder: demo.sortOrder,
         currentVersionId: null,
         createdAt: now,
@@ -117,7 +122,7 @@ async function seedServices(manager: EntityManager, now: Date, tariffIds: Map<st
     }
     if (!service.currentVersionId && latest) await manager.update(ServiceEntity, { id: service.id }, { currentVersionId: latest, updatedAt: now });
     ids.set(demo.code, { serviceId: service.id, versionId: service.currentVersionId ?? latest! });
-    // Rules belong to the service as first published; the operator edits them afterwards (2.6).
+    // Rules belong to the service as first published; the operator edits them afterwards (terms 2.6).
     if (created) {
       for (const rule of demo.rules) {
         const tariffs = rule.tariffCodes?.map((code) => tariffIds.get(code)!) ?? [null];
@@ -144,16 +149,21 @@ async function seedLines(manager: EntityManager, now: Date, services: Map<string
     const tariff = await manager.findOneOrFail(TariffPlanEntity, { where: { code: demo.tariffCode } });
     const acceptedLabel = demoAcceptedTariffVersion[demo.id];
     const accepted = acceptedLabel ? await manager.findOne(TariffPlanVersionEntity, { where: { tariffPlanId: tariff.id, termsVersion: acceptedLabel } }) : null;
+    const tariffSince = new Date(now.getTime() - 120 * DAY_MS);
+    const tariffVersionId = accepted?.id ?? tariff.currentVersionId!;
     await manager.insert(SubscriberLineEntity, {
       subscriberId: demo.id,
       kind: demo.kind,
       partyType: demo.partyType,
       tariffPlanId: tariff.id,
-      tariffVersionId: accepted?.id ?? tariff.currentVersionId!,
-      tariffSince: new Date(now.getTime() - 120 * DAY_MS),
+      tariffVersionId,
+      tariffSince,
+      accessStatus: 'ACTIVE',
+      terminatedAt: null,
       createdAt: now,
       updatedAt: now,
     });
+    await manager.insert(TariffPeriodEntity, { id: randomUUID(), subscriberId: demo.id, tariffPlanId: tariff.id, tariffVersionId, startsAt: tariffSince, endsAt: null, orderId: null });
     for (const code of demo.serviceCodes) {
       const service = services.get(code);
       if (!service) throw new Error(`demo subscriber ${demo.login} names unknown service ${code}`);
@@ -164,6 +174,7 @@ async function seedLines(manager: EntityManager, now: Date, services: Map<string
         serviceVersionId: service.versionId,
         connectedAt: new Date(now.getTime() - 60 * DAY_MS),
         disconnectedAt: null,
+        orderId: null,
       });
     }
   }
