@@ -61,7 +61,7 @@ function rates(input: { callPerMinute: string; sms: string; dataPerMb: string },
 
 function termsOf(termsVersion: string, termsUrl: string): { termsVersion: string; termsUrl: string } {
   if (!TERMS_VERSION.test(termsVersion)) throw badInput('termsVersion', { KK: 'Нұсқа: әріп, сан, . - _ (1–40)', RU: 'Версия: буквы, цифры, . - _ (до 40)', EN: 'A version of letters, digits, . - _ (up to 40)' });
-  let url: URL | null = null;
+  let url: URL | null;
   try {
     url = new URL(termsUrl);
   } catch {

@@ -88,7 +88,7 @@ export class HolderJobs {
     this.stopped = false;
     this.timer = setInterval(() => this.poke(), this.options.pollMs);
     this.timer.unref();
-    this.poke();
+    void this.poke();
   }
 
   async stop(): Promise<void> {
