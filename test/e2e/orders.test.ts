@@ -223,7 +223,7 @@ describe('orders through the gateway', () => {
       expect(code(await disconnect(t, aigerim.accessToken, owner.id, 'SPAM_FILTER'))).toBe('FORBIDDEN');
     });
 
-    it('ACCESS_SUSPENDED / ACCESS_BLOCKED / ACCESS_TERMINATED: a managed number whose access is not ACTIVE', async () => {
+    it('ACCESS_SUSPENDED / ACCESS_BLOCKED: a managed number whose access is not ACTIVE; a terminated one takes the grant with it', async () => {
       const aigerim = await loginDemo(t, 'aigerim');
       const operator = await staffToken(t, 'operator');
       const admin = await staffToken(t, 'admin');
@@ -236,7 +236,11 @@ describe('orders through the gateway', () => {
       expect(await eventually(() => Promise.all(lines.map(statusOf)), (s) => s.join() === 'SUSPENDED,BLOCKED,TERMINATED')).toEqual(['SUSPENDED', 'BLOCKED', 'TERMINATED']);
       expect(code(await connect(t, aigerim.accessToken, lines[0]!, 'SPAM_FILTER', '2025-05-01'))).toBe('ACCESS_SUSPENDED');
       expect(code(await connect(t, aigerim.accessToken, lines[1]!, 'SPAM_FILTER', '2025-05-01'))).toBe('ACCESS_BLOCKED');
-      expect(code(await changeTariff(t, aigerim.accessToken, lines[2]!, 'BEELINE_M', '2025-11-01'))).toBe('ACCESS_TERMINATED');
+      // A contract that ended takes its grants with it (delegation revokes them on AccessStatusChanged, terms 3.3, 4.4):
+      // the manager may no longer act on the number at all.
+      const grantOf = async (id: string) => (await t.system.subgraphs.delegation.runtime.database.manager.query('SELECT status FROM management_requests WHERE owner_id = ?', [id]))[0].status;
+      expect(await eventually(() => grantOf(lines[2]!), (status) => status === 'REVOKED')).toBe('REVOKED');
+      expect(code(await changeTariff(t, aigerim.accessToken, lines[2]!, 'BEELINE_M', '2025-11-01'))).toBe('FORBIDDEN');
       // Restored: orders go through again.
       expect((await t.graphql(`mutation ($s: ID!) { setAccessStatus(subscriberId: $s, status: ACTIVE) { accessStatus } }`, { s: lines[0] }, { token: operator })).errors).toBeUndefined();
       await eventually(() => statusOf(lines[0]!), (s) => s === 'ACTIVE');
