@@ -3,6 +3,7 @@ import { DEMO_PASSWORD, demoSubscribers } from '@selfcare/shared';
 import { startSystem } from './system';
 import { subscriptionEnvShape, subscriptionSettingsFrom } from './subscription-settings';
 import { DEMO_STAFF_ACCOUNTS, identityOptionsFromEnv } from '@selfcare/identity';
+import { paymentsSettingsFromEnv } from '@selfcare/billing';
 import { z } from 'zod';
 import { env, parseEnv } from '@selfcare/shared';
 import { gatewayLimitsEnvShape, gatewayLimitsFrom } from './limits';
@@ -50,6 +51,8 @@ void startOrExit(async () => {
   installProcessHandlers(createLogger('system', config.LOG_LEVEL));
   // identity's IDENTITY_* settings and STAFF_ACCOUNTS apply here too (the signing key stays in DATA_DIR).
   const identity = identityOptionsFromEnv();
+  // Payments' PAYMENT_* / TRUST_PAYMENT_* / TRANSFER_* settings too; the card provider is the sandbox unless PAYMENT_PROVIDER_URL names one.
+  const payments = paymentsSettingsFromEnv();
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -77,6 +80,8 @@ void startOrExit(async () => {
     subscriptions,
     feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
     identity: { ...identity },
+    payments: payments.overrides,
+    ...(payments.externalProvider ? { cardProvider: payments.externalProvider } : {}),
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
@@ -89,6 +94,9 @@ void startOrExit(async () => {
       `  GraphQL + Apollo Sandbox: ${url}/graphql${config.GATEWAY_HOST === '127.0.0.1' ? ' (this machine only: GATEWAY_HOST)' : ''}`,
       `  SMS sent:                 ${url}/dev/sms?to=+77051234567`,
       `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
+      payments.externalProvider
+        ? `  Card provider:            ${payments.externalProvider.url}`
+        : `  Card provider (sandbox):  ${url}/v1/tokens (test cards: README, Payments)`,
       `  Demo logins:`,
       logins,
       identity.staffAccounts?.length

@@ -96,7 +96,7 @@ export class TestSystem {
     const old = this.system.subgraphs[name];
     await old.stop();
     await whileStopped?.();
-    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity)[name];
+    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity, this.system.payments)[name];
     const running = await runSubgraph(definition, this.system.platform, {
       port: old.port,
       host: '127.0.0.1',

@@ -7,6 +7,11 @@ import { Subscriber } from './accounts/types';
 import { billingResolvers } from './resolvers';
 import { BillingInitial1764200000000 } from './migrations/1764200000000-billing-initial';
 import { seedBillingDemo } from './seed/demo-seed';
+import { randomBytes } from 'node:crypto';
+import { paymentsEntities } from './payments/entity-list';
+import { BillingPayments1764700000000 } from './migrations/1764700000000-billing-payments';
+import { PaymentsSettings, defaultPaymentsSettings } from './payments/config';
+import { createPayments } from './payments/module';
 
 export * from './config';
 export * from './accounts/entities';
@@ -14,15 +19,18 @@ export { LedgerService, creditLimitFor, isInDebt } from './accounts/ledger-servi
 export type { Posting, PostingResult } from './accounts/ledger-service';
 export { AccountService } from './accounts/account-service';
 export { BalanceChange, BalanceFeed } from './accounts/balance-feed';
+export * from './payments/exports';
 
-export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity];
-export const billingMigrations = [BillingInitial1764200000000];
+export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity, ...paymentsEntities];
+export const billingMigrations = [BillingInitial1764200000000, BillingPayments1764700000000];
 
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface BillingSubgraphOptions {}
+export interface BillingSubgraphOptions {
+  /** Card payments, autopay, trust payment, transfers; default: every setting's default and a provider at PAYMENT_PROVIDER_URL's default. */
+  payments?: PaymentsSettings;
+}
 
 /** The billing subgraph: personal accounts, the append-only ledger, debt events (terms 2.1, 3.3). */
-export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): SubgraphDefinition {
+export function createBillingSubgraph(options: BillingSubgraphOptions = {}): SubgraphDefinition {
   return {
     name: 'billing',
     entities: billingEntities,
@@ -31,6 +39,7 @@ export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): Su
       const ledger = new LedgerService(runtime.database, runtime.outboxFor(billingEvents), runtime.clock);
       const accounts = new AccountService(runtime.database, runtime.accessPolicy);
       const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger, runtime.feeds);
+      const payments = createPayments(runtime, ledger, options.payments ?? defaultPaymentsSettings({ url: () => 'http://127.0.0.1:4020', secret: randomBytes(24).toString('hex') }));
 
       // Every new line gets its personal account.
       runtime.consume(identityEvents, {
@@ -40,14 +49,23 @@ export function createBillingSubgraph(_options: BillingSubgraphOptions = {}): Su
       });
 
       const schema = await buildFederatedSchema({
-        resolvers: [...billingResolvers(accounts, balanceFeed)],
+        resolvers: [...billingResolvers(accounts, balanceFeed), ...payments.resolvers],
         orphanedTypes: [Subscriber],
         referenceResolvers: {
           Subscriber: { __resolveReference: (reference: { id: string }) => Object.assign(new Subscriber(), { id: reference.id }) },
           Account: { __resolveReference: (reference: { id: string }, ctx: GraphQLContext) => accounts.accountReference(ctx, reference.id) },
+          ...payments.referenceResolvers,
         },
       });
-      return { schema, seed: () => seedBillingDemo(runtime.database, ledger, runtime.clock) };
+      return {
+        schema,
+        seed: async () => {
+          await seedBillingDemo(runtime.database, ledger, runtime.clock);
+          await payments.seed();
+        },
+        routes: payments.routes,
+        start: payments.start,
+      };
     },
   };
 }
