@@ -390,7 +390,8 @@ export class SandboxCardProvider {
         source,
       };
       this.chargesById.set(charge.id, charge);
-      if (source.startsWith('tok_')) this.tokens.get(source)!.usedBy = charge.id;
+      const token = this.tokens.get(source);
+      if (token) token.usedBy = charge.id;
 
       if (behaviour === 'decline') this.failCharge(charge, 'card_declined');
       else if (behaviour === 'three_d_secure' && offSession) this.failCharge(charge, 'authentication_required');
@@ -428,7 +429,7 @@ export class SandboxCardProvider {
   }
 
   private resolveSource(source: string): { behaviour: Behaviour; card: CardDisplay; paymentMethod: null } {
-    if (source.startsWith('tok_')) {
+    if (source.startsWith('tok_') && !this.fixtureMethod(source)) {
       const token = this.tokens.get(source);
       if (!token) throw new ApiError(400, 'invalid_request_error', 'token_invalid', 'No such token');
       if (token.usedBy) throw new ApiError(400, 'invalid_request_error', 'token_already_used', 'This token was already used');
@@ -442,6 +443,8 @@ export class SandboxCardProvider {
 
   /** The embedded default's demo cards were saved before the sandbox existed: they stand for always-succeeding cards. */
   private fixtureMethod(source: string): PaymentMethod | undefined {
+    const known = this.paymentMethods.get(source);
+    if (known) return known;
     const demo: Record<string, CardDisplay> = {
       tok_demo_4242: { brand: 'VISA', last4: '4242', expMonth: 12, expYear: 2028 },
       tok_demo_5454: { brand: 'MASTERCARD', last4: '5454', expMonth: 6, expYear: 2027 },

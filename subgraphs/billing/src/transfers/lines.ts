@@ -48,8 +48,9 @@ export class LineDirectory {
     return this.database.manager.findOne(LineEntity, { where: { msisdn, ended: false }, order: { updatedAt: 'DESC' } });
   }
 
-  async line(subscriberId: string): Promise<LineEntity | null> {
-    return this.database.manager.findOne(LineEntity, { where: { subscriberId } });
+  /** Inside a transaction pass its manager: on MariaDB another pool connection could be waiting behind this one's locks. */
+  async line(subscriberId: string, manager: EntityManager = this.database.manager): Promise<LineEntity | null> {
+    return manager.findOne(LineEntity, { where: { subscriberId } });
   }
 
   /** The embedded default's demo subscribers (their accounts are seeded, not provisioned). */

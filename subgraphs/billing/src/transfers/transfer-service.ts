@@ -210,7 +210,7 @@ export class TransferService {
           await manager.update(TransferEntity, { id: t.id }, { status: t.status, failureCode: t.failureCode });
           return done(refusal);
         }
-        const payer = await this.lines.line(t.fromSubscriberId);
+        const payer = await this.lines.line(t.fromSubscriberId, manager);
         const fromMsisdn = payer?.msisdn ?? '';
         await this.ledger.post(manager, t.fromAccountId, {
           kind: LedgerEntryKind.TRANSFER_OUT,
