@@ -45,7 +45,8 @@ export interface PayByCardArgs {
 
 /** What other parts of billing do in the transaction that settles a payment (trust repayment, autopay). */
 export interface PaymentListener {
-  succeeded?(manager: EntityManager, payment: PaymentEntity): Promise<void>;
+  /** Resolves true when it posted to the payment's account (so the balance read before is stale). */
+  succeeded?(manager: EntityManager, payment: PaymentEntity): Promise<boolean>;
   failed?(manager: EntityManager, payment: PaymentEntity): Promise<void>;
 }
 
@@ -172,15 +173,14 @@ export class PaymentService implements WebhookHandler {
       updatedAt: now,
       completedAt: null,
     };
-    try {
-      await this.database.transaction((manager) => manager.insert(PaymentEntity, payment));
-    } catch (error) {
-      if (!this.database.isDuplicateKey(error)) throw error;
-      // A concurrent duplicate won the insert: it drives the payment; this one answers with the same payment.
-      const winner = await this.read((manager) => manager.findOneOrFail(PaymentEntity, { where: { idempotencyKey: key } }));
-      return toPayment(await this.replay(winner, hash));
-    }
-    return toPayment((await this.drive(payment.id, { leaseHeld: true, first: true })) ?? payment);
+    // INSERT … IGNORE: a concurrent duplicate that won the key is no error (nor a failed statement in the log).
+    const stored = await this.database.transaction(async (manager) => {
+      await manager.createQueryBuilder().insert().into(PaymentEntity).values(payment).orIgnore().execute();
+      return manager.findOneOrFail(PaymentEntity, { where: { idempotencyKey: key } });
+    });
+    // The duplicate that won drives the payment; this one answers with the same payment.
+    if (stored.id !== payment.id) return toPayment(await this.replay(stored, hash));
+    return toPayment((await this.drive(payment.id, { leaseHeld: true, first: true, row: payment })) ?? payment);
   }
 
   /** A payment as an inserted payment request (autopay): driven by the caller once its transaction commits. */
@@ -248,14 +248,14 @@ export class PaymentService implements WebhookHandler {
    * (the request that made it, or one reconciliation run on some replica); the first drive creates the charge, any
    * later one first asks whether the provider has it and creates it (same idempotency key) only if not.
    */
-  drive(paymentId: string, options: { leaseHeld: boolean; first: boolean }): Promise<PaymentEntity | null> {
+  drive(paymentId: string, options: { leaseHeld: boolean; first: boolean; row?: PaymentEntity }): Promise<PaymentEntity | null> {
     const running = this.inFlight.get(paymentId);
     if (running) return running;
     const run = (async () => {
       if (!options.leaseHeld && !(await this.claimLease(paymentId))) {
         return this.read((manager) => manager.findOne(PaymentEntity, { where: { id: paymentId } }));
       }
-      const payment = await this.read((manager) => manager.findOne(PaymentEntity, { where: { id: paymentId } }));
+      const payment = options.row ?? (await this.read((manager) => manager.findOne(PaymentEntity, { where: { id: paymentId } })));
       if (!payment || !isOpen(payment)) return payment;
       const answer = await this.ask(payment, options.first);
       return this.settle(payment.id, answer);
@@ -324,7 +324,7 @@ export class PaymentService implements WebhookHandler {
         payment.nextCheckAt = new Date(now.getTime() + this.backoff(payment.checks));
         payment.leaseUntil = null;
         payment.updatedAt = now;
-        await manager.save(PaymentEntity, payment);
+        await this.persist(manager, payment);
         return payment;
       }),
     );
@@ -367,12 +367,12 @@ export class PaymentService implements WebhookHandler {
         payment.actionUrl = charge.actionUrl ?? null;
         payment.nextCheckAt = new Date(now.getTime() + this.backoff(Math.max(payment.checks, 2)));
         payment.checks += 1;
-        await manager.save(PaymentEntity, payment);
+        await this.persist(manager, payment);
         return payment;
       default:
         payment.checks += 1;
         payment.nextCheckAt = new Date(now.getTime() + this.backoff(payment.checks));
-        await manager.save(PaymentEntity, payment);
+        await this.persist(manager, payment);
         return payment;
     }
   }
@@ -393,10 +393,11 @@ export class PaymentService implements WebhookHandler {
     payment.cardToken = null;
     payment.actionUrl = null;
     payment.nextCheckAt = null;
-    await manager.save(PaymentEntity, payment);
+    await this.persist(manager, payment);
     if (posted.duplicate) return payment;
-    for (const listener of this.listeners) await listener.succeeded?.(manager, payment);
-    const account = await manager.findOneOrFail(AccountEntity, { where: { id: payment.accountId } });
+    let postedMore = false;
+    for (const listener of this.listeners) postedMore = (await listener.succeeded?.(manager, payment)) === true || postedMore;
+    const account = postedMore ? await manager.findOneOrFail(AccountEntity, { where: { id: payment.accountId } }) : posted.account;
     const params = { amount: money(payment.amountMinor), card, number: account.number, balance: money(account.balanceMinor) };
     const title = RECEIPT.title;
     const body = fill(RECEIPT.body, params);
@@ -420,7 +421,7 @@ export class PaymentService implements WebhookHandler {
     payment.nextCheckAt = null;
     payment.leaseUntil = null;
     payment.updatedAt = now;
-    await manager.save(PaymentEntity, payment);
+    await this.persist(manager, payment);
     for (const listener of this.listeners) await listener.failed?.(manager, payment);
     const details = fill(DECLINED_DETAILS, { amount: money(payment.amountMinor), card: cardLabel(payment.cardBrand, payment.cardLast4) });
     await this.recordActivity(manager, payment, payment.origin === PaymentOrigin.AUTOPAY ? 'AUTOPAY_PAYMENT_FAILED' : 'CARD_PAYMENT_FAILED', details);
@@ -440,6 +441,12 @@ export class PaymentService implements WebhookHandler {
       detailTexts: details,
       at: this.clock.now().toISOString(),
     });
+  }
+
+  /** One UPDATE of the row as it is now (`save` would read it first). */
+  private async persist(manager: EntityManager, payment: PaymentEntity): Promise<void> {
+    const { id, ...columns } = payment;
+    await manager.update(PaymentEntity, { id }, columns);
   }
 
   /** Only the provider's reusable token and the card's display data are kept (never the number). */

@@ -107,9 +107,9 @@ export class TrustService implements PaymentListener {
   }
 
   /** The next card payment repays what is open, in the transaction that credits it. */
-  async succeeded(manager: EntityManager, payment: PaymentEntity): Promise<void> {
+  async succeeded(manager: EntityManager, payment: PaymentEntity): Promise<boolean> {
     const trust = await manager.findOne(TrustPaymentEntity, { where: { openAccountId: payment.accountId }, lock: this.database.lockMode });
-    if (!trust || trust.outstandingMinor <= 0) return;
+    if (!trust || trust.outstandingMinor <= 0) return false;
     const repaid = Math.min(trust.outstandingMinor, payment.amountMinor);
     await this.ledger.post(manager, payment.accountId, {
       kind: LedgerEntryKind.ADJUSTMENT,
@@ -120,7 +120,8 @@ export class TrustService implements PaymentListener {
     });
     trust.outstandingMinor -= repaid;
     if (trust.outstandingMinor === 0) Object.assign(trust, { status: TrustPaymentStatus.REPAID, openAccountId: null, settledAt: this.clock.now() });
-    await manager.save(TrustPaymentEntity, trust);
+    await manager.update(TrustPaymentEntity, { id: trust.id }, { outstandingMinor: trust.outstandingMinor, status: trust.status, openAccountId: trust.openAccountId, settledAt: trust.settledAt });
+    return true;
   }
 
   /** Trust payments past their time: what is left is taken back from the balance. Resolves with how many expired. */
