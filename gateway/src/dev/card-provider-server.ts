@@ -1,6 +1,5 @@
-import express from 'express';
-import { createLogger, env, installProcessHandlers, parseEnv, requestScopeMiddleware, startOrExit } from '@selfcare/shared';
-import { SandboxCardProvider } from './card-provider';
+import { createLogger, env, installProcessHandlers, parseEnv, startOrExit } from '@selfcare/shared';
+import { startSandboxCardProvider } from './card-provider';
 
 /**
  * The sandbox card provider as a process of its own, for the distributed mode (docker compose) and for tests that
@@ -20,25 +19,19 @@ void startOrExit(async () => {
   });
   const logger = createLogger('card-provider');
   installProcessHandlers(logger);
-  const provider = new SandboxCardProvider({
+  const sandbox = await startSandboxCardProvider({
+    port: config.CARD_PROVIDER_PORT,
+    host: config.CARD_PROVIDER_HOST,
     secret: config.PAYMENT_PROVIDER_SECRET,
     webhookUrl: () => config.WEBHOOK_URL,
     publicUrl: () => config.CARD_PROVIDER_PUBLIC_URL,
     timeoutHoldMs: config.CARD_PROVIDER_TIMEOUT_HOLD_MS,
   });
-  const app = express();
-  app.disable('x-powered-by');
-  app.use(requestScopeMiddleware);
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: 'card-provider' }));
-  provider.mount(app);
-  const server = app.listen(config.CARD_PROVIDER_PORT, config.CARD_PROVIDER_HOST, () =>
-    logger.info({ port: config.CARD_PROVIDER_PORT }, 'sandbox card provider listening'),
-  );
+  logger.info({ port: sandbox.port }, 'sandbox card provider listening');
   const shutdown = () => {
-    provider.stop();
-    server.close(() => process.exit(0));
-    server.closeIdleConnections();
+    sandbox.provider.stop();
     setTimeout(() => process.exit(1), 10_000).unref();
+    void sandbox.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

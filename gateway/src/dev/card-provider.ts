@@ -561,3 +561,50 @@ export class SandboxCardProvider {
 function page(title: string, content: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>body{font-family:sans-serif;max-width:28rem;margin:3rem auto}form{display:inline-block;margin-right:1rem}</style></head><body><h1>${escapeHtml(title)}</h1>${content}</body></html>`;
 }
+
+export interface RunningSandbox {
+  provider: SandboxCardProvider;
+  url: string;
+  port: number;
+  /** Stops answering (connections closed): the provider is down. */
+  stop(): Promise<void>;
+  /** Answers again on the same port, with what it knew. */
+  restart(): Promise<void>;
+}
+
+/** The sandbox on a port of its own (tests, and the process entry); `publicUrl` defaults to where it listens. */
+export async function startSandboxCardProvider(
+  options: Omit<SandboxCardProviderOptions, 'publicUrl'> & { publicUrl?: () => string; port?: number; host?: string },
+): Promise<RunningSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  let url = '';
+  const provider = new SandboxCardProvider({ ...options, publicUrl: options.publicUrl ?? (() => url) });
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: 'card-provider' }));
+  provider.mount(app);
+  const listen = (port: number) =>
+    new Promise<import('node:http').Server>((resolve, reject) => {
+      const server = app.listen(port, host, () => resolve(server));
+      server.once('error', reject);
+    });
+  let server = await listen(options.port ?? 0);
+  const port = (server.address() as { port: number }).port;
+  url = `http://${host}:${port}`;
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return {
+    provider,
+    url,
+    port,
+    stop: async () => {
+      await close();
+    },
+    restart: async () => {
+      server = await listen(port);
+    },
+  };
+}
