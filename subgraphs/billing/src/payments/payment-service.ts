@@ -474,8 +474,11 @@ export class PaymentService implements WebhookHandler {
     return id;
   }
 
-  /** A verified webhook event: recorded once by its id, applied in the same transaction (a replay changes nothing). */
-  async handle(eventId: string, type: string, raw: unknown): Promise<'applied' | 'duplicate' | 'ignored'> {
+  /**
+   * A verified webhook event: applied once, in one transaction with the record of its id (a replay finds the record).
+   * The usual case — the request already applied the provider's answer — costs two reads and no write.
+   */
+  async handle(eventId: string, type: string, raw: unknown): Promise<'applied' | 'duplicate' | 'settled' | 'ignored'> {
     if (type !== 'charge.succeeded' && type !== 'charge.failed') return 'ignored';
     const charge = parseCharge(raw);
     if (!charge) {
@@ -483,10 +486,19 @@ export class PaymentService implements WebhookHandler {
       return 'ignored';
     }
     const paymentId = UUID.test(charge.reference) ? charge.reference : null;
+    const known = await this.read(async (manager) => ({
+      seen: await manager.exists(PaymentWebhookEventEntity, { where: { eventId } }),
+      payment: paymentId ? await manager.findOne(PaymentEntity, { where: { id: paymentId } }) : null,
+    }));
+    if (known.seen) return 'duplicate';
+    if (known.payment && !isOpen(known.payment)) {
+      if ((known.payment.status === PaymentStatus.SUCCEEDED) !== (charge.status === 'succeeded')) {
+        this.logger.error({ payment: known.payment.id, status: known.payment.status, provider: charge.status }, 'card provider reports another outcome for a settled payment');
+      }
+      return 'settled';
+    }
     return this.withDeadlockRetry(() =>
       this.database.transaction(async (manager) => {
-        // Looked up first so a replay is not a failed statement in the log; the insert still decides a race.
-        if (await manager.exists(PaymentWebhookEventEntity, { where: { eventId } })) return 'duplicate' as const;
         try {
           await manager.insert(PaymentWebhookEventEntity, { eventId, type, chargeId: charge.id, paymentId, receivedAt: this.clock.now() });
         } catch (error) {

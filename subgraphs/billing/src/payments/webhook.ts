@@ -33,8 +33,8 @@ const webhookEvent = z.object({
 });
 
 export interface WebhookHandler {
-  /** Applies one verified event; 'duplicate' when this event id was taken before. */
-  handle(eventId: string, type: string, charge: unknown): Promise<'applied' | 'duplicate' | 'ignored'>;
+  /** Applies one verified event; 'duplicate' when this event id was taken before, 'settled' when its payment was. */
+  handle(eventId: string, type: string, charge: unknown): Promise<'applied' | 'duplicate' | 'settled' | 'ignored'>;
 }
 
 /**
