@@ -195,6 +195,37 @@ describe('billing payments on a manual clock', () => {
       expect((await send('20000.00')).data!.confirmTransfer.status).toBe('COMPLETED');
     });
 
+    it('counts every attempt against the hourly limit, numbers not found too (no enumerating Beeline numbers)', async () => {
+      const since = t.clock.now();
+      let refused = null;
+      for (let i = 0; i < 60 && !refused; i += 1) {
+        const answer = await gql(TRANSFER, { from: nurlan.id, to: `+7701${String(5_000_000 + i)}`, a: '100.00', k: randomUUID() }, nurlan.id);
+        if (errorCodes(answer)[0] === 'RATE_LIMITED') refused = { i, answer };
+        else expect(errorCodes(answer)).toEqual(['NOT_FOUND']);
+      }
+      expect(refused!.i).toBe(50);
+      expect(refused!.answer.errors![0]!.extensions!.retryAfterSeconds).toBe(3600);
+      // A number that exists is refused too until the hour has passed.
+      expect(errorCodes(await gql(TRANSFER, { from: nurlan.id, to: aigerim.msisdn, a: '100.00', k: randomUUID() }, nurlan.id))).toEqual(['RATE_LIMITED']);
+      t.clock.set(new Date(since.getTime() + 3600_001));
+      expect((await gql(TRANSFER, { from: nurlan.id, to: aigerim.msisdn, a: '100.00', k: randomUUID() }, nurlan.id)).data!.transferBalance.status).toBe('AWAITING_CONFIRMATION');
+    });
+
+    it('keeps an open trust payment out of what may be transferred', async () => {
+      const account = await db().transaction(async (manager) => (await ledger().openAccount(manager, { subscriberId: randomUUID(), kind: 'MOBILE', partyType: 'INDIVIDUAL' })).account);
+      await db().manager.insert(LineEntity, { subscriberId: account.subscriberId, msisdn: '+77017770022', language: 'RU', ended: false, updatedAt: t.clock.now() });
+      t.clock.advance(31 * 24 * 3600 * 1000);
+      await post(account.id, LedgerEntryKind.PAYMENT, 100_000); // 1000.00 of one's own
+      expect((await gql(`mutation ($s: ID!) { takeTrustPayment(subscriberId: $s) { status } }`, { s: account.subscriberId }, account.subscriberId)).data!.takeTrustPayment.status).toBe('OPEN');
+      // 1500.00 on the account, 500.00 of it the trust payment's: 1000.01 is too much, 1000.00 is not.
+      const over = await gql(TRANSFER, { from: account.subscriberId, to: aigerim.msisdn, a: '1000.01', k: randomUUID() }, account.subscriberId);
+      expect(errorCodes(over)).toEqual(['INSUFFICIENT_FUNDS']);
+      const since = t.sentSms.length;
+      const started = (await gql(TRANSFER, { from: account.subscriberId, to: aigerim.msisdn, a: '1000.00', k: randomUUID() }, account.subscriberId)).data!.transferBalance;
+      expect((await gql(CONFIRM, { id: started.id, code: await codeOf('+77017770022', since) }, account.subscriberId)).data!.confirmTransfer.status).toBe('COMPLETED');
+      expect((await accountOf(account.subscriberId)).balanceMinor).toBe(50_000);
+    });
+
     it("follows identity's lines: a new number takes transfers, a terminated or erased one does not", async () => {
       const id = randomUUID();
       const msisdn = '+77017770011';

@@ -69,12 +69,12 @@ export class AutopayService implements PaymentListener, CardRemovalListener {
     const amountMinor = parseAmountWithin(args.amount, 'amount', this.settings.minAmountMinor, this.settings.maxAmountMinor);
     if (!UUID.test(args.savedCardId)) throw badInput('savedCardId');
     const access = await this.accessPolicy.assertMayManage(ctx, args.subscriberId);
-    const accounts = await this.database.manager.find(AccountEntity, { where: { subscriberId: In([...new Set([args.subscriberId, caller.subscriberId])]) } });
-    const account = accounts.find((a) => a.subscriberId === args.subscriberId);
+    const account = await this.database.manager.findOne(AccountEntity, { where: { subscriberId: args.subscriberId } });
     if (!account) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'subscriberId' });
     const card = await this.database.manager.findOne(SavedCardEntity, { where: { id: args.savedCardId, removedAt: IsNull() } });
-    // The account's own card, or the payer's own card for a number they manage (as payByCard allows).
-    if (!card || !accounts.some((a) => a.id === card.accountId)) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'savedCardId' });
+    // The account's own card only: a manager's card would go on paying after the owner ended the management (4.4),
+    // and its holder could no longer turn it off.
+    if (!card || card.accountId !== account.id) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'savedCardId' });
     const row = await this.database.transaction(async (manager) => {
       const now = this.clock.now();
       const existing = await manager.findOne(AutopayEntity, { where: { accountId: account.id }, lock: this.database.lockMode });

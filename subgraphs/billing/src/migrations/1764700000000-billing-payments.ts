@@ -3,7 +3,8 @@ import { columns, createTable } from '@selfcare/shared';
 
 /**
  * Card payments and what is built on them, dialect-neutral: payments (with the reconciliation's state), the provider's
- * webhook events taken, autopay, trust payments, balance transfers and billing's view of the lines (msisdn, language).
+ * webhook events taken, autopay, trust payments, balance transfers (and the attempts the hourly limit counts) and billing's
+ * view of the lines (msisdn, language).
  */
 export class BillingPayments1764700000000 implements MigrationInterface {
   name = 'BillingPayments1764700000000';
@@ -118,6 +119,7 @@ export class BillingPayments1764700000000 implements MigrationInterface {
         { columns: ['from_account_id', 'created_at'] },
       ],
     );
+    await createTable(queryRunner, 'transfer_attempts', [columns.uuid(), columns.uuid('from_account_id'), columns.dateTime('at')], [{ columns: ['from_account_id', 'at'] }]);
     await createTable(
       queryRunner,
       'billing_lines',
@@ -127,7 +129,7 @@ export class BillingPayments1764700000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['billing_lines', 'balance_transfers', 'trust_payments', 'autopay_settings', 'payment_webhook_events', 'payments']) {
+    for (const table of ['billing_lines', 'transfer_attempts', 'balance_transfers', 'trust_payments', 'autopay_settings', 'payment_webhook_events', 'payments']) {
       await queryRunner.dropTable(table, true);
     }
   }

@@ -36,7 +36,7 @@ export const paymentsSettingsShape = {
   TRANSFER_MAX_AMOUNT: amount('20000.00'),
   TRANSFER_DAILY_MAX: amount('50000.00'),
   TRANSFER_CODE_TTL_SECONDS: env.int(300, 30),
-  TRANSFER_REQUESTS_PER_HOUR: env.int(5, 1),
+  TRANSFER_REQUESTS_PER_HOUR: env.int(10, 1),
 };
 
 export const paymentsEnvShape = {

@@ -79,6 +79,23 @@ export class TransferEntity {
 }
 
 /**
+ * One request to transfer from an account, whatever came of it (a number not found included): what the hourly limit
+ * counts, so the limit also bounds looking up which numbers are Beeline's.
+ */
+@Entity({ name: 'transfer_attempts' })
+@Index('ix_transfer_attempts_from_account_id_at', ['fromAccountId', 'at'])
+export class TransferAttemptEntity {
+  @PrimaryColumn('varchar', { length: 36 })
+  id: string;
+
+  @Column('varchar', { name: 'from_account_id', length: 36 })
+  fromAccountId: string;
+
+  @DateTimeColumn()
+  at: Date;
+}
+
+/**
  * billing's own view of the lines identity provisions (SubscriberProvisioned, SubscriberLanguageChanged,
  * AccessStatusChanged, SubscriberDataErased): which subscriber a Beeline number is, and the language of its SMS.
  */

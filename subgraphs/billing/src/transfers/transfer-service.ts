@@ -1,6 +1,6 @@
 import { createHash, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import DataLoader from 'dataloader';
-import { In, MoreThanOrEqual } from 'typeorm';
+import { In, LessThan, MoreThanOrEqual } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import {
   AccessPolicy,
@@ -25,7 +25,8 @@ import type { PaymentsSettings } from '../payments/config';
 import { parseAmountWithin } from '../payments/amount';
 import { requestHash } from '../payments/payment-service';
 import { fill, money } from '../payments/texts';
-import { TransferEntity, TransferStatus } from './entities';
+import { TransferAttemptEntity, TransferEntity, TransferStatus } from './entities';
+import { TrustPaymentEntity } from '../trust/entities';
 import type { LineDirectory } from './lines';
 import { BalanceTransfer, BalanceTransferConnection, toTransfer } from './types';
 
@@ -103,28 +104,19 @@ export class TransferService {
     if (!payer?.msisdn) {
       throw badInput('fromSubscriberId', { KK: 'Аударым тек ұялы нөмірден жасалады', RU: 'Переводы возможны только с мобильного номера', EN: 'Transfers are made from mobile numbers only' });
     }
+    const from = await this.database.manager.findOne(AccountEntity, { where: { subscriberId: args.fromSubscriberId } });
+    if (!from) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'fromSubscriberId' });
+
+    const now = this.clock.now();
+    // Every attempt counts, found or not: each sends an SMS, or tells whether a number is Beeline's.
+    await this.countAttempt(from.id, now);
     const payee = await this.lines.byMsisdn(args.toMsisdn);
     if (!payee) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'toMsisdn', texts: { KK: 'Бұл Beeline нөмірі емес', RU: 'Это не номер Beeline', EN: 'This is not a Beeline number' } });
     if (payee.subscriberId === args.fromSubscriberId) {
       throw badInput('toMsisdn', { KK: 'Өз нөміріңізге аударуға болмайды', RU: 'Нельзя перевести на тот же номер', EN: 'A transfer must go to another number' });
     }
-    const accounts = await this.database.manager.find(AccountEntity, { where: { subscriberId: In([args.fromSubscriberId, payee.subscriberId]) } });
-    const from = accounts.find((a) => a.subscriberId === args.fromSubscriberId);
-    const to = accounts.find((a) => a.subscriberId === payee.subscriberId);
-    if (!from) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'fromSubscriberId' });
+    const to = await this.database.manager.findOne(AccountEntity, { where: { subscriberId: payee.subscriberId } });
     if (!to) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'toMsisdn' });
-
-    const now = this.clock.now();
-    // Every request sends an SMS: a few an hour per paying number.
-    const recent = await this.database.manager.find(TransferEntity, {
-      select: { createdAt: true },
-      where: { fromAccountId: from.id, createdAt: MoreThanOrEqual(new Date(now.getTime() - HOUR_MS)) },
-      order: { createdAt: 'ASC' },
-    });
-    if (recent.length >= limits.requestsPerHour) {
-      const retryAfterSeconds = Math.max(1, Math.ceil((recent[0]!.createdAt.getTime() + HOUR_MS - now.getTime()) / 1000));
-      throw new BillingError(ErrorCode.RATE_LIMITED, { extensions: { retryAfterSeconds } });
-    }
     // Told early, decided at confirmation (under the locks).
     const early = await this.limitRefusal(this.database.manager, from, amountMinor, now);
     if (early) throw new BillingError(early.code, { ...(early.texts ? { texts: early.texts, params: early.params ?? {} } : {}), ...(early.code === ErrorCode.BAD_USER_INPUT ? { field: 'amount' } : {}) });
@@ -255,9 +247,33 @@ export class TransferService {
     return toTransfer(transfer, this.clock.now());
   }
 
-  /** Not more than the balance (a transfer never goes into credit), nor past the daily limit. */
+  /** At most so many attempts per paying account an hour (RATE_LIMITED with the wait); this one recorded. */
+  private async countAttempt(fromAccountId: string, now: Date): Promise<void> {
+    const since = new Date(now.getTime() - HOUR_MS);
+    const recent = await this.database.manager.find(TransferAttemptEntity, {
+      select: { at: true },
+      where: { fromAccountId, at: MoreThanOrEqual(since) },
+      order: { at: 'ASC' },
+      take: this.settings.transfers.requestsPerHour,
+    });
+    if (recent.length >= this.settings.transfers.requestsPerHour) {
+      const retryAfterSeconds = Math.max(1, Math.ceil((recent[0]!.at.getTime() + HOUR_MS - now.getTime()) / 1000));
+      throw new BillingError(ErrorCode.RATE_LIMITED, { extensions: { retryAfterSeconds } });
+    }
+    await this.database.transaction(async (manager) => {
+      await manager.insert(TransferAttemptEntity, { id: randomUUID(), fromAccountId, at: now });
+      // Attempts older than a day count for nothing.
+      await manager.delete(TransferAttemptEntity, { fromAccountId, at: LessThan(new Date(now.getTime() - DAY_MS)) });
+    });
+  }
+
+  /**
+   * Not more than the balance (a transfer never goes into credit), of which an open trust payment is not the payer's
+   * to give away, nor past the daily limit.
+   */
   private async limitRefusal(manager: EntityManager, from: AccountEntity, amountMinor: number, now: Date): Promise<Refusal | null> {
-    if (from.balanceMinor - amountMinor < 0) return { code: ErrorCode.INSUFFICIENT_FUNDS };
+    const trust = await manager.findOne(TrustPaymentEntity, { where: { openAccountId: from.id } });
+    if (from.balanceMinor - (trust?.outstandingMinor ?? 0) - amountMinor < 0) return { code: ErrorCode.INSUFFICIENT_FUNDS };
     const sent = await manager
       .createQueryBuilder(TransferEntity, 't')
       .select('COALESCE(SUM(t.amount_minor), 0)', 'sent')
