@@ -43,7 +43,7 @@ function receiver(failures: number) {
 
 describe('the sandbox card provider', () => {
   const hook = suiteFixture(() => receiver(2).start());
-  const sandbox = suiteFixture<RunningSandbox>(() => startSandboxCardProvider({ secret: SECRET, webhookUrl: () => hook.url, webhookRetryMs: [20, 40, 80], actionTtlMs: 300, timeoutHoldMs: 500 }));
+  const sandbox = suiteFixture<RunningSandbox>(() => startSandboxCardProvider({ secret: SECRET, webhookUrl: () => hook.url, webhookRetryMs: [20, 40, 80], timeoutHoldMs: 500 }));
   const auth = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
   const token = async (number: string) => {
     const response = await fetch(`${sandbox.url}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number, expMonth: 12, expYear: 2099, cvc: '123' }) });
@@ -115,8 +115,17 @@ describe('the sandbox card provider', () => {
     expect(page).toContain('10.00 KZT');
     expect(page).toMatch(/action="\/v1\/3ds\/ch_\w+\/approve"/);
     expect((await charge({ source: await token(TEST_CARDS.threeDSecure), offSession: true }, randomUUID())).body.error.code).toBe('authentication_required');
-    await waitFor(async () => (await fetch(`${sandbox.url}/v1/charges/${pending.body.id}`, { headers: auth }).then((r) => r.json() as Promise<any>)).status === 'failed', 5000, 'the step to expire');
-    expect(sandbox.provider.charges({ reference: '3ds' })[0]!.failureCode).toBe('authentication_expired');
+    // A sandbox whose steps last 50 ms: one nobody answers fails, as the provider's own lookups tell.
+    const hasty = await startSandboxCardProvider({ secret: SECRET, webhookUrl: () => null, actionTtlMs: 50 });
+    try {
+      const tokenId = ((await (await fetch(`${hasty.url}/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ number: TEST_CARDS.threeDSecure, expMonth: 12, expYear: 2099, cvc: '123' }) })).json()) as { id: string }).id;
+      const step = await fetch(`${hasty.url}/v1/charges`, { method: 'POST', headers: { ...auth, 'idempotency-key': randomUUID() }, body: JSON.stringify({ amount: 1000, currency: 'KZT', reference: 'slow', source: tokenId }) }).then((r) => r.json() as Promise<any>);
+      expect(step.status).toBe('requires_action');
+      await waitFor(async () => (await fetch(`${hasty.url}/v1/charges/${step.id}`, { headers: auth }).then((r) => r.json() as Promise<any>)).status === 'failed', 5000, 'the step to expire');
+      expect(hasty.provider.charges({ reference: 'slow' })[0]!.failureCode).toBe('authentication_expired');
+    } finally {
+      await hasty.stop();
+    }
   });
 
   it('signs every webhook so the platform can check it, and delivers it again until answered 2xx', async () => {

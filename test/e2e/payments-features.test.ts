@@ -17,7 +17,7 @@ describe('saved cards, autopay, trust payment and transfers', () => {
       payments: {
         reconcileIntervalMs: 100,
         reconcileMaxBackoffMs: 400,
-        provider: { timeoutMs: 1500, retries: 1 },
+        provider: { timeoutMs: 5000, retries: 1 },
         trust: { minTenureDays: 0, minPaidMinor: 100_000, amountMinor: 50_000, days: 3, historyDays: 90 },
         transfers: { minMinor: 5_000, maxMinor: 2_000_000, dailyMaxMinor: 5_000_000, codeTtlSeconds: 300, requestsPerHour: 50 },
       },

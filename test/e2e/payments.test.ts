@@ -17,7 +17,7 @@ describe('payByCard through the gateway with the sandbox provider', () => {
   const t = suiteFixture(() =>
     TestSystem.start({
       // A short reconciliation round and provider timeout, so outcomes nobody heard are found within the test.
-      payments: { reconcileIntervalMs: 100, reconcileMaxBackoffMs: 400, provider: { timeoutMs: 1500, retries: 1 } },
+      payments: { reconcileIntervalMs: 100, reconcileMaxBackoffMs: 400, provider: { timeoutMs: 5000, retries: 1 } },
       cardProvider: { sandbox: { timeoutHoldMs: 30_000, webhookRetryMs: [100, 200, 400, 800] } },
     }),
   );
@@ -145,7 +145,7 @@ describe('payByCard through the gateway with the sandbox provider', () => {
       expect(await balanceOf(t, token)).toBe(before);
     });
 
-    it('the timeout card: PENDING at once, found by reconciliation and credited exactly once (the late webhook changes nothing)', async () => {
+    it('the timeout card: PENDING once the answer is late, found by reconciliation and credited exactly once (the late webhook changes nothing)', async () => {
       provider().pauseWebhooks();
       try {
         const before = cents(await balanceOf(t, token));

@@ -163,7 +163,7 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.char
 export class SandboxCardProvider {
   private readonly tokens = new Map<string, Token>();
   private readonly paymentMethods = new Map<string, PaymentMethod>();
-  private readonly chargesById = new Map<string, SandboxCharge & { behaviour: Behaviour; savePaymentMethod: boolean; source: string }>();
+  private readonly chargesById = new Map<string, SandboxCharge & { behaviour: Behaviour; savePaymentMethod: boolean; source: string; createdMs: number }>();
   private readonly idempotency = new Map<string, IdempotentResult>();
   private readonly deliveries: WebhookDelivery[] = [];
   private readonly pending = new Set<NodeJS.Timeout>();
@@ -385,6 +385,7 @@ export class SandboxCardProvider {
         paymentMethod,
         offSession,
         created: Math.floor(Date.now() / 1000),
+        createdMs: Date.now(),
         behaviour,
         savePaymentMethod,
         source,
@@ -456,7 +457,7 @@ export class SandboxCardProvider {
     return method;
   }
 
-  private succeed(charge: SandboxCharge & { behaviour: Behaviour; savePaymentMethod: boolean; source: string }): void {
+  private succeed(charge: SandboxCharge & { behaviour: Behaviour; savePaymentMethod: boolean; source: string; createdMs: number }): void {
     charge.status = 'succeeded';
     charge.actionUrl = null;
     if (charge.savePaymentMethod && !charge.paymentMethod) {
@@ -480,8 +481,8 @@ export class SandboxCardProvider {
   }
 
   /** A 3-D Secure step nobody answered in time fails (checked whenever the charge is looked at). */
-  private expireAction<T extends SandboxCharge>(charge: T): T {
-    if (charge.status === 'requires_action' && Date.now() - charge.created * 1000 > (this.options.actionTtlMs ?? 10 * 60_000)) {
+  private expireAction<T extends SandboxCharge & { createdMs: number }>(charge: T): T {
+    if (charge.status === 'requires_action' && Date.now() - charge.createdMs > (this.options.actionTtlMs ?? 10 * 60_000)) {
       this.failCharge(charge, 'authentication_expired');
     }
     return charge;

@@ -12,7 +12,6 @@ import {
   LineEntity,
   PaymentEntity,
   PaymentStatus,
-  SavedCardEntity,
   TransferEntity,
   TrustPaymentEntity,
   AutopayEntity,
@@ -36,7 +35,7 @@ describe('billing payments on a manual clock', () => {
   const sandbox = suiteFixture<RunningSandbox>(() =>
     startSandboxCardProvider({ secret, webhookUrl: () => (billingUrl ? `${billingUrl}/payments/webhook` : null), timeoutHoldMs: 30_000, actionTtlMs: 1000, webhookRetryMs: [50, 100, 200] }),
   );
-  const { t, delegation, billing } = platformForSuite(
+  const { t, billing } = platformForSuite(
     {
       delegation: createDelegationSubgraph,
       billing: () =>
@@ -46,7 +45,7 @@ describe('billing payments on a manual clock', () => {
             {
               reconcileIntervalMs: RECONCILE_MS,
               reconcileMaxBackoffMs: 4 * RECONCILE_MS,
-              provider: { timeoutMs: 1000, retries: 0 },
+              provider: { timeoutMs: 5000, retries: 0 },
               trust: { minTenureDays: 30, minPaidMinor: 100_000, amountMinor: 50_000, days: 3, historyDays: 90 },
               transfers: { minMinor: 5_000, maxMinor: 2_000_000, dailyMaxMinor: 3_000_000, codeTtlSeconds: 300, requestsPerHour: 50 },
             },
