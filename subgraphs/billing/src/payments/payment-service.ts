@@ -70,6 +70,7 @@ export class PaymentService implements WebhookHandler {
   /** Drives of this process, so a duplicate request waits for the first one's outcome instead of racing it. */
   private readonly inFlight = new Map<string, Promise<PaymentEntity | null>>();
   private readonly listeners: PaymentListener[] = [];
+  private readonly accountQueues = new Map<string, Promise<void>>();
   private readonly pages: KeysetPages<PaymentEntity>;
   /** Longest time one drive may take: every provider attempt timing out, plus back-off. */
   readonly leaseMs: number;
@@ -205,7 +206,8 @@ export class PaymentService implements WebhookHandler {
   private async awaitDrive(paymentId: string): Promise<PaymentEntity | null> {
     const running = this.inFlight.get(paymentId);
     if (running) return running;
-    const deadline = Date.now() + Math.min(this.leaseMs, 10_000);
+    // Well inside the gateway's time for a call: then the payment as it stands (the client asks again, or reads it).
+    const deadline = Date.now() + 4_000;
     for (;;) {
       const driven = await this.drive(paymentId, { leaseHeld: false, first: false });
       if (!driven || !isOpen(driven) || Date.now() > deadline) return driven;
@@ -258,7 +260,7 @@ export class PaymentService implements WebhookHandler {
       const payment = options.row ?? (await this.read((manager) => manager.findOne(PaymentEntity, { where: { id: paymentId } })));
       if (!payment || !isOpen(payment)) return payment;
       const answer = await this.ask(payment, options.first);
-      return this.settle(payment.id, answer);
+      return this.settle(payment, answer);
     })();
     this.inFlight.set(paymentId, run);
     const clear = () => {
@@ -308,26 +310,49 @@ export class PaymentService implements WebhookHandler {
   }
 
   /** Applies what the provider said, once; an answer we could not get schedules the next question. */
-  private async settle(paymentId: string, answer: ChargeAnswer): Promise<PaymentEntity | null> {
-    return this.withDeadlockRetry(() =>
-      this.database.transaction(async (manager) => {
-        if (answer.kind === 'charge') return this.applyCharge(manager, paymentId, answer.charge);
-        const payment = await manager.findOne(PaymentEntity, { where: { id: paymentId }, lock: this.database.lockMode });
-        if (!payment || !isOpen(payment)) return payment;
-        const now = this.clock.now();
-        if (answer.kind === 'refused') {
-          this.logger.info({ payment: payment.id, code: answer.code }, 'card provider refused the charge; payment failed');
-          return this.fail(manager, payment, answer.code.startsWith('token') ? ErrorCode.BAD_USER_INPUT : ErrorCode.PAYMENT_DECLINED);
-        }
-        this.logger.warn({ payment: payment.id, reason: answer.reason, checks: payment.checks }, 'card provider outcome unknown; payment stays pending for reconciliation');
-        payment.checks += 1;
-        payment.nextCheckAt = new Date(now.getTime() + this.backoff(payment.checks));
-        payment.leaseUntil = null;
-        payment.updatedAt = now;
-        await this.persist(manager, payment);
-        return payment;
-      }),
+  private async settle(payment0: PaymentEntity, answer: ChargeAnswer): Promise<PaymentEntity | null> {
+    const paymentId = payment0.id;
+    const work = () =>
+      this.withDeadlockRetry(() =>
+        this.database.transaction(async (manager) => {
+          if (answer.kind === 'charge') return this.applyCharge(manager, paymentId, answer.charge);
+          const payment = await manager.findOne(PaymentEntity, { where: { id: paymentId }, lock: this.database.lockMode });
+          if (!payment || !isOpen(payment)) return payment;
+          const now = this.clock.now();
+          if (answer.kind === 'refused') {
+            this.logger.info({ payment: payment.id, code: answer.code }, 'card provider refused the charge; payment failed');
+            return this.fail(manager, payment, answer.code.startsWith('token') ? ErrorCode.BAD_USER_INPUT : ErrorCode.PAYMENT_DECLINED);
+          }
+          this.logger.warn({ payment: payment.id, reason: answer.reason, checks: payment.checks }, 'card provider outcome unknown; payment stays pending for reconciliation');
+          payment.checks += 1;
+          payment.nextCheckAt = new Date(now.getTime() + this.backoff(payment.checks));
+          payment.leaseUntil = null;
+          payment.updatedAt = now;
+          await this.persist(manager, payment);
+          return payment;
+        }),
+      );
+    // A success posts to the account: queued behind this process's other postings to it (see `serially`).
+    return answer.kind === 'charge' && answer.charge.status === 'succeeded' ? this.serially(payment0.accountId, work) : work();
+  }
+
+  /**
+   * One credit at a time per account in this process. Every credit waits for the account's row lock anyway; waiting
+   * here instead keeps the database's connection pool free for everything else (a hot account's hundred waiting
+   * credits would otherwise hold every pooled connection). Across replicas the row lock still decides.
+   */
+  private serially<T>(accountId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.accountQueues.get(accountId) ?? Promise.resolve();
+    const run = previous.then(work, work);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
     );
+    this.accountQueues.set(accountId, tail);
+    void tail.then(() => {
+      if (this.accountQueues.get(accountId) === tail) this.accountQueues.delete(accountId);
+    });
+    return run;
   }
 
   /**
@@ -497,18 +522,23 @@ export class PaymentService implements WebhookHandler {
       }
       return 'settled';
     }
-    return this.withDeadlockRetry(() =>
-      this.database.transaction(async (manager) => {
-        try {
-          await manager.insert(PaymentWebhookEventEntity, { eventId, type, chargeId: charge.id, paymentId, receivedAt: this.clock.now() });
-        } catch (error) {
-          if (this.database.isDuplicateKey(error)) return 'duplicate' as const;
-          throw error;
-        }
-        if (paymentId) await this.applyCharge(manager, paymentId, charge);
-        return 'applied' as const;
-      }),
-    );
+    const apply = () =>
+      this.withDeadlockRetry(() =>
+        this.database.transaction(async (manager) => {
+          // Its turn may come after the request applied the same outcome: then there is nothing to write.
+          const current = paymentId ? await manager.findOne(PaymentEntity, { where: { id: paymentId }, lock: this.database.lockMode }) : null;
+          if (current && !isOpen(current)) return 'settled' as const;
+          try {
+            await manager.insert(PaymentWebhookEventEntity, { eventId, type, chargeId: charge.id, paymentId, receivedAt: this.clock.now() });
+          } catch (error) {
+            if (this.database.isDuplicateKey(error)) return 'duplicate' as const;
+            throw error;
+          }
+          if (paymentId) await this.applyCharge(manager, paymentId, charge);
+          return 'applied' as const;
+        }),
+      );
+    return known.payment && charge.status === 'succeeded' ? this.serially(known.payment.accountId, apply) : apply();
   }
 
   /** Open payments whose next question is due (the reconciliation job's work list), oldest question first. */
