@@ -27,7 +27,8 @@ export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, 
   const provider = new CardProviderClient(settings.provider, logger);
   const afterCommit = new AfterCommit();
   const payments = new PaymentService(database, accessPolicy, ledger, outbox, provider, settings, clock, logger);
-  const reconciler = new PaymentReconciler(payments, settings.reconcileIntervalMs, logger);
+  const reconciler = new PaymentReconciler(payments, settings.reconcileIntervalMs, settings.reconcileMaxBackoffMs, clock, logger);
+  payments.onScheduled = (when) => reconciler.scheduleAt(when);
   const cards = new CardService(database, accessPolicy, outbox, provider, afterCommit, clock, logger);
   const autopay = new AutopayService(database, accessPolicy, payments, outbox, afterCommit, settings, clock, logger, () => reconciler.poke());
   const trust = new TrustService(database, accessPolicy, ledger, outbox, settings, clock, logger);
@@ -48,7 +49,7 @@ export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, 
   runtime.consume(billingEvents, { BalanceChanged: (change, manager) => autopay.balanceChanged(change, manager) });
   runtime.onStop(async () => {
     await reconciler.stop();
-    trust.stop();
+    await trust.stop();
     lines.stop();
   });
 
@@ -64,7 +65,7 @@ export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, 
     seed: () => lines.seedDemo(),
     start: async () => {
       reconciler.start();
-      trust.start(Math.max(settings.reconcileIntervalMs, 1000));
+      trust.start(settings.reconcileIntervalMs, settings.reconcileMaxBackoffMs);
       lines.startBackfill();
     },
   };

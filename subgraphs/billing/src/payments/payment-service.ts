@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
-import { In, IsNull, LessThanOrEqual } from 'typeorm';
+import { In, IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import {
   AccessPolicy,
@@ -181,6 +181,7 @@ export class PaymentService implements WebhookHandler {
     });
     // The duplicate that won drives the payment; this one answers with the same payment.
     if (stored.id !== payment.id) return toPayment(await this.replay(stored, hash));
+    this.onScheduled(payment.nextCheckAt!);
     return toPayment((await this.drive(payment.id, { leaseHeld: true, first: true, row: payment })) ?? payment);
   }
 
@@ -260,7 +261,9 @@ export class PaymentService implements WebhookHandler {
       const payment = options.row ?? (await this.read((manager) => manager.findOne(PaymentEntity, { where: { id: paymentId } })));
       if (!payment || !isOpen(payment)) return payment;
       const answer = await this.ask(payment, options.first);
-      return this.settle(payment, answer);
+      const settled = await this.settle(payment, answer);
+      if (settled?.nextCheckAt && isOpen(settled)) this.onScheduled(settled.nextCheckAt);
+      return settled;
     })();
     this.inFlight.set(paymentId, run);
     const clear = () => {
@@ -541,18 +544,27 @@ export class PaymentService implements WebhookHandler {
     return known.payment && charge.status === 'succeeded' ? this.serially(known.payment.accountId, apply) : apply();
   }
 
-  /** Open payments whose next question is due (the reconciliation job's work list), oldest question first. */
-  async due(limit: number): Promise<string[]> {
+  /**
+   * The reconciliation's work list in one statement: the open payments whose next question is due, oldest first, and
+   * when the first of the others falls due.
+   */
+  async openByNextCheck(limit: number): Promise<{ due: string[]; next: Date | null }> {
+    const now = this.clock.now();
     const rows = await this.read((manager) =>
       manager.find(PaymentEntity, {
-        select: { id: true },
-        where: { status: In(OPEN_PAYMENT_STATUSES), nextCheckAt: LessThanOrEqual(this.clock.now()) },
+        select: { id: true, nextCheckAt: true },
+        where: { status: In(OPEN_PAYMENT_STATUSES) },
         order: { nextCheckAt: 'ASC' },
         take: limit,
       }),
     );
-    return rows.map((row) => row.id);
+    const due = rows.filter((row) => row.nextCheckAt && row.nextCheckAt <= now).map((row) => row.id);
+    const next = rows.find((row) => row.nextCheckAt && row.nextCheckAt > now)?.nextCheckAt ?? null;
+    return { due, next };
   }
+
+  /** Told whenever this process sets a payment's next question (the reconciliation plans its round by it). */
+  onScheduled: (when: Date) => void = () => undefined;
 
   private backoff(checks: number): number {
     return Math.min(this.settings.reconcileIntervalMs * 2 ** Math.max(0, checks - 1), this.settings.reconcileMaxBackoffMs);

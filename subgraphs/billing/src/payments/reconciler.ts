@@ -1,84 +1,73 @@
-import type { Logger } from '@selfcare/shared';
+import type { Clock, Logger } from '@selfcare/shared';
+import { DueScheduler } from './due-scheduler';
 import type { PaymentService } from './payment-service';
 
 /**
- * The reconciliation job (Kill Bill's janitor): every tick it takes the open payments whose next question is due —
- * those whose outcome nobody heard (timeout, a 500, a process killed after the provider charged) and 3-D Secure steps
- * no webhook has closed — and asks the provider about each, with back-off per payment, until it knows. Each runs under
- * the payment's lease, so replicas never drive one payment at once; applying an outcome is idempotent, so racing the
- * webhook credits nothing twice.
+ * The reconciliation job (Kill Bill's janitor): it takes the open payments whose next question is due — those whose
+ * outcome nobody heard (timeout, a 500, a process killed after the provider charged) and 3-D Secure steps no webhook
+ * has closed — and asks the provider about each, with back-off per payment, until it knows. Each runs under the
+ * payment's lease, so replicas never drive one payment at once; applying an outcome is idempotent, so racing the
+ * webhook credits nothing twice. Rounds run when a question falls due (see DueScheduler): idle, it costs nothing but
+ * one look per `maxIdleMs` for what another replica left.
  */
 export class PaymentReconciler {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
+  private readonly scheduler: DueScheduler;
 
   constructor(
     private readonly payments: PaymentService,
-    private readonly intervalMs: number,
+    intervalMs: number,
+    maxIdleMs: number,
+    clock: Clock,
     private readonly logger: Logger,
     private readonly batchSize = 50,
-  ) {}
-
-  start(): void {
-    this.stopped = false;
-    this.schedule(this.intervalMs);
+  ) {
+    this.scheduler = new DueScheduler('payment reconciliation', () => this.round(), intervalMs, maxIdleMs, clock, logger);
   }
 
-  /** Runs a round soon (a payment was just written that is due now). */
+  start(): void {
+    this.scheduler.start();
+  }
+
+  /** A payment's next question is at `when`. */
+  scheduleAt(when: Date): void {
+    this.scheduler.scheduleAt(when);
+  }
+
+  /** A payment due now was just committed. */
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
+    this.scheduler.poke();
   }
 
   /** One round: every due payment asked once. Resolves with how many were asked. */
   async runOnce(): Promise<number> {
-    const due = await this.payments.due(this.batchSize);
+    const { due } = await this.payments.openByNextCheck(this.batchSize);
+    await this.askAll(due);
+    return due.length;
+  }
+
+  stop(): Promise<void> {
+    return this.scheduler.stop();
+  }
+
+  private async round(): Promise<Date | null | 'again'> {
+    const { due, next } = await this.payments.openByNextCheck(this.batchSize);
+    await this.askAll(due);
+    // The questions just asked scheduled their own next ones; a full batch may have more behind it.
+    return due.length === this.batchSize ? 'again' : next;
+  }
+
+  private async askAll(ids: string[]): Promise<void> {
     // A few at a time: each waits on the provider, not on this process.
-    const queue = [...due];
+    const queue = [...ids];
     const workers = Array.from({ length: Math.min(4, queue.length) }, async () => {
       for (let id = queue.shift(); id; id = queue.shift()) {
         try {
           await this.payments.drive(id, { leaseHeld: false, first: false });
         } catch (error) {
-          this.logger.warn({ err: error, payment: id }, 'reconciling a payment failed; it is asked again next round');
+          this.logger.warn({ err: error, payment: id }, 'reconciling a payment failed; it is asked again later');
         }
       }
     });
     await Promise.all(workers);
-    return due.length;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.round().finally(() => {
-        this.running = null;
-        const next = this.again ? 0 : this.intervalMs;
-        this.again = false;
-        this.schedule(next);
-      });
-    }, delayMs);
-    this.timer.unref?.();
-  }
-
-  private async round(): Promise<void> {
-    try {
-      // A full batch means more may be due: go on at once (a bounded number of times: leased ones stay due).
-      for (let round = 0; round < 20 && !this.stopped && (await this.runOnce()) === this.batchSize; round += 1);
-    } catch (error) {
-      this.logger.warn({ err: error }, 'payment reconciliation round failed; next round as scheduled');
-    }
   }
 }

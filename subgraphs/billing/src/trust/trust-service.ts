@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import DataLoader from 'dataloader';
-import { In, LessThanOrEqual } from 'typeorm';
+import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { AccessPolicy, Clock, ContractOutbox, Database, ErrorCode, GraphQLContext, Logger, Texts, billingEvents, byKeys, requireSubscriber } from '@selfcare/shared';
 import { BillingError } from '../errors';
@@ -13,6 +13,7 @@ import type { PaymentsSettings } from '../payments/config';
 import { fill, money } from '../payments/texts';
 import { TrustPaymentEntity, TrustPaymentStatus } from './entities';
 import { TrustPayment, toTrustPayment } from './types';
+import { DueScheduler } from '../payments/due-scheduler';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,7 +35,7 @@ const NOT_ELIGIBLE: Record<'OPEN' | 'TENURE' | 'PAYMENT_HISTORY' | 'IN_DEBT', Te
  * balance — which may then be debt, with the usual consequences (3.3: DebtIncurred, access suspended).
  */
 export class TrustService implements PaymentListener {
-  private timer: NodeJS.Timeout | null = null;
+  private scheduler: DueScheduler | null = null;
 
   constructor(
     private readonly database: Database,
@@ -98,6 +99,7 @@ export class TrustService implements PaymentListener {
       });
       return row;
     });
+    this.scheduler?.scheduleAt(trust.expiresAt);
     return toTrustPayment(trust);
   }
 
@@ -124,38 +126,40 @@ export class TrustService implements PaymentListener {
     return true;
   }
 
-  /** Trust payments past their time: what is left is taken back from the balance. Resolves with how many expired. */
-  async expireDue(limit = 100): Promise<number> {
-    const due = await this.database.manager.find(TrustPaymentEntity, {
-      select: { id: true, accountId: true },
-      where: { status: TrustPaymentStatus.OPEN, expiresAt: LessThanOrEqual(this.clock.now()) },
+  /**
+   * Trust payments past their time: what is left is taken back from the balance. Resolves with when the next open one
+   * expires (null: none open), or 'again' when more may be due.
+   */
+  async expireDue(limit = 100): Promise<Date | null | 'again'> {
+    const now = this.clock.now();
+    const open = await this.database.manager.find(TrustPaymentEntity, {
+      select: { id: true, accountId: true, expiresAt: true },
+      where: { status: TrustPaymentStatus.OPEN },
       order: { expiresAt: 'ASC' },
       take: limit,
     });
-    let expired = 0;
+    const due = open.filter((row) => row.expiresAt <= now);
     for (const { id, accountId } of due) {
-      const done = await this.database.transaction(async (manager) => {
+      await this.database.transaction(async (manager) => {
         // The account first, as every posting locks it: the payment that repays it waits, or went first.
         await manager.findOne(AccountEntity, { where: { id: accountId }, lock: this.database.lockMode });
         const trust = await manager.findOne(TrustPaymentEntity, { where: { id }, lock: this.database.lockMode });
-        if (!trust || trust.status !== TrustPaymentStatus.OPEN) return false;
-        const now = this.clock.now();
+        if (!trust || trust.status !== TrustPaymentStatus.OPEN) return;
+        const at = this.clock.now();
         if (trust.outstandingMinor > 0) {
           await this.ledger.post(manager, trust.accountId, {
             kind: LedgerEntryKind.ADJUSTMENT,
             amountMinor: -trust.outstandingMinor,
             description: { KK: 'Сенім төлемі мерзімінде өтелмеді', RU: 'Доверительный платёж не погашен в срок', EN: 'Trust payment not repaid in time' },
             reference: `trust:${trust.id}:expired`,
-            at: now,
+            at,
           });
-        }
-        const account = await manager.findOneOrFail(AccountEntity, { where: { id: trust.accountId } });
-        const title = { KK: 'Сенім төлемінің мерзімі өтті', RU: 'Срок доверительного платежа истёк', EN: 'Trust payment expired' };
-        const body = fill(
-          { KK: '{amount} ₸ баланстан алынды. Баланс: {balance} ₸.', RU: 'С баланса списано {amount} ₸. Баланс: {balance} ₸.', EN: '{amount} KZT was taken from the balance. Balance: {balance} KZT.' },
-          { amount: money(trust.outstandingMinor), balance: money(account.balanceMinor) },
-        );
-        if (trust.outstandingMinor > 0) {
+          const account = await manager.findOneOrFail(AccountEntity, { where: { id: trust.accountId } });
+          const title = { KK: 'Сенім төлемінің мерзімі өтті', RU: 'Срок доверительного платежа истёк', EN: 'Trust payment expired' };
+          const body = fill(
+            { KK: '{amount} ₸ баланстан алынды. Баланс: {balance} ₸.', RU: 'С баланса списано {amount} ₸. Баланс: {balance} ₸.', EN: '{amount} KZT was taken from the balance. Balance: {balance} KZT.' },
+            { amount: money(trust.outstandingMinor), balance: money(account.balanceMinor) },
+          );
           await this.outbox.add(manager, 'SubscriberNotificationRequested', {
             subscriberId: trust.subscriberId,
             key: `trust:${trust.id}:expired`,
@@ -163,33 +167,21 @@ export class TrustService implements PaymentListener {
             delivery: 'PREFERENCES',
           });
         }
-        Object.assign(trust, { status: TrustPaymentStatus.EXPIRED, openAccountId: null, settledAt: now });
-        await manager.save(TrustPaymentEntity, trust);
-        return true;
+        await manager.update(TrustPaymentEntity, { id: trust.id }, { status: TrustPaymentStatus.EXPIRED, openAccountId: null, settledAt: at });
       });
-      if (done) expired += 1;
     }
-    return expired;
+    if (due.length === limit) return 'again';
+    return open.find((row) => row.expiresAt > now)?.expiresAt ?? null;
   }
 
-  start(intervalMs: number): void {
-    const tick = () => {
-      this.timer = setTimeout(async () => {
-        try {
-          await this.expireDue();
-        } catch (error) {
-          this.logger.warn({ err: error }, 'trust payment expiry failed; tried again next round');
-        }
-        if (this.timer) tick();
-      }, intervalMs);
-      this.timer.unref?.();
-    };
-    tick();
+  /** Rounds when an open trust payment expires (at least every `minMs`, a look at least every `maxMs`). */
+  start(minMs: number, maxMs: number): void {
+    this.scheduler = new DueScheduler('trust payment expiry', () => this.expireDue(), minMs, maxMs, this.clock, this.logger);
+    this.scheduler.start();
   }
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
   }
 
   private async paidSince(accountId: string, since: Date): Promise<number> {
