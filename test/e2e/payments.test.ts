@@ -69,7 +69,9 @@ describe('payByCard through the gateway with the sandbox provider', () => {
   });
 
   describe('test cards', () => {
-    it('4242 4242 4242 4242 succeeds: credited once, balanceChanged fires, a receipt and an activity entry', async () => {
+    it('4242 4242 4242 4242 succeeds: credited once, balanceChanged fires, a receipt (cabinet and SMS, per notifyBy) and an activity entry', async () => {
+      expect((await t.graphql(`mutation { setNotifyBy(channels: [CABINET, SMS]) }`, {}, { token })).errors).toBeUndefined();
+      const smsBefore = (await t.sms(aigerim.msisdn!)).length;
       const before = cents(await balanceOf(t, token));
       // Subscribed after the newest entry: nothing posted from here on can fall in between.
       const newest = await t.graphql<{ me: any }>('{ me { account { entries(first: 1) { edges { cursor } } } } }', {}, { token });
@@ -113,6 +115,9 @@ describe('payByCard through the gateway with the sandbox provider', () => {
       }, 10_000, 'the receipt and the activity entry');
       expect(me.notifications.edges.find((e: any) => e.node.title === 'Платёж зачислен').node.body).toMatch(/^На счёт KZ-100000001 зачислено 1500\.50 ₸ \(VISA •4242\)\. Баланс: [\d.]+ ₸\.$/);
       expect(me.activity.edges.find((e: any) => e.node.action === 'CARD_PAYMENT').node).toMatchObject({ viaManagement: false, channel: 'WEB', actor: { id: aigerim.id } });
+      const sms = await t.waitForSms(aigerim.msisdn!, /^Платёж зачислен: На счёт KZ-100000001 зачислено 1500\.50 ₸/, 10_000, smsBefore);
+      expect(sms.text).toContain('(VISA •4242)');
+      expect((await t.graphql(`mutation { setNotifyBy(channels: [CABINET]) }`, {}, { token })).errors).toBeUndefined();
     });
 
     it('4000 0000 0000 0002 is declined: FAILED with PAYMENT_DECLINED, nothing credited', async () => {
