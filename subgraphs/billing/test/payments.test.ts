@@ -11,6 +11,7 @@ import {
   LedgerService,
   LineEntity,
   PaymentEntity,
+  PaymentOrigin,
   PaymentStatus,
   TransferEntity,
   TrustPaymentEntity,
@@ -105,6 +106,45 @@ describe('billing payments on a manual clock', () => {
       } finally {
         sandbox.provider.resumeWebhooks();
       }
+    });
+
+    it('takes over the payment of a request that died, at the very moment its lease ends', async () => {
+      const account = await accountOf(steppe.id);
+      const until = new Date(t.clock.now().getTime() + 1000);
+      const id = randomUUID();
+      // As a killed process leaves it: PENDING, never answered, its lease and first question at the same instant.
+      await db().manager.insert(PaymentEntity, {
+        id,
+        accountId: account.id,
+        subscriberId: steppe.id,
+        actorId: steppe.id,
+        viaManagement: false,
+        channel: 'WEB',
+        origin: PaymentOrigin.SUBSCRIBER,
+        idempotencyKey: `${steppe.id}:${randomUUID()}`,
+        requestHash: 'x'.repeat(64),
+        amountMinor: 12_300,
+        currency: 'KZT',
+        cardToken: await token(TEST_CARDS.succeeds),
+        savedCardId: null,
+        saveToAccountId: null,
+        status: PaymentStatus.PENDING,
+        failureCode: null,
+        providerChargeId: null,
+        actionUrl: null,
+        cardBrand: null,
+        cardLast4: null,
+        checks: 0,
+        nextCheckAt: until,
+        leaseUntil: until,
+        createdAt: t.clock.now(),
+        updatedAt: t.clock.now(),
+        completedAt: null,
+      });
+      t.clock.set(until);
+      await waitFor(async () => (await payment(id)).status === PaymentStatus.SUCCEEDED, 10_000, 'the payment to be taken over');
+      expect(await db().manager.count(LedgerEntryEntity, { where: { reference: `payment:${id}` } })).toBe(1);
+      expect(sandbox.provider.charges({ reference: id })).toHaveLength(1);
     });
 
     it('fails a 3-D Secure step nobody answered once the provider gives up on it, found by the next question', async () => {

@@ -306,7 +306,7 @@ export class PaymentService implements WebhookHandler {
         .set({ leaseUntil: new Date(now.getTime() + this.leaseMs) })
         .where('id = :id', { id: paymentId })
         .andWhere('status IN (:...open)', { open: OPEN_PAYMENT_STATUSES })
-        .andWhere('(lease_until IS NULL OR lease_until < :now)', { now })
+        .andWhere('(lease_until IS NULL OR lease_until <= :now)', { now })
         .execute(),
     );
     return (result.affected ?? 0) === 1;

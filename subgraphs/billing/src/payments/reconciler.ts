@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@selfcare/shared';
 import { DueScheduler } from './due-scheduler';
-import type { PaymentService } from './payment-service';
+import { PaymentService, isOpen } from './payment-service';
 
 /**
  * The reconciliation job (Kill Bill's janitor): it takes the open payments whose next question is due — those whose
@@ -51,23 +51,29 @@ export class PaymentReconciler {
 
   private async round(): Promise<Date | null | 'again'> {
     const { due, next } = await this.payments.openByNextCheck(this.batchSize);
-    await this.askAll(due);
-    // The questions just asked scheduled their own next ones; a full batch may have more behind it.
-    return due.length === this.batchSize ? 'again' : next;
+    const held = await this.askAll(due);
+    if (due.length === this.batchSize) return 'again';
+    // The questions just asked scheduled their own next ones; a payment somebody else held is looked at when its lease ends.
+    return [next, held].filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   }
 
-  private async askAll(ids: string[]): Promise<void> {
+  /** Asks about each; resolves with the earliest end of a lease that kept one of them from being asked, if any. */
+  private async askAll(ids: string[]): Promise<Date | null> {
+    let held: Date | null = null;
     // A few at a time: each waits on the provider, not on this process.
     const queue = [...ids];
     const workers = Array.from({ length: Math.min(4, queue.length) }, async () => {
       for (let id = queue.shift(); id; id = queue.shift()) {
         try {
-          await this.payments.drive(id, { leaseHeld: false, first: false });
+          const payment = await this.payments.drive(id, { leaseHeld: false, first: false });
+          const until = payment && isOpen(payment) ? payment.leaseUntil : null;
+          if (until && (!held || until < held)) held = until;
         } catch (error) {
           this.logger.warn({ err: error, payment: id }, 'reconciling a payment failed; it is asked again later');
         }
       }
     });
     await Promise.all(workers);
+    return held;
   }
 }
