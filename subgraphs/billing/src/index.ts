@@ -25,11 +25,11 @@ export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntit
 export const billingMigrations = [BillingInitial1764200000000, BillingPayments1764700000000];
 
 export interface BillingSubgraphOptions {
-  /** Card payments, autopay, trust payment, transfers; default: every setting's default and a provider at PAYMENT_PROVIDER_URL's default. */
+  /** Card payments, autopay, trust payment, transfers; default: every setting's default, a provider at 127.0.0.1:4020 and a random secret. */
   payments?: PaymentsSettings;
 }
 
-/** The billing subgraph: personal accounts, the append-only ledger, debt events (terms 2.1, 3.3). */
+/** The billing subgraph: personal accounts, the append-only ledger, debt events, card payments (terms 2.1, 3.3). */
 export function createBillingSubgraph(options: BillingSubgraphOptions = {}): SubgraphDefinition {
   return {
     name: 'billing',
