@@ -7,6 +7,7 @@ import { parseEnv } from '@selfcare/shared';
 import { delegationSettingsFrom } from '@selfcare/delegation';
 import { allInOneEnvShape } from './all-in-one-config';
 import { gatewayLimitsFrom } from './limits';
+import { paymentsSettingsFromEnv } from '@selfcare/billing';
 
 /** `npm start`: the whole system on its embedded default. */
 void startOrExit(async () => {
@@ -18,6 +19,8 @@ void startOrExit(async () => {
   const identity = identityOptionsFromEnv();
   // delegation's DELEGATION_* settings too.
   const delegation = { settings: delegationSettingsFrom(config) };
+  // Payments' PAYMENT_* / TRUST_PAYMENT_* / TRANSFER_* settings too; the card provider is the sandbox unless PAYMENT_PROVIDER_URL names one.
+  const payments = paymentsSettingsFromEnv();
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {
@@ -46,6 +49,8 @@ void startOrExit(async () => {
     feedSafetyPollMs: config.FEED_SAFETY_POLL_MS,
     identity: { ...identity },
     delegation,
+    payments: payments.overrides,
+    ...(payments.externalProvider ? { cardProvider: payments.externalProvider } : {}),
   });
   const url = `http://localhost:${system.gateway!.port}`;
   const logins = demoSubscribers
@@ -58,6 +63,9 @@ void startOrExit(async () => {
       `  GraphQL + Apollo Sandbox: ${url}/graphql${config.GATEWAY_HOST === '127.0.0.1' ? ' (this machine only: GATEWAY_HOST)' : ''}`,
       `  SMS sent:                 ${url}/dev/sms?to=+77051234567`,
       `  E-mail sent:              ${url}/dev/mail?to=aigerim@example.kz`,
+      payments.externalProvider
+        ? `  Card provider:            ${payments.externalProvider.url}`
+        : `  Card provider (sandbox):  ${url}/v1/tokens (test cards: README, Payments)`,
       `  Demo logins:`,
       logins,
       identity.staffAccounts?.length

@@ -356,6 +356,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       app.all('/links/{*rest}', raw, forwardTo(base('identity'), options.logger, options.internalToken));
       // terms 5.6.4: the SMS centre delivers the owner's inbound SMS to 4259 here, for delegation to check (not built there yet: 404).
       app.post('/sms/inbound', raw, forwardTo(base('delegation'), options.logger, options.internalToken));
+      // terms 2.1: the card provider's signed webhooks (payment outcomes); billing checks the signature.
+      app.post('/payments/webhook', raw, forwardTo(base('billing'), options.logger, options.internalToken));
       options.routes?.(app);
     },
     onShutdown: options.onShutdown ?? [],

@@ -6,6 +6,7 @@ export * from './system';
 export * from './compose';
 export * from './dev/sms-centre';
 export * from './dev/mail-sink';
+export * from './dev/card-provider';
 export * from './subscription-settings';
 export { SOCKET_REFUSED } from './subscriptions';
 export type { OperationLimits } from './limits';

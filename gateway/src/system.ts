@@ -24,11 +24,12 @@ import {
 } from '@selfcare/shared';
 import { createIdentitySubgraph } from '@selfcare/identity';
 import { CatalogSubgraphOptions, createCatalogSubgraph } from '@selfcare/catalog';
-import { BillingSubgraphOptions, createBillingSubgraph } from '@selfcare/billing';
+import { BillingSubgraphOptions, PaymentsOverrides, WEBHOOK_PATH, createBillingSubgraph, defaultPaymentsSettings } from '@selfcare/billing';
 import { createDetailingSubgraph } from '@selfcare/detailing';
 import { DelegationSubgraphOptions, createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
 import { DevSmsCentre } from './dev/sms-centre';
+import { SandboxCardProvider, SandboxCardProviderOptions } from './dev/card-provider';
 import { SubgraphName, startGateway } from './gateway-server';
 import type { GatewayTimeouts } from './limits';
 import type { SubscriptionSettings } from './subscription-settings';
@@ -90,6 +91,13 @@ export interface SystemOptions {
   subscriptions?: Partial<SubscriptionSettings>;
   /** The live feeds' shared safety poll per service (default 5 s). */
   feedSafetyPollMs?: number;
+  /** Payments' settings (PAYMENT_*, TRUST_PAYMENT_*, TRANSFER_*) apart from the provider's address and secret. */
+  payments?: PaymentsOverrides;
+  /**
+   * The card provider: by default the sandbox, served on the gateway's port (its options here); `{url, secret}` names
+   * another one (a sandbox in its own process that outlives this one, or a real processor).
+   */
+  cardProvider?: { url: string; secret: string } | { sandbox: Partial<Omit<SandboxCardProviderOptions, 'secret' | 'webhookUrl' | 'publicUrl'>> };
 }
 
 export interface RunningSystem {
@@ -100,13 +108,22 @@ export interface RunningSystem {
   platform: PlatformServices;
   smsCentre: DevSmsCentre;
   mail: DevMailSink;
+  /** The sandbox card provider on the gateway's port; null when `cardProvider` named another. */
+  cardProvider: SandboxCardProvider | null;
+  /** How billing reaches its card provider (a subgraph started again gets the same). */
+  payments: PaymentsWiring;
   stop(): Promise<void>;
+}
+
+export interface PaymentsWiring {
+  settings: PaymentsOverrides;
+  provider: { url: () => string; secret: string };
 }
 
 export function subgraphDefinitions(
   platformDataDir: string,
   identityOptions: Record<string, unknown> = {},
-  others: { delegation?: DelegationSubgraphOptions; catalog?: CatalogSubgraphOptions; billing?: BillingSubgraphOptions } = {},
+  others: { delegation?: DelegationSubgraphOptions; catalog?: CatalogSubgraphOptions; billing?: BillingSubgraphOptions; payments?: PaymentsWiring } = {},
 ): Record<SubgraphName, SubgraphDefinition> {
   return {
     identity: createIdentitySubgraph({
@@ -114,7 +131,10 @@ export function subgraphDefinitions(
       ...identityOptions,
     }),
     catalog: createCatalogSubgraph(others.catalog),
-    billing: createBillingSubgraph(others.billing),
+    billing: createBillingSubgraph({
+      ...(others.billing ?? {}),
+      ...(others.payments ? { payments: defaultPaymentsSettings(others.payments.provider, others.payments.settings) } : {}),
+    }),
     detailing: createDetailingSubgraph(),
     delegation: createDelegationSubgraph(others.delegation),
   };
@@ -166,7 +186,22 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     ...(options.feedSafetyPollMs ? { feedSafetyPollMs: options.feedSafetyPollMs } : {}),
   };
 
-  const definitions = subgraphDefinitions(dataDir, options.identity, subgraphOptionsOf(options));
+  // The sandbox card provider answers on the gateway's port and sends its webhooks there (forwarded to billing).
+  const external = options.cardProvider && 'url' in options.cardProvider ? options.cardProvider : null;
+  const providerSecret = external?.secret ?? randomBytes(24).toString('hex');
+  const cardProvider = external
+    ? null
+    : new SandboxCardProvider({
+        secret: providerSecret,
+        webhookUrl: () => (directory.has('gateway') ? `${directory.url('gateway')}${WEBHOOK_PATH}` : null),
+        publicUrl: () => directory.url('gateway'),
+        ...(options.cardProvider && 'sandbox' in options.cardProvider ? options.cardProvider.sandbox : {}),
+      });
+  const payments: PaymentsWiring = {
+    settings: options.payments ?? {},
+    provider: { url: external ? () => external.url : () => directory.url('gateway'), secret: providerSecret },
+  };
+  const definitions = subgraphDefinitions(dataDir, options.identity, { ...subgraphOptionsOf(options), payments });
   const subgraphs = {} as Record<SubgraphName, RunningSubgraph>;
   const started: RunningService[] = [];
   let gateway: RunningService | null = null;
@@ -178,6 +213,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (services[0] && services[0] === gateway) await services.shift()!.stop();
     for (const service of services) await (service as Partial<RunningSubgraph>).stopRelay?.();
     for (const service of services) await service.stop();
+    cardProvider?.stop();
     await platform.bus.close();
     await platform.revocations.close();
     await platform.email.close?.();
@@ -219,6 +255,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         routes: (app) => {
           smsCentre.mount(app);
           mail.mount(app);
+          cardProvider?.mount(app);
         },
         ...(options.subscriptions ? { subscriptions: options.subscriptions } : {}),
       });
@@ -235,6 +272,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       platform,
       smsCentre,
       mail,
+      cardProvider,
+      payments,
       stop: stopAll,
     };
   } catch (error) {

@@ -97,6 +97,16 @@ describe('docker-compose.yml (distributed mode)', () => {
     expect(() => environmentOf('identity')).toThrow(/IDENTITY_JWT_PRIVATE_KEY/);
   });
 
+  it('runs the sandbox card provider, and billing calls it with the secret that signs its webhooks to the gateway', () => {
+    const provider = environmentOf('card-provider');
+    const billing = environmentOf('billing');
+    expect(services['card-provider'].healthcheck?.test).toBeDefined();
+    expect(services.billing.depends_on['card-provider']).toEqual({ condition: 'service_healthy' });
+    expect(billing.PAYMENT_PROVIDER_URL).toBe(`http://card-provider:${provider.CARD_PROVIDER_PORT}`);
+    expect(billing.PAYMENT_PROVIDER_SECRET).toBe(provider.PAYMENT_PROVIDER_SECRET);
+    expect(provider.WEBHOOK_URL).toBe('http://gateway:4000/payments/webhook');
+  });
+
   it('points the gateway at each subgraph by its service name and publishes port 4000', () => {
     const env = environmentOf('gateway');
     for (const name of subgraphs) {

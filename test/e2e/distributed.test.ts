@@ -45,6 +45,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
   const mail = new DevMailSink();
   let gatewayUrl = '';
   let smsCentreUrl = '';
+  let cardProviderUrl = '';
   let env: NodeJS.ProcessEnv = {};
   const databaseUrls: Record<string, string> = {};
 
@@ -76,10 +77,12 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
       }
     }
     const mailPort = await mail.start(0); // before picking the other ports, so it cannot take one of them
-    const ports = Object.fromEntries(await Promise.all([...SUBGRAPHS, 'gateway', 'sms'].map(async (n) => [n, await freePort()] as const)));
+    const ports = Object.fromEntries(await Promise.all([...SUBGRAPHS, 'gateway', 'sms', 'cards'].map(async (n) => [n, await freePort()] as const)));
     gatewayUrl = `http://127.0.0.1:${ports.gateway}`;
     smsCentreUrl = `http://127.0.0.1:${ports.sms}`;
+    cardProviderUrl = `http://127.0.0.1:${ports.cards}`;
     const smsSecret = randomBytes(16).toString('hex');
+    const cardSecret = randomBytes(16).toString('hex');
     env = {
       PATH: process.env.PATH,
       NODE_ENV: 'test',
@@ -112,8 +115,20 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
       IDENTITY_KDF_LOG2_N: '12',
       STAFF_ACCOUNTS: JSON.stringify([{ login: 'ops', role: 'ADMIN', password: 'Ops-Test-2026!' }]),
     });
+    // The sandbox card provider as its own process: billing calls it, its webhooks come back through the gateway.
+    start('card-provider', 'gateway/dist/dev/card-provider-server.js', {
+      CARD_PROVIDER_PORT: String(ports.cards),
+      PAYMENT_PROVIDER_SECRET: cardSecret,
+      WEBHOOK_URL: `${gatewayUrl}/payments/webhook`,
+      CARD_PROVIDER_PUBLIC_URL: cardProviderUrl,
+    });
+    const payments = { PAYMENT_PROVIDER_URL: cardProviderUrl, PAYMENT_PROVIDER_SECRET: cardSecret };
     for (const name of SUBGRAPHS.filter((n) => n !== 'identity')) {
-      start(name, `subgraphs/${name}/dist/main.js`, { [`${name.toUpperCase()}_PORT`]: String(ports[name]), [`${name.toUpperCase()}_DATABASE_URL`]: databaseUrls[name] });
+      start(name, `subgraphs/${name}/dist/main.js`, {
+        [`${name.toUpperCase()}_PORT`]: String(ports[name]),
+        [`${name.toUpperCase()}_DATABASE_URL`]: databaseUrls[name],
+        ...(name === 'billing' ? payments : {}),
+      });
     }
     start('gateway', 'gateway/dist/main.js', { GATEWAY_PORT: String(ports.gateway) });
     for (const name of SUBGRAPHS) await ready(env[`${name.toUpperCase()}_URL`]!, name);
@@ -285,6 +300,46 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
     } finally {
       await client.dispose();
     }
+  }, 90_000);
+
+  it('pays by card with the provider as its own process: 3-D Secure, and the outcome by webhook through the gateway (terms 2.1)', async () => {
+    const staff = await gql(`mutation { staffLogin(login: "ops", password: "Ops-Test-2026!") { accessToken } }`);
+    const msisdn = '+77019990022';
+    const provisioned = await gql(
+      `mutation ($input: ProvisionSubscriberInput!) { provisionSubscriber(input: $input) { id } }`,
+      { input: { kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn, language: 'EN', tariffCode: 'BEELINE_L' } },
+      staff.data!.staffLogin.accessToken,
+    );
+    const subscriberId = provisioned.data!.provisionSubscriber.id as string;
+    await gql(`mutation { requestPassword(msisdn: "${msisdn}") }`);
+    const sms = await waitFor(
+      async () => ((await (await fetch(`${smsCentreUrl}/dev/sms?to=${encodeURIComponent(msisdn)}`)).json()) as { text: string }[]).find((m) => /password/i.test(m.text)),
+      15_000,
+      'the password SMS',
+    );
+    const token = (await gql(`mutation ($p: String!) { login(login: "${msisdn}", password: $p, channel: WEB) { accessToken } }`, { p: passwordIn(sms.text) })).data!.login.accessToken as string;
+    await eventually(() => gql(`{ me { account { number } } }`, {}, token), (r) => !!r.data?.me?.account, 20_000);
+
+    const cardToken = await fetch(`${cardProviderUrl}/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ number: '4000000000003220', expMonth: 12, expYear: 2099, cvc: '123' }),
+    }).then((r) => r.json() as Promise<{ id: string }>);
+    const paid = await gql(
+      `mutation ($s: ID!, $t: String!) { payByCard(subscriberId: $s, amount: "2500.00", cardToken: $t, idempotencyKey: "dist-1") { id status actionUrl } }`,
+      { s: subscriberId, t: cardToken.id },
+      token,
+    );
+    expect(paid.data!.payByCard).toMatchObject({ status: 'REQUIRES_ACTION', actionUrl: expect.stringContaining(`${cardProviderUrl}/v1/3ds/`) });
+    const page = await (await fetch(paid.data!.payByCard.actionUrl)).text();
+    const approve = /action="([^"]+\/approve)"/.exec(page)![1]!;
+    await fetch(new URL(approve, cardProviderUrl), { method: 'POST' });
+    const settled = await eventually(
+      () => gql(`query ($id: ID!) { payment(id: $id) { status } me { account { balance { amount } } } }`, { id: paid.data!.payByCard.id }, token),
+      (r) => r.data?.payment?.status === 'SUCCEEDED',
+      20_000,
+    );
+    expect(settled.data).toEqual({ payment: { status: 'SUCCEEDED' }, me: { account: { balance: { amount: '2500.00' } } } });
   }, 90_000);
 
   it('refuses to start a service whose database has pending migrations, naming the fix', () => {

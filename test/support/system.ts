@@ -99,7 +99,7 @@ export class TestSystem {
     const old = this.system.subgraphs[name];
     await old.stop();
     await whileStopped?.();
-    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity, subgraphOptionsOf(this.startOptions))[name];
+    const definition = subgraphDefinitions(this.startOptions.dataDir!, this.startOptions.identity, { ...subgraphOptionsOf(this.startOptions), payments: this.system.payments })[name];
     const running = await runSubgraph(definition, this.system.platform, {
       port: old.port,
       host: '127.0.0.1',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env, parseAmount, parseEnv } from '@selfcare/shared';
 import type { BillingSubgraphOptions } from './index';
+import { paymentsEnvShape, paymentsSettingsFrom } from './payments/config';
 
 /** An amount of money ("0", "50000.00") as minor units. */
 const amount = (fallback: string) =>
@@ -28,6 +29,7 @@ export const billingEnvShape = {
   BILLING_DEFAULT_CREDIT_LIMIT: amount('0'),
   /** charges to one account posted in one transaction at most (1: a transaction per posting) */
   BILLING_POSTING_BATCH: env.int(100, 1),
+  ...paymentsEnvShape,
 };
 
 export interface BillingConfig {
@@ -46,6 +48,8 @@ export function loadBillingConfig(source: NodeJS.ProcessEnv = process.env): Bill
       feeRunPageSize: Math.min(parsed.BILLING_FEE_RUN_PAGE_SIZE, 500),
       defaultCreditLimitMinor: parsed.BILLING_DEFAULT_CREDIT_LIMIT,
       postingBatch: Math.min(parsed.BILLING_POSTING_BATCH, 1000),
+      // Distributed mode: the card provider's address and secret are required.
+      payments: paymentsSettingsFrom(parsed, { url: () => parsed.PAYMENT_PROVIDER_URL.replace(/\/+$/, ''), secret: parsed.PAYMENT_PROVIDER_SECRET }),
     },
   };
 }

@@ -16,6 +16,11 @@ import { chargeRoutes } from './charges/internal-routes';
 import { FeeRun } from './fees/fee-run';
 import { creditLimitResolvers } from './accounts/credit-limits';
 import { BillingCharges1764650000000 } from './migrations/1764650000000-billing-charges';
+import { randomBytes } from 'node:crypto';
+import { paymentsEntities } from './payments/entity-list';
+import { BillingPayments1764700000000 } from './migrations/1764700000000-billing-payments';
+import { PaymentsSettings, defaultPaymentsSettings } from './payments/config';
+import { createPayments } from './payments/module';
 
 export * from './config';
 export * from './accounts/entities';
@@ -28,9 +33,10 @@ export { RefusedChargeEntity } from './charges/entities';
 export { FeeRunEntity } from './fees/entities';
 export { ChargeService } from './charges/charge-service';
 export { FeeRun } from './fees/fee-run';
+export * from './payments/exports';
 
-export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity, RefusedChargeEntity, FeeRunEntity];
-export const billingMigrations = [BillingInitial1764200000000, BillingCharges1764650000000];
+export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity, RefusedChargeEntity, FeeRunEntity, ...paymentsEntities];
+export const billingMigrations = [BillingInitial1764200000000, BillingCharges1764650000000, BillingPayments1764700000000];
 
 export interface BillingSubgraphOptions {
   // orders: charges, periodic fees, credit limits
@@ -42,6 +48,8 @@ export interface BillingSubgraphOptions {
   defaultCreditLimitMinor?: number;
   /** Charges to one account posted in one transaction at most (BILLING_POSTING_BATCH); default 100. */
   postingBatch?: number;
+  /** Card payments, autopay, trust payment, transfers; default: every setting's default, a provider at 127.0.0.1:4020 and a random secret. */
+  payments?: PaymentsSettings;
 }
 
 /** What a running billing exposes to tests and the benchmark. */
@@ -49,7 +57,7 @@ export interface BillingSubgraph extends SubgraphDefinition {
   readonly services: { ledger: LedgerService; charges: ChargeService; fees: FeeRun };
 }
 
-/** The billing subgraph: personal accounts, the append-only ledger, debt events (terms 2.1, 3.3), charges and fees. */
+/** The billing subgraph: personal accounts, the append-only ledger, debt events (terms 2.1, 3.3), charges and fees, card payments. */
 export function createBillingSubgraph(options: BillingSubgraphOptions = {}): BillingSubgraph {
   let services: BillingSubgraph['services'] | null = null;
   return {
@@ -74,6 +82,7 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
       });
       runtime.onStop(() => fees.stop());
       services = { ledger, charges, fees };
+      const payments = createPayments(runtime, ledger, options.payments ?? defaultPaymentsSettings({ url: () => 'http://127.0.0.1:4020', secret: randomBytes(24).toString('hex') }));
 
       // Every new line gets its personal account.
       runtime.consume(identityEvents, {
@@ -83,11 +92,12 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
       });
 
       const schema = await buildFederatedSchema({
-        resolvers: [...billingResolvers(accounts, balanceFeed), ...creditLimitResolvers(runtime.database, ledger, outbox)],
+        resolvers: [...billingResolvers(accounts, balanceFeed), ...creditLimitResolvers(runtime.database, ledger, outbox), ...payments.resolvers],
         orphanedTypes: [Subscriber],
         referenceResolvers: {
           Subscriber: { __resolveReference: (reference: { id: string }) => Object.assign(new Subscriber(), { id: reference.id }) },
           Account: { __resolveReference: (reference: { id: string }, ctx: GraphQLContext) => accounts.accountReference(ctx, reference.id) },
+          ...payments.referenceResolvers,
         },
       });
       const orderRoutes = chargeRoutes(runtime.platform.internalToken, charges, fees);
@@ -95,10 +105,15 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
         schema,
         routes: (app: Express) => {
           orderRoutes(app);
+          payments.routes(app);
         },
-        seed: () => seedBillingDemo(runtime.database, ledger, runtime.clock),
+        seed: async () => {
+          await seedBillingDemo(runtime.database, ledger, runtime.clock);
+          await payments.seed();
+        },
         start: async () => {
           await fees.start();
+          await payments.start();
         },
       };
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DomainEvent, billingEvents, demoSubscribers } from '@selfcare/shared';
+import { DomainEvent, InboxEventEntity, OutboxEventEntity, billingEvents, demoSubscribers } from '@selfcare/shared';
+import { Like, Not } from 'typeorm';
 import { demo, drainOutbox, entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind, LedgerService, createBillingSubgraph } from '../src';
@@ -152,6 +153,13 @@ describe('billing subgraph', () => {
       for (const [i, id] of ids.entries()) await grantManagement(delegation, manager, id, `+7700000001${i}`);
       const token = await t.tokenFor(manager);
       const counter = billing.runtime.database.counter;
+      // billing follows its own stream (autopay): the seed's events are taken before statements are counted.
+      const db = billing.runtime.database;
+      await waitFor(async () => {
+        const events = await db.manager.count(OutboxEventEntity, { where: { stream: 'billing', type: Not(Like('notification.%')) } });
+        const taken = await db.manager.count(InboxEventEntity, { where: { consumerGroup: 'billing', stream: 'billing' } });
+        return taken >= events || undefined;
+      }, 10_000, "billing's own events to be taken");
       const measure = async (subset: string[]) => {
         const before = counter.count;
         const response = await accountOf(subset, token);
