@@ -3,6 +3,7 @@ import { env } from '@selfcare/shared';
 import { gatewayLimitsEnvShape } from './limits';
 import { subscriptionEnvShape } from './subscription-settings';
 import { delegationSettingsShape } from '@selfcare/delegation';
+import { paymentsAllInOneShape } from '@selfcare/billing';
 
 /**
  * The embedded default is the development system (Apollo Sandbox, introspection, /dev/sms where anyone reads any
@@ -20,6 +21,7 @@ const nodeEnv = z
 /** `npm start`'s settings (the all-in-one launcher); identity's IDENTITY_* and STAFF_ACCOUNTS are read by identity. */
 export const allInOneEnvShape = {
   ...delegationSettingsShape,
+  ...paymentsAllInOneShape,
   NODE_ENV: nodeEnv,
   GATEWAY_PORT: env.port(4000),
   IDENTITY_PORT: env.port(4001),

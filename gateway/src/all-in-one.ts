@@ -7,7 +7,7 @@ import { parseEnv } from '@selfcare/shared';
 import { delegationSettingsFrom } from '@selfcare/delegation';
 import { allInOneEnvShape } from './all-in-one-config';
 import { gatewayLimitsFrom } from './limits';
-import { paymentsSettingsFromEnv } from '@selfcare/billing';
+import { paymentsSettingsForAllInOne } from '@selfcare/billing';
 
 /** `npm start`: the whole system on its embedded default. */
 void startOrExit(async () => {
@@ -20,7 +20,7 @@ void startOrExit(async () => {
   // delegation's DELEGATION_* settings too.
   const delegation = { settings: delegationSettingsFrom(config) };
   // Payments' PAYMENT_* / TRUST_PAYMENT_* / TRANSFER_* settings too; the card provider is the sandbox unless PAYMENT_PROVIDER_URL names one.
-  const payments = paymentsSettingsFromEnv();
+  const payments = paymentsSettingsForAllInOne(config);
   const system = await startSystem({
     gatewayPort: config.GATEWAY_PORT,
     subgraphPorts: {

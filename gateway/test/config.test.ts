@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { z } from 'zod';
-import { ConfigError, env, parseEnv, platformEnvShape, readPlatformEnv } from '@selfcare/shared';
+import { ConfigError, env, formatMinorUnits, parseEnv, platformEnvShape, readPlatformEnv } from '@selfcare/shared';
 import { billingEnvShape } from '@selfcare/billing';
 import { catalogEnvShape } from '@selfcare/catalog';
 import { delegationEnvShape } from '@selfcare/delegation';
@@ -110,7 +110,10 @@ describe('the README documents the gateway’s and the platform’s settings', (
           const parsed = shape[name]!.safeParse(undefined);
           const fallback = parsed.success ? parsed.data : undefined;
           if (typeof fallback === 'string' && isAbsolute(fallback)) continue; // SUPERGRAPH_PATH: resolved against the repository
-          if (typeof fallback === 'number' || typeof fallback === 'string' || typeof fallback === 'boolean') {
+          if (typeof fallback === 'number' && /^\d+\.\d{2}$/.test(row.defaults[i]!)) {
+            // an amount of money, documented in tenge and parsed to minor units
+            expect({ name, documented: row.defaults[i] }).toEqual({ name, documented: formatMinorUnits(fallback) });
+          } else if (typeof fallback === 'number' || typeof fallback === 'string' || typeof fallback === 'boolean') {
             expect({ name, documented: row.defaults[i] }).toEqual({ name, documented: String(fallback) });
           }
         }

@@ -304,7 +304,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
 
   it('pays by card with the provider as its own process: 3-D Secure, and the outcome by webhook through the gateway (terms 2.1)', async () => {
     const staff = await gql(`mutation { staffLogin(login: "ops", password: "Ops-Test-2026!") { accessToken } }`);
-    const msisdn = '+77019990022';
+    const msisdn = '+77019990031';
     const provisioned = await gql(
       `mutation ($input: ProvisionSubscriberInput!) { provisionSubscriber(input: $input) { id } }`,
       { input: { kind: 'MOBILE', partyType: 'INDIVIDUAL', msisdn, language: 'EN', tariffCode: 'BEELINE_L' } },

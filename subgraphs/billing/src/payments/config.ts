@@ -117,14 +117,21 @@ export type PaymentsOverrides = Partial<Omit<PaymentsSettings, 'provider' | 'tru
  * The embedded default: the same settings; the provider is the launcher's own sandbox unless PAYMENT_PROVIDER_URL
  * (and then PAYMENT_PROVIDER_SECRET) names another one.
  */
-export function paymentsSettingsFromEnv(source: NodeJS.ProcessEnv = process.env): { overrides: PaymentsOverrides; externalProvider: { url: string; secret: string } | null } {
-  const values = parseEnv(paymentsSettingsShape, source);
-  const external = parseEnv({ PAYMENT_PROVIDER_URL: env.url().optional(), PAYMENT_PROVIDER_SECRET: env.optionalSecret(16) }, source);
+/** What `npm start` reads: the settings, and optionally another provider than its own sandbox. */
+export const paymentsAllInOneShape = {
+  ...paymentsSettingsShape,
+  PAYMENT_PROVIDER_URL: env.url().optional(),
+  PAYMENT_PROVIDER_SECRET: env.optionalSecret(16),
+};
+
+export function paymentsSettingsForAllInOne(
+  values: z.infer<z.ZodObject<typeof paymentsAllInOneShape>>,
+): { overrides: PaymentsOverrides; externalProvider: { url: string; secret: string } | null } {
   const { provider, ...rest } = paymentsSettingsFrom(values, { url: () => '', secret: '' });
   const overrides: PaymentsOverrides = { ...rest, provider: { timeoutMs: provider.timeoutMs, retries: provider.retries } };
-  if (!external.PAYMENT_PROVIDER_URL) return { overrides, externalProvider: null };
-  if (!external.PAYMENT_PROVIDER_SECRET) throw new ConfigError('PAYMENT_PROVIDER_SECRET', 'is required with PAYMENT_PROVIDER_URL');
-  return { overrides, externalProvider: { url: external.PAYMENT_PROVIDER_URL.replace(/\/+$/, ''), secret: external.PAYMENT_PROVIDER_SECRET } };
+  if (!values.PAYMENT_PROVIDER_URL) return { overrides, externalProvider: null };
+  if (!values.PAYMENT_PROVIDER_SECRET) throw new ConfigError('PAYMENT_PROVIDER_SECRET', 'is required with PAYMENT_PROVIDER_URL');
+  return { overrides, externalProvider: { url: values.PAYMENT_PROVIDER_URL.replace(/\/+$/, ''), secret: values.PAYMENT_PROVIDER_SECRET } };
 }
 
 /** Settings with their defaults and these overrides. */
