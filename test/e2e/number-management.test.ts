@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { AccountEntity, LedgerEntryKind, LedgerService } from '@selfcare/billing';
 import { billingEvents } from '@selfcare/shared';
 import { SteerableClock, demo, eventually, graphql } from '@selfcare/shared/testing';
 import { Events, Management, Party } from '../support/management';
 import { TestSystem } from '../support/system';
+import { connect, disconnect } from '../support/orders';
+import { TEST_CARDS, cardToken, pay } from '../support/payments';
 
 const code = TestSystem.code;
 const HOUR_MS = 3600_000;
@@ -61,7 +64,7 @@ describe('number management through the gateway (terms 5)', () => {
 
   /**
    * What the manager does on the owner's number through the gateway, as the owner could (terms 4.3). Orders (catalog) and
-   * payments (billing) join this list as those features land: each entry is one operation and what it must answer.
+   * payments (billing) follow the list, as mutations on the owner's id.
    */
   const MANAGER_ACTIONS: { what: string; query: string; check: (data: any) => void }[] = [
     {
@@ -170,6 +173,19 @@ describe('number management through the gateway (terms 5)', () => {
       expect({ what: action.what, errors: answer.errors }).toEqual({ what: action.what, errors: undefined });
       action.check(answer.data);
     }
+    // terms 4.3, 5.2: the manager orders a service and tops up the owner's account, like the owner could; both are on
+    // the owner's activity record as done through management.
+    const order = await connect(t, requester.token, owner.subscriberId, 'SPAM_FILTER', '2025-05-01');
+    expect(order.errors).toBeUndefined();
+    expect(order.data!.connectService).toMatchObject({ status: 'COMPLETED', viaManagement: true, subscriber: { id: owner.subscriberId } });
+    const payment = await pay(t, requester.token, { s: owner.subscriberId, a: '1000.00', t: await cardToken(t.url, TEST_CARDS.succeeds), k: randomUUID() });
+    expect(payment.errors).toBeUndefined();
+    expect(payment.data!.payByCard.status).toBe('SUCCEEDED');
+    const managedActions = await eventually(
+      async () => (await t.graphql(`{ me { activity(first: 50) { edges { node { action viaManagement actor { msisdn } } } } } }`, {}, { token: owner.token })).data!.me.activity.edges.map((e: any) => e.node),
+      (entries: any[]) => entries.filter((e) => e.viaManagement && e.actor?.msisdn === requester.msisdn).length >= 2,
+    );
+    expect(managedActions.filter((e: any) => e.viaManagement).map((e: any) => e.actor.msisdn)).toEqual(expect.arrayContaining([requester.msisdn, requester.msisdn]));
     // The owner-only parts stay the owner's (terms 4.1, 4.4): sessions, and the list of who manages the number.
     expect(code(await t.graphql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { sessions { id } } }`, { m: owner.msisdn }, { token: requester.token }))).toBe('FORBIDDEN');
     expect(code(await t.graphql(`query ($m: PhoneNumber!) { subscriber(msisdn: $m) { managers { id } } }`, { m: owner.msisdn }, { token: requester.token }))).toBe('FORBIDDEN');
@@ -204,6 +220,8 @@ describe('number management through the gateway (terms 5)', () => {
     expect(revoked.data!.revokeNumberManagement).toEqual({ id: request.id, status: 'REVOKED' });
     expect(await perSubgraph(requester, owner.subscriberId)).toEqual({ identity: 'FORBIDDEN', catalog: 'FORBIDDEN', billing: 'FORBIDDEN', detailing: 'FORBIDDEN' });
     for (const action of MANAGER_ACTIONS) expect(code(await t.graphql(action.query, { m: owner.msisdn }, { token: requester.token }))).toBe('FORBIDDEN');
+    expect(code(await disconnect(t, requester.token, owner.subscriberId, 'SPAM_FILTER'))).toBe('FORBIDDEN');
+    expect(code(await pay(t, requester.token, { s: owner.subscriberId, a: '1000.00', t: await cardToken(t.url, TEST_CARDS.succeeds), k: randomUUID() }))).toBe('FORBIDDEN');
     const ended = await cut;
     expect(ended.done).toBe(false);
     expect((ended.value as any).errors[0].extensions.code).toBe('FORBIDDEN');
