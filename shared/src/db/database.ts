@@ -148,9 +148,33 @@ export class Database {
     if (this.dialect === 'mariadb') {
       return this.dataSource.transaction('READ COMMITTED', work);
     }
-    const run = this.writeQueue.then(() => this.dataSource.transaction(work));
+    const run = this.writeQueue.then(() => this.immediateTransaction(work));
     this.writeQueue = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * SQLite: BEGIN IMMEDIATE takes the write lock up front, waiting up to busy_timeout for another process's writer.
+   * TypeORM's deferred BEGIN would read first and fail at once with "database is locked" when it then writes after
+   * another process committed (SQLite cannot wait in that case), e.g. a CLI or a second replica on the same file.
+   */
+  private async immediateTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.query('BEGIN IMMEDIATE');
+      // TypeORM's own bookkeeping, so saves inside join this transaction and nested ones use savepoints.
+      Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+      try {
+        const result = await work(runner.manager);
+        await runner.commitTransaction();
+        return result;
+      } catch (error) {
+        await runner.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      await runner.release();
+    }
   }
 
   /** Locking read inside a transaction; SQLite serializes transactions instead, so it needs none. */
