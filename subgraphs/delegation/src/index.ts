@@ -1,9 +1,10 @@
-import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, delegationEvents, identityEvents, normalizeMsisdn } from '@selfcare/shared';
+import { GraphQLContext, PersonalDataErasure, SubgraphDefinition, buildFederatedSchema, delegationEvents, identityEvents, normalizeMsisdn } from '@selfcare/shared';
 import { DEFAULT_DELEGATION_SETTINGS, DelegationSettings } from './config';
 import { InboundSmsEntity, ManagementFeedEntity, ManagementFeedHeadEntity, ManagementLookupEntity, ManagementRequestEntity, ManagementRequestEventEntity } from './management/entities';
 import { ManagementFeed } from './management/feed';
 import { GrantStore } from './management/grant-store';
 import { inboundSmsRoute } from './management/inbound-sms';
+import { managementEraser } from './management/erasure';
 import { ManagementService } from './management/management-service';
 import { ManagementProcedure } from './management/procedure';
 import { delegationInternalRoutes } from './management/internal-routes';
@@ -78,6 +79,10 @@ export function createDelegationSubgraph(options: DelegationSubgraphOptions = {}
           if (status === 'TERMINATED') await procedure.contractEnded(manager, subscriberId);
         },
       });
+      // terms 2.11: identity's SubscriberDataErased, in the same consumer's one transaction.
+      const erasure = new PersonalDataErasure();
+      erasure.register('management', managementEraser(procedure));
+      erasure.consume(runtime);
 
       let expiryTimer: NodeJS.Timeout | null = null;
       let expiring: Promise<unknown> = Promise.resolve();
