@@ -17,6 +17,7 @@ export * from './config';
 export * from './management/entities';
 export { GrantStore } from './management/grant-store';
 export { ManagementService } from './management/management-service';
+export { managementEraser } from './management/erasure';
 export { ManagementProcedure, MAX_ATTEMPTS, SHORT_NUMBER } from './management/procedure';
 export type { InboundOutcome, InboundSms } from './management/procedure';
 export { ManagementFeed, feedKey } from './management/feed';
