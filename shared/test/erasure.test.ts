@@ -1,4 +1,4 @@
-import { OutboxEventEntity, PersonalDataErasure, msisdnMention, redactOutboxMentions } from '../src';
+import { NUMBER_QUARANTINE_MS, OutboxEventEntity, PersonalDataErasure, mentionsUntil, msisdnMention, redactOutboxMentions } from '../src';
 import { OpenedDatabase, openEventDatabase } from './event-fixtures';
 
 /** terms 2.11: the kit's part of an erasure — erasers in order, then the outbox cleaned of what they found. */
@@ -12,12 +12,13 @@ describe('personal data erasure kit (terms 2.11)', () => {
     await db.close();
   });
 
-  const row = (type: string, payload: Record<string, unknown>, published: boolean) => ({
+  const endedAt = new Date(now.getTime() - 3 * 366 * 24 * 3600_000);
+  const row = (type: string, payload: Record<string, unknown>, published: boolean, occurredAt = endedAt) => ({
     stream: 'billing',
     type,
     // simple-json: typeorm's partial-entity type does not follow an unknown-valued record.
     payload: payload as never,
-    occurredAt: now,
+    occurredAt,
     publishSeq: null,
     publishedAt: published ? now : null,
     attempts: 0,
@@ -42,8 +43,12 @@ describe('personal data erasure kit (terms 2.11)', () => {
       // "_" and "%" in an address match themselves only, not any character.
       row('notification.email', { to: 'aXgerim@example.kz' }, false),
       row('notification.email', { to: 'a_gerim@example.kz' }, false),
+      // The number's next holder, after the quarantine: theirs, not the erased subscriber's.
+      row('notification.sms', { to: '+77051234567', text: 'your password' }, false, now),
+      row('ActivityRecorded', { details: 'Transfer to +77051234567' }, true, new Date(endedAt.getTime() + NUMBER_QUARANTINE_MS + 1)),
     ]);
-    await db.database.transaction((manager) => redactOutboxMentions(manager, ['7051234567', 'a_gerim@example.kz', '12'], now));
+    const until = mentionsUntil({ contractEndedAt: endedAt });
+    await db.database.transaction((manager) => redactOutboxMentions(manager, ['7051234567', 'a_gerim@example.kz', '12'], until, now));
     const rows = await m.find(OutboxEventEntity, { order: { id: 'ASC' } });
     expect(rows.map((r) => [r.payload, r.abandonedAt?.toISOString() ?? null])).toEqual([
       [{ redacted: true, reason: 'terms 2.11' }, null],
@@ -53,6 +58,8 @@ describe('personal data erasure kit (terms 2.11)', () => {
       [{ details: 'Transfer to +77071112233' }, null],
       [{ to: 'aXgerim@example.kz' }, null],
       [{ redacted: true, reason: 'terms 2.11' }, now.toISOString()],
+      [{ to: '+77051234567', text: 'your password' }, null],
+      [{ details: 'Transfer to +77051234567' }, null],
     ]);
   });
 
@@ -69,7 +76,7 @@ describe('personal data erasure kit (terms 2.11)', () => {
     expect(erasure.names).toEqual(['lines', 'transfers']);
     await db.database.manager.insert(OutboxEventEntity, row('ActivityRecorded', { details: 'Transfer to +77051234567' }, true));
     for (let i = 0; i < 2; i += 1) {
-      const subject = await db.database.transaction((manager) => erasure.erase(manager, 'sub-1', now));
+      const subject = await db.database.transaction((manager) => erasure.erase(manager, { subscriberId: 'sub-1', contractEndedAt: endedAt, erasedAt: now }));
       expect([...subject.mentions]).toEqual(['7051234567']);
     }
     expect(seen).toEqual([['7051234567'], ['7051234567']]);

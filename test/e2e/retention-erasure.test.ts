@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import { EntityManager, IsNull, Not } from 'typeorm';
 import { Database, InboxEventEntity, PersonalDataErasure, demoSubscribers } from '@selfcare/shared';
 import { SteerableClock, drainOutbox, waitFor } from '@selfcare/shared/testing';
 import { SUBGRAPH_NAMES, SubgraphName } from '@selfcare/gateway';
@@ -172,6 +172,7 @@ describe('personal data erased in every subgraph after retention (terms 2.11)', 
     const admin = await staffToken(t, 'admin');
     const ended = await t.graphql(`mutation ($id: ID!) { terminateContract(subscriberId: $id) { accessStatus } }`, { id: AIGERIM.id }, { token: admin });
     expect(ended.data?.terminateContract.accessStatus).toBe('TERMINATED');
+    const endedAt = clock.now();
     await settle(t);
     clock.advance(3 * 366 * DAY);
     const identity = t.system.subgraphs.identity.runtime.database;
@@ -206,12 +207,19 @@ describe('personal data erased in every subgraph after retention (terms 2.11)', 
     const requests = await t.system.subgraphs.delegation.runtime.database.manager.find(ManagementRequestEntity, { where: [{ ownerId: AIGERIM.id }, { requesterId: AIGERIM.id }] });
     expect(requests.map((r) => r.status).sort()).toEqual(['CANCELLED', 'REVOKED']);
     expect(requests.every((r) => r.openKey === null && r.confirmedAt !== null === (r.ownerId === AIGERIM.id))).toBe(true);
+    // The other party's data stays theirs: Nurlan's line, his number in the requests, his usage.
+    const [line] = await billing.manager.query('SELECT msisdn FROM billing_lines WHERE subscriber_id = ?', [NURLAN.id]);
+    expect(line.msisdn).toBe(NURLAN.msisdn);
+    expect(requests.find((r) => r.requesterId === NURLAN.id)).toMatchObject({ requesterMsisdn: NURLAN.msisdn, ownerMsisdn: '' });
+    expect(requests.find((r) => r.requesterId === AIGERIM.id)).toMatchObject({ requesterMsisdn: null, ownerMsisdn: NURLAN.msisdn, ownerId: NURLAN.id });
+    const his = await usage.manager.findBy(UsageRecordEntity, { subscriberId: NURLAN.id, sourceRef: Not(IsNull()) });
+    expect(his.filter((r) => r.sourceRef?.startsWith('test:')).map((r) => r.counterparty).sort()).toEqual([AIGERIM.msisdn!.slice(2), AIGERIM.msisdn!.slice(1)].sort());
     const mine = await usage.manager.findBy(UsageRecordEntity, { subscriberId: AIGERIM.id });
     expect(mine.length).toBeGreaterThan(2);
     expect(mine.filter((r) => r.kind === UsageKind.CALL || r.kind === UsageKind.SMS).every((r) => r.counterparty === null && r.startedAt && r.seconds !== undefined)).toBe(true);
 
     // The event may come again (or be replayed after a restore): every subgraph's erasure runs once more, changes nothing.
-    await rerunErasures(t, AIGERIM.id);
+    await rerunErasures(t, AIGERIM.id, endedAt);
     expect((await findings(t)).hits).toEqual([]);
     expect((await billing.manager.find(LedgerEntryEntity, { where: { accountId: account.id }, order: { seq: 'ASC' } })).map((e) => [e.amountMinor, e.description.EN])).toEqual(
       entriesAfter.map((e) => [e.amountMinor, e.description.EN]),
@@ -220,12 +228,12 @@ describe('personal data erased in every subgraph after retention (terms 2.11)', 
 });
 
 /** The erasers of billing, detailing and delegation, applied a second time to the same subscriber. */
-async function rerunErasures(t: TestSystem, subscriberId: string): Promise<void> {
+async function rerunErasures(t: TestSystem, subscriberId: string, contractEndedAt: Date): Promise<void> {
   const run = async (name: SubgraphName, build: (erasure: PersonalDataErasure) => void) => {
     const runtime = t.system.subgraphs[name].runtime;
     const erasure = new PersonalDataErasure();
     build(erasure);
-    await runtime.database.transaction((manager: EntityManager) => erasure.erase(manager, subscriberId, runtime.clock.now()));
+    await runtime.database.transaction((manager: EntityManager) => erasure.erase(manager, { subscriberId, contractEndedAt, erasedAt: runtime.clock.now() }));
   };
   const billing = t.system.subgraphs.billing.runtime;
   await run('billing', (e) => {

@@ -10,12 +10,26 @@ import type { SubgraphRuntime } from './run-subgraph';
  */
 export interface ErasureSubject {
   readonly subscriberId: string;
+  /** When the contract ended: a number is somebody else's only after it (see NUMBER_QUARANTINE_MS). */
+  readonly contractEndedAt: Date;
   readonly erasedAt: Date;
   readonly mentions: Set<string>;
 }
 
 /** Erases or anonymizes one module's personal data of the subject; must be idempotent (the event may come twice). */
 export type Eraser = (manager: EntityManager, subject: ErasureSubject) => Promise<void>;
+
+/**
+ * A number given up with a contract is not given to anybody else for at least this long, so what names it up to
+ * `contractEndedAt` + this is the erased subscriber's (the end's own consequences — requests ended, parties told —
+ * come within it); what names it later may be about its next holder and is left alone.
+ */
+export const NUMBER_QUARANTINE_MS = 30 * 24 * 3600_000;
+
+/** The last instant at which a mention of the subject's number is theirs. */
+export function mentionsUntil(subject: Pick<ErasureSubject, 'contractEndedAt'>): Date {
+  return new Date(subject.contractEndedAt.getTime() + NUMBER_QUARANTINE_MS);
+}
 
 /**
  * The strings under which a Kazakhstan number may be stored: its national 10 digits are part of every form the
@@ -48,16 +62,16 @@ export class PersonalDataErasure {
   /** Subscribes to identity's stream; call once, after the modules registered (or before: the list is read per event). */
   consume(runtime: SubgraphRuntime): void {
     runtime.consume(identityEvents, {
-      SubscriberDataErased: async ({ subscriberId }, manager) => {
-        await this.erase(manager, subscriberId, runtime.clock.now());
+      SubscriberDataErased: async ({ subscriberId, contractEndedAt }, manager) => {
+        await this.erase(manager, { subscriberId, contractEndedAt: new Date(contractEndedAt), erasedAt: runtime.clock.now() });
       },
     });
   }
 
-  async erase(manager: EntityManager, subscriberId: string, erasedAt: Date): Promise<ErasureSubject> {
-    const subject: ErasureSubject = { subscriberId, erasedAt, mentions: new Set() };
+  async erase(manager: EntityManager, of: Omit<ErasureSubject, 'mentions'>): Promise<ErasureSubject> {
+    const subject: ErasureSubject = { ...of, mentions: new Set() };
     for (const { eraser } of this.erasers) await eraser(manager, subject);
-    await redactOutboxMentions(manager, [...subject.mentions], erasedAt);
+    await redactOutboxMentions(manager, [...subject.mentions], mentionsUntil(subject), subject.erasedAt);
     return subject;
   }
 }
@@ -65,30 +79,29 @@ export class PersonalDataErasure {
 const REDACTED = { redacted: true, reason: 'terms 2.11' };
 
 /**
- * Outbox rows whose payload names one of `mentions`: a published one keeps its row (the relay's sequence continues
- * from the newest) with the payload replaced; a notification not sent yet is given up — nobody is to be told at a
- * number or address that is erased. A bus event not published yet is left to go out (its consumers need it); the
- * relay deletes published rows after its retention (days), long before anyone's 3 years are over anyway.
+ * Outbox rows written up to `until` whose payload names one of `mentions`: a published one keeps its row (the relay's
+ * sequence continues from the newest) with the payload replaced; a notification not sent yet is given up — nobody is
+ * to be told at an erased number or address. A bus event not published yet goes out as it is (its consumers need it;
+ * they erase what they keep of it). Later rows may be about the number's next holder and stay. The relay deletes
+ * published rows after its retention (days), long before anyone's 3 years are over; this is for what it keeps (the
+ * newest row of each stream) and for a relay configured to keep everything.
  */
-export async function redactOutboxMentions(manager: EntityManager, mentions: readonly string[], now: Date): Promise<void> {
+export async function redactOutboxMentions(manager: EntityManager, mentions: readonly string[], until: Date, now: Date): Promise<void> {
   for (const mention of mentions) {
     if (mention.length < 5) continue;
     const pattern = `%${mention.replace(/[!%_]/g, (c) => `!${c}`)}%`;
-    await manager
-      .createQueryBuilder()
-      .update(OutboxEventEntity)
-      .set({ payload: REDACTED })
-      .where('published_at IS NOT NULL')
-      .andWhere("payload LIKE :pattern ESCAPE '!'", { pattern })
-      .execute();
-    await manager
-      .createQueryBuilder()
-      .update(OutboxEventEntity)
+    const named = () =>
+      manager
+        .createQueryBuilder()
+        .update(OutboxEventEntity)
+        .where('occurred_at <= :until', { until })
+        .andWhere("payload LIKE :pattern ESCAPE '!'", { pattern });
+    await named().set({ payload: REDACTED }).andWhere('published_at IS NOT NULL').execute();
+    await named()
       .set({ payload: REDACTED, abandonedAt: now })
-      .where('published_at IS NULL')
+      .andWhere('published_at IS NULL')
       .andWhere('abandoned_at IS NULL')
       .andWhere('event_type LIKE :notification', { notification: 'notification.%' })
-      .andWhere("payload LIKE :pattern ESCAPE '!'", { pattern })
       .execute();
   }
 }

@@ -1,5 +1,5 @@
-import { In } from 'typeorm';
-import { Eraser, msisdnMention } from '@selfcare/shared';
+import { In, IsNull, LessThanOrEqual } from 'typeorm';
+import { Eraser, mentionsUntil, msisdnMention } from '@selfcare/shared';
 import { InboundSmsEntity, ManagementRequestEntity, ManagementRequestEventEntity } from './entities';
 import type { ManagementProcedure } from './procedure';
 
@@ -28,9 +28,11 @@ export function managementEraser(procedure: Pick<ManagementProcedure, 'contractE
     await manager.update(ManagementRequestEntity, { ownerId: subject.subscriberId }, { ...blank, ownerMsisdn: ERASED_MSISDN });
     await manager.update(ManagementRequestEntity, { requesterId: subject.subscriberId }, { ...blank, requesterMsisdn: null });
     if (numbers.size > 0) {
-      // Requests for the number made before identity told whose it was, and the SMS it sent to 4259.
-      await manager.update(ManagementRequestEntity, { ownerMsisdn: In([...numbers]) }, { ...blank, ownerMsisdn: ERASED_MSISDN });
-      await manager.update(InboundSmsEntity, { sender: In([...numbers]) }, { sender: null });
+      // Requests for the number made before identity told whose it was, and the SMS it sent to 4259 — while it was
+      // theirs: later ones may be its next holder's.
+      const theirs = LessThanOrEqual(mentionsUntil(subject));
+      await manager.update(ManagementRequestEntity, { ownerMsisdn: In([...numbers]), ownerId: IsNull(), createdAt: theirs }, { ...blank, ownerMsisdn: ERASED_MSISDN });
+      await manager.update(InboundSmsEntity, { sender: In([...numbers]), receivedAt: theirs }, { sender: null });
     }
     const ids = [...new Set([...owned, ...asked].map((r) => r.id))];
     for (let i = 0; i < ids.length; i += 500) {

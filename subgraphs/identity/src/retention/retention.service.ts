@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { type SubgraphRuntime, identityEvents, msisdnMention, redactOutboxMentions } from '@selfcare/shared';
+import { type SubgraphRuntime, identityEvents, mentionsUntil, msisdnMention, redactOutboxMentions } from '@selfcare/shared';
 import { ActivityEntryEntity } from '../activity/activity.entities';
 import type { ActivityService } from '../activity/activity.service';
 import { AshyqRecordEntity } from '../consents/consent.entities';
@@ -121,10 +121,10 @@ export class RetentionService {
     await manager.delete(AshyqRecordEntity, { subscriberId });
     // The record of actions stays (who, what, when, channel), its free text may name people and numbers: blanked.
     await manager.update(ActivityEntryEntity, { subscriberId }, { details: null, detailCode: null, detailParams: null });
-    // Published events and sent notifications that named the number or the address (the relay deletes them after days,
-    // but keeps the newest of each stream).
+    // Outbox rows that named the number or the address while they were this subscriber's (the relay deletes published
+    // rows after days, but keeps the newest of each stream); later ones may be about the number's next holder.
     const mentions = [subscriber.msisdn ? msisdnMention(subscriber.msisdn) : null, subscriber.email, subscriber.verifiedEmail, subscriber.login].filter((m): m is string => !!m);
-    await redactOutboxMentions(manager, [...new Set(mentions.map((m) => m.toLowerCase()))], now);
+    await redactOutboxMentions(manager, [...new Set(mentions.map((m) => m.toLowerCase()))], mentionsUntil({ contractEndedAt: subscriber.contractEndedAt }), now);
     await this.activity.record(manager, {
       subscriberId,
       actorId: null,
