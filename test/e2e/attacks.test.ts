@@ -1,15 +1,15 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSupergraph, startGateway } from '@selfcare/gateway';
 import { AccessTokenVerifier, MemoryRevocationStore, createLogger, httpJwksSource } from '@selfcare/shared';
 import { waitFor } from '@selfcare/shared/testing';
 import { TestSystem } from '../support/system';
+import { REPOSITORY_ROOT as root, ServiceProcess, freePort } from '../support/processes';
 
 /**
  * What the hostile-client review sent, sent again. The first part drives `npm start`'s own entry (the all-in-one
@@ -18,22 +18,11 @@ import { TestSystem } from '../support/system';
  * The second part runs the embedded system in-process (MariaDB with TEST_DATABASE_URL) for what needs its insides:
  * client addresses, a subgraph killed or slow, and websocket subscriptions.
  */
-const root = join(__dirname, '..', '..');
 const SUBGRAPHS = ['identity', 'catalog', 'billing', 'detailing', 'delegation'] as const;
 const METRICS_TOKEN = 'attacks-metrics-token-0123456789';
 const ALLOWED_ORIGIN = 'https://cabinet.example.kz';
 const timings: { attack: string; ms: number; outcome: string }[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Answer {
   status: number;
@@ -79,8 +68,7 @@ afterAll(() => {
 });
 
 describe('attacks on the all-in-one launcher (npm start) in a 256 MB child process', () => {
-  let child: ChildProcess;
-  const output: string[] = [];
+  let child: ServiceProcess;
   const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-attacks-'));
   const ports: Record<string, number> = {};
   let gateway = '';
@@ -93,7 +81,8 @@ describe('attacks on the all-in-one launcher (npm start) in a 256 MB child proce
 
   beforeAll(async () => {
     for (const name of ['gateway', ...SUBGRAPHS]) ports[name] = await freePort();
-    child = spawn(process.execPath, ['--max-old-space-size=256', join(root, 'gateway/dist/all-in-one.js')], {
+    child = new ServiceProcess('all-in-one', 'gateway/dist/all-in-one.js', {
+      nodeArgs: ['--max-old-space-size=256'],
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
@@ -103,31 +92,20 @@ describe('attacks on the all-in-one launcher (npm start) in a 256 MB child proce
         CORS_ORIGINS: ALLOWED_ORIGIN,
         ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [`${name.toUpperCase()}_PORT`, String(port)])),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (chunk) => output.push(String(chunk)));
-    child.stderr!.on('data', (chunk) => output.push(String(chunk)));
     gateway = `http://127.0.0.1:${ports.gateway}`;
-    await waitFor(
-      async () => (await fetch(`${gateway}/readyz`).then((r) => r.ok).catch(() => false)) || undefined,
-      60_000,
-      () => `the all-in-one system to be ready: ${output.join('').slice(-2000)}`,
-    );
+    await child.ready(gateway, { timeoutMs: 60_000 });
     const login = await post({ query: 'mutation { login(login: "+77051234567", password: "Demo-2026", channel: WEB) { accessToken } }' });
     token = login.body!.data!.login.accessToken;
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await child?.stop('SIGTERM');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('listens on loopback only by default, and says so', async () => {
-    const banner = await waitFor(() => /GraphQL \+ Apollo Sandbox: .*/.exec(output.join(''))?.[0], 10_000, 'the start-up banner');
+    const banner = await waitFor(() => /GraphQL \+ Apollo Sandbox: .*/.exec(child.output)?.[0], 10_000, 'the start-up banner');
     expect(banner).toMatch(/this machine only: GATEWAY_HOST/);
   });
 
@@ -247,7 +225,7 @@ describe('attacks on the all-in-one launcher (npm start) in a 256 MB child proce
   });
 
   it('is alive and within its heap afterwards', async () => {
-    expect(child.exitCode).toBeNull();
+    expect(child.running).toBe(true);
     expect((await send(`${gateway}/healthz`)).status).toBe(200);
     const fine = await post({ query: '{ me { msisdn tariff { name } } }' }, asSubscriber());
     expect(fine.body).toEqual({ data: { me: { msisdn: '+77051234567', tariff: { name: expect.any(String) } } } });

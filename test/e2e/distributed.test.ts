@@ -1,7 +1,6 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -13,6 +12,7 @@ import { ContractOutbox, Database, InboxEventEntity, OutboxEventEntity, Transact
 import { catalogEntities, catalogMigrations, loadDemoOffers } from '@selfcare/catalog';
 import { TestDatabase, createTestDatabase, errorCode, eventually, graphql, waitFor } from '@selfcare/shared/testing';
 import { passwordIn } from '../support/system';
+import { ProcessGroup, REPOSITORY_ROOT as root, freePort } from '../support/processes';
 
 /**
  * The distributed mode for real: `npm run migrate`'s CLI, then the gateway, the five subgraphs and the SMS
@@ -23,22 +23,11 @@ import { passwordIn } from '../support/system';
  * password by SMS, logs in and reads `me` across three subgraphs, verifies an e-mail over SMTP and logs in with it; a suspension in identity cuts the token off
  * in another process at once; SIGTERM stops every process cleanly.
  */
-const root = join(__dirname, '..', '..');
 const SUBGRAPHS = ['identity', 'catalog', 'billing', 'detailing', 'delegation'] as const;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('distributed mode: one process per service, Redis Streams, migrations', () => {
-  const processes: { name: string; child: ChildProcess; output: string[] }[] = [];
+  const processes = new ProcessGroup();
   const databases: TestDatabase[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-distributed-'));
   const keyPrefix = `t${process.pid}${randomBytes(3).toString('hex')}:`;
@@ -49,22 +38,8 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
   let env: NodeJS.ProcessEnv = {};
   const databaseUrls: Record<string, string> = {};
 
-  function start(name: string, script: string, extra: NodeJS.ProcessEnv): ChildProcess {
-    const child = spawn(process.execPath, [join(root, script)], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    child.stdout!.on('data', (chunk) => output.push(String(chunk)));
-    child.stderr!.on('data', (chunk) => output.push(String(chunk)));
-    processes.push({ name, child, output });
-    return child;
-  }
-
-  async function ready(url: string, name: string) {
-    await waitFor(
-      async () => (await fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false)) || undefined,
-      30_000,
-      () => `${name} to be ready: ${processes.find((p) => p.name === name)?.output.join('').slice(-2000)}`,
-    );
-  }
+  const start = (name: string, script: string, extra: NodeJS.ProcessEnv) => processes.start(name, script, { env: { ...env, ...extra } });
+  const ready = (url: string, name: string) => processes.get(name).ready(url);
 
   beforeAll(async () => {
     for (const name of SUBGRAPHS) {
@@ -136,7 +111,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
   }, 120_000);
 
   afterAll(async () => {
-    for (const { child } of processes) if (child.exitCode === null) child.kill('SIGKILL');
+    await processes.stopAll('SIGKILL');
     await mail.stop();
     for (const db of databases) await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -354,9 +329,7 @@ describe('distributed mode: one process per service, Redis Streams, migrations',
   });
 
   it('stops every process cleanly on SIGTERM', async () => {
-    const exits = processes.map(({ name, child }) => new Promise<{ name: string; code: number | null }>((resolve) => child.once('exit', (code) => resolve({ name, code }))));
-    for (const { child } of processes) child.kill('SIGTERM');
-    const codes = await Promise.all(exits);
-    expect(codes).toEqual(processes.map(({ name }) => ({ name, code: 0 })));
+    const codes = await Promise.all(processes.all.map(async (p) => ({ name: p.name, code: (await p.stop('SIGTERM')).code })));
+    expect(codes).toEqual(processes.all.map(({ name }) => ({ name, code: 0 })));
   }, 60_000);
 });

@@ -1,8 +1,6 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -10,6 +8,7 @@ import { SandboxCardProvider } from '@selfcare/gateway';
 import { Database } from '@selfcare/shared';
 import { demo, graphql, waitFor } from '@selfcare/shared/testing';
 import { TEST_CARDS, PAY, answer3ds, cardToken } from '../support/payments';
+import { ProcessGroup, ServiceProcess, freePort } from '../support/processes';
 
 /**
  * `npm start`'s entry as a real child process, with the sandbox card provider outside it (in this test process, as a
@@ -17,25 +16,15 @@ import { TEST_CARDS, PAY, answer3ds, cardToken } from '../support/payments';
  * ledger was credited; started again, the reconciliation credits the payment exactly once, and the provider's late
  * webhook changes nothing. And: no card number or CVC ever reaches a log line or a database file.
  */
-const root = join(__dirname, '..', '..');
 const { aigerim } = demo;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('payments with the platform process killed, and what reaches logs and databases', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-payments-process-'));
-  const output: string[] = [];
+  // Every start of the platform (it is killed and started again): their logs together.
+  const processes = new ProcessGroup();
   const secret = randomBytes(24).toString('hex');
-  let child: ChildProcess | null = null;
+  let child: ServiceProcess | null = null;
   let providerServer: Server;
   let provider: SandboxCardProvider;
   let providerUrl = '';
@@ -43,22 +32,12 @@ describe('payments with the platform process killed, and what reaches logs and d
   let env: NodeJS.ProcessEnv = {};
 
   async function startPlatform(): Promise<void> {
-    const started = spawn(process.execPath, [join(root, 'gateway/dist/all-in-one.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    started.stdout!.on('data', (chunk) => output.push(String(chunk)));
-    started.stderr!.on('data', (chunk) => output.push(String(chunk)));
-    child = started;
-    await waitFor(
-      async () => (await fetch(`${gatewayUrl}/readyz`).then((r) => r.ok).catch(() => false)) || undefined,
-      60_000,
-      () => `the platform to be ready: ${output.join('').slice(-3000)}`,
-    );
+    child = processes.start('platform', 'gateway/dist/all-in-one.js', { env });
+    await child.ready(gatewayUrl, { timeoutMs: 60_000 });
   }
 
   async function killPlatform(): Promise<void> {
-    const running = child!;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill('SIGKILL');
-    await exited;
+    await child!.stop('SIGKILL');
     child = null;
   }
 
@@ -104,7 +83,7 @@ describe('payments with the platform process killed, and what reaches logs and d
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    await processes.stopAll('SIGKILL');
     provider?.stop();
     providerServer?.closeAllConnections();
     await new Promise((resolve) => providerServer?.close(resolve));
@@ -177,7 +156,7 @@ describe('payments with the platform process killed, and what reaches logs and d
     }, 20_000, 'the payments to settle');
     await killPlatform();
 
-    const logs = output.join('');
+    const logs = processes.all.map((p) => p.output).join('');
     // Every service logged (at trace level), billing too: the scan below reads something.
     for (const service of ['gateway', 'identity', 'billing']) expect(logs).toContain(`"service":"${service}"`);
     const files = readdirSync(dataDir).filter((f) => /\.sqlite(-wal)?$/.test(f));

@@ -1,37 +1,22 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { waitFor } from '@selfcare/shared/testing';
 import { RawSocket } from '../support/raw-ws';
+import { ServiceProcess, freePort } from '../support/processes';
 
 /**
  * The gateway as its own process (distributed mode) with billing unreachable: clients subscribing and completing
  * at once used to end the process with an unhandled rejection. It must stay up and answer every subscription.
  */
-const root = join(__dirname, '..', '..');
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('gateway process with billing unreachable', () => {
-  let child: ChildProcess;
-  const output: string[] = [];
+  let child: ServiceProcess;
   let url = '';
 
   beforeAll(async () => {
     const [port, nobody] = [await freePort(), await freePort()];
     url = `http://127.0.0.1:${port}`;
     const dead = `http://127.0.0.1:${nobody}`;
-    child = spawn(process.execPath, [join(root, 'gateway/dist/main.js')], {
+    child = new ServiceProcess('gateway', 'gateway/dist/main.js', {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',
@@ -43,15 +28,12 @@ describe('gateway process with billing unreachable', () => {
         GATEWAY_WS_RESUME_SECONDS: '1',
         ...Object.fromEntries(['IDENTITY', 'CATALOG', 'BILLING', 'DETAILING', 'DELEGATION'].map((n) => [`${n}_URL`, dead])),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout!.on('data', (chunk) => output.push(String(chunk)));
-    child.stderr!.on('data', (chunk) => output.push(String(chunk)));
-    await waitFor(async () => (await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false)) || undefined, 30_000, () => `the gateway to listen: ${output.join('').slice(-2000)}`);
+    await child.ready(url, { path: '/healthz' });
   }, 60_000);
 
-  afterAll(() => {
-    if (child?.exitCode === null) child.kill('SIGKILL');
+  afterAll(async () => {
+    await child?.stop('SIGKILL');
   });
 
   it('survives subscribe-then-complete races and ends every subscription with SERVICE_UNAVAILABLE', async () => {
@@ -69,9 +51,9 @@ describe('gateway process with billing unreachable', () => {
       const ends = await Promise.all(sockets.flatMap((raw) => Array.from({ length: 5 }, (_, i) => raw.until((m) => m.id === `kept-${i}` && m.type === 'next'))));
       expect(new Set(ends.map((m) => m.payload.errors[0].extensions.code))).toEqual(new Set(['SERVICE_UNAVAILABLE']));
       await Promise.all(sockets.flatMap((raw) => Array.from({ length: 5 }, (_, i) => raw.until((m) => m.id === `kept-${i}` && m.type === 'complete'))));
-      expect(child.exitCode).toBeNull();
+      expect(child.running).toBe(true);
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
-      expect(output.join('')).not.toMatch(/unhandled promise rejection|uncaught exception/);
+      expect(child.output).not.toMatch(/unhandled promise rejection|uncaught exception/);
     } finally {
       for (const raw of sockets) raw.close();
     }

@@ -6,3 +6,4 @@ export * from './grant-watch';
 export * from './run-subgraph';
 export * from './platform-config';
 export * from './process';
+export * from './erasure';

@@ -1,4 +1,4 @@
-import { GraphQLContext, SubgraphDefinition, billingEvents, buildFederatedSchema, identityEvents } from '@selfcare/shared';
+import { GraphQLContext, PersonalDataErasure, SubgraphDefinition, billingEvents, buildFederatedSchema, identityEvents } from '@selfcare/shared';
 import type { Express } from 'express';
 import { AccountEntity, LedgerEntryEntity, SavedCardEntity } from './accounts/entities';
 import { AccountService } from './accounts/account-service';
@@ -54,7 +54,7 @@ export interface BillingSubgraphOptions {
 
 /** What a running billing exposes to tests and the benchmark. */
 export interface BillingSubgraph extends SubgraphDefinition {
-  readonly services: { ledger: LedgerService; charges: ChargeService; fees: FeeRun };
+  readonly services: { ledger: LedgerService; charges: ChargeService; fees: FeeRun; erasure: PersonalDataErasure };
 }
 
 /** The billing subgraph: personal accounts, the append-only ledger, debt events (terms 2.1, 3.3), charges and fees, card payments. */
@@ -81,8 +81,11 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
         leaseMs: 60_000,
       });
       runtime.onStop(() => fees.stop());
-      services = { ledger, charges, fees };
-      const payments = createPayments(runtime, ledger, options.payments ?? defaultPaymentsSettings({ url: () => 'http://127.0.0.1:4020', secret: randomBytes(24).toString('hex') }));
+      // terms 2.11: one consumer of identity's SubscriberDataErased runs every module's eraser in one transaction.
+      const erasure = new PersonalDataErasure();
+      const payments = createPayments(runtime, ledger, options.payments ?? defaultPaymentsSettings({ url: () => 'http://127.0.0.1:4020', secret: randomBytes(24).toString('hex') }), erasure);
+      erasure.consume(runtime);
+      services = { ledger, charges, fees, erasure };
 
       // Every new line gets its personal account.
       runtime.consume(identityEvents, {

@@ -1,9 +1,10 @@
-import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, delegationEvents, identityEvents, normalizeMsisdn } from '@selfcare/shared';
+import { GraphQLContext, PersonalDataErasure, SubgraphDefinition, buildFederatedSchema, delegationEvents, identityEvents, normalizeMsisdn } from '@selfcare/shared';
 import { DEFAULT_DELEGATION_SETTINGS, DelegationSettings } from './config';
 import { InboundSmsEntity, ManagementFeedEntity, ManagementFeedHeadEntity, ManagementLookupEntity, ManagementRequestEntity, ManagementRequestEventEntity } from './management/entities';
 import { ManagementFeed } from './management/feed';
 import { GrantStore } from './management/grant-store';
 import { inboundSmsRoute } from './management/inbound-sms';
+import { managementEraser } from './management/erasure';
 import { ManagementService } from './management/management-service';
 import { ManagementProcedure } from './management/procedure';
 import { delegationInternalRoutes } from './management/internal-routes';
@@ -16,6 +17,7 @@ export * from './config';
 export * from './management/entities';
 export { GrantStore } from './management/grant-store';
 export { ManagementService } from './management/management-service';
+export { managementEraser } from './management/erasure';
 export { ManagementProcedure, MAX_ATTEMPTS, SHORT_NUMBER } from './management/procedure';
 export type { InboundOutcome, InboundSms } from './management/procedure';
 export { ManagementFeed, feedKey } from './management/feed';
@@ -78,6 +80,10 @@ export function createDelegationSubgraph(options: DelegationSubgraphOptions = {}
           if (status === 'TERMINATED') await procedure.contractEnded(manager, subscriberId);
         },
       });
+      // terms 2.11: identity's SubscriberDataErased, in the same consumer's one transaction.
+      const erasure = new PersonalDataErasure();
+      erasure.register('management', managementEraser(procedure));
+      erasure.consume(runtime);
 
       let expiryTimer: NodeJS.Timeout | null = null;
       let expiring: Promise<unknown> = Promise.resolve();

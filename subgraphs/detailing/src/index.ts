@@ -5,10 +5,12 @@ import { Subscriber } from './usage/types';
 import { detailingResolvers } from './resolvers';
 import { DetailingInitial1764300000000 } from './migrations/1764300000000-detailing-initial';
 import { seedDetailingDemo } from './seed/demo-seed';
+import { createDetailingErasure } from './retention/erasure';
 
 export * from './config';
 export * from './usage/entities';
 export { UsageService } from './usage/usage-service';
+export { createDetailingErasure, usageEraser } from './retention/erasure';
 export { MAX_PERIOD_DAYS, allowancePeriodOf, validatePeriod } from './usage/period';
 
 export const detailingEntities = [UsageRecordEntity];
@@ -25,6 +27,8 @@ export function createDetailingSubgraph(): SubgraphDefinition {
     migrations: detailingMigrations,
     async setup(runtime) {
       const usage = new UsageService(runtime.database, runtime.accessPolicy, runtime.internal, runtime.clock);
+      // terms 2.11: a module with personal data of its own registers its eraser here (see retention/erasure.ts).
+      createDetailingErasure(runtime);
       const schema = await buildFederatedSchema({
         resolvers: [...detailingResolvers(usage)],
         orphanedTypes: [Subscriber],

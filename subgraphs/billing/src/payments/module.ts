@@ -1,13 +1,17 @@
 import type { Express } from 'express';
-import { GraphQLContext, SubgraphRuntime, billingEvents, identityEvents } from '@selfcare/shared';
+import { GraphQLContext, PersonalDataErasure, SubgraphRuntime, billingEvents, identityEvents } from '@selfcare/shared';
 import type { LedgerService } from '../accounts/ledger-service';
 import { AutopayService } from '../autopay/autopay-service';
+import { autopayEraser } from '../autopay/erasure';
+import { cardsEraser } from '../cards/erasure';
 import { CardService } from '../cards/card-service';
 import { TrustService } from '../trust/trust-service';
+import { linesEraser, transfersEraser } from '../transfers/erasure';
 import { LineDirectory } from '../transfers/lines';
 import { TransferService } from '../transfers/transfer-service';
 import { AfterCommit } from './after-commit';
 import type { PaymentsSettings } from './config';
+import { paymentsEraser } from './erasure';
 import { PaymentService } from './payment-service';
 import { CardProviderClient } from './provider';
 import { PaymentReconciler } from './reconciler';
@@ -21,7 +25,7 @@ export type PaymentsModule = ReturnType<typeof createPayments>;
  * their reconciliation, the webhook route, saved cards, autopay, trust payment and transfers. billing's index.ts
  * spreads what this returns into its schema, routes, seed and background jobs.
  */
-export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, settings: PaymentsSettings) {
+export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, settings: PaymentsSettings, erasure: PersonalDataErasure) {
   const { database, accessPolicy, clock, logger } = runtime;
   const outbox = runtime.outboxFor(billingEvents);
   const provider = new CardProviderClient(settings.provider, logger);
@@ -43,8 +47,13 @@ export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, 
     SubscriberProvisioned: (line, manager) => lines.provisioned(manager, line),
     SubscriberLanguageChanged: ({ subscriberId, language }, manager) => lines.languageChanged(manager, subscriberId, language),
     AccessStatusChanged: ({ subscriberId, status }, manager) => lines.accessChanged(manager, subscriberId, status),
-    SubscriberDataErased: ({ subscriberId }, manager) => lines.erased(manager, subscriberId),
   });
+  // terms 2.11: the line's number first (the others are told what it was), then each module's own data.
+  erasure.register('billing_lines', linesEraser(lines));
+  erasure.register('transfers', transfersEraser());
+  erasure.register('payments', paymentsEraser());
+  erasure.register('cards', cardsEraser(provider, afterCommit, logger));
+  erasure.register('autopay', autopayEraser());
   // Autopay follows billing's own ledger postings.
   runtime.consume(billingEvents, { BalanceChanged: (change, manager) => autopay.balanceChanged(change, manager) });
   runtime.onStop(async () => {

@@ -146,12 +146,16 @@ export class CardProviderClient {
 
   /** Forgets a saved card at the provider; false when it could not be done now (billing no longer uses it anyway). */
   async detach(paymentMethodId: string): Promise<boolean> {
-    try {
-      const answer = await this.request('POST', `/v1/payment_methods/${encodeURIComponent(paymentMethodId)}/detach`, {});
-      return answer.status === 200 || answer.status === 404;
-    } catch {
-      return false;
+    // Sent once more when it was not read (a keep-alive socket gone stale): forgetting twice is harmless, 404 is done.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      try {
+        const answer = await this.request('POST', `/v1/payment_methods/${encodeURIComponent(paymentMethodId)}/detach`, {});
+        return answer.status === 200 || answer.status === 404;
+      } catch (error) {
+        if (!(error instanceof NoAnswer && error.retryable)) return false;
+      }
     }
+    return false;
   }
 
   private async lookup(path: string, parse: (body: unknown) => ProviderCharge | null | undefined): Promise<LookupAnswer> {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { type SubgraphRuntime, identityEvents } from '@selfcare/shared';
+import { type SubgraphRuntime, identityEvents, mentionsUntil, msisdnMention, redactOutboxMentions } from '@selfcare/shared';
 import { ActivityEntryEntity } from '../activity/activity.entities';
 import type { ActivityService } from '../activity/activity.service';
 import { AshyqRecordEntity } from '../consents/consent.entities';
@@ -25,8 +25,9 @@ export const DEFAULT_RETENTION: RetentionOptions = { years: 3, intervalMs: 6 * 3
  * What the law needs kept stays, without personal data: the subscriber row (ids, kind, party type, status, dates),
  * the activity record without its free-text details, consent history and terms acceptances (ids, purposes, times).
  * Erased: msisdn, e-mail, login (replaced by `erased:<id>`), credentials, session devices and addresses,
- * e-mail verifications, in-cabinet notifications, Ashyq data. Identity publishes `SubscriberDataErased`; no other
- * subgraph consumes it yet, so their data of the contract is not erased by this job.
+ * e-mail verifications, in-cabinet notifications, Ashyq data, and the outbox rows naming the number or the e-mail.
+ * Identity publishes `SubscriberDataErased`; billing, detailing and delegation erase theirs on it (catalog keeps no
+ * personal data: ids, tariffs and services only).
  */
 export class RetentionService {
   private timer: NodeJS.Timeout | null = null;
@@ -120,6 +121,10 @@ export class RetentionService {
     await manager.delete(AshyqRecordEntity, { subscriberId });
     // The record of actions stays (who, what, when, channel), its free text may name people and numbers: blanked.
     await manager.update(ActivityEntryEntity, { subscriberId }, { details: null, detailCode: null, detailParams: null });
+    // Outbox rows that named the number or the address while they were this subscriber's (the relay deletes published
+    // rows after days, but keeps the newest of each stream); later ones may be about the number's next holder.
+    const mentions = [subscriber.msisdn ? msisdnMention(subscriber.msisdn) : null, subscriber.email, subscriber.verifiedEmail, subscriber.login].filter((m): m is string => !!m);
+    await redactOutboxMentions(manager, [...new Set(mentions.map((m) => m.toLowerCase()))], mentionsUntil({ contractEndedAt: subscriber.contractEndedAt }), now);
     await this.activity.record(manager, {
       subscriberId,
       actorId: null,
