@@ -12,6 +12,7 @@ import { BroadcastWorker } from './notices/broadcast-worker';
 import { NoticeService } from './notices/notice.service';
 import { RequestedNotices } from './notices/requested-notices';
 import { NotifyByService } from './preferences/notify-by.service';
+import { RevocationLog } from './revocations/revocation-log';
 import { RetentionService } from './retention/retention.service';
 import { SessionService } from './sessions/session.service';
 import type { IdentitySettings } from './settings';
@@ -34,6 +35,7 @@ export interface IdentityServices {
   throttle: LoginThrottle;
   tokens: TokenIssuer;
   links: LinkSigner;
+  revocations: RevocationLog;
   sessions: SessionService;
   subscribers: SubscriberService;
   activity: ActivityService;
@@ -67,7 +69,8 @@ export async function createIdentityServices(runtime: SubgraphRuntime, settings:
   // Loaded before serving: links are signed inside transactions (a broadcast batch) and checked without one.
   const links = new LinkSigner(await loadLinkSecret(runtime.database, runtime.clock, settings.linkSecret));
 
-  const sessions = new SessionService(runtime, settings.refreshTokenTtlSeconds);
+  const revocations = new RevocationLog(runtime);
+  const sessions = new SessionService(runtime, settings.refreshTokenTtlSeconds, revocations);
   const subscribers = new SubscriberService(runtime);
   const activity = new ActivityService(runtime);
   const access = new AccessService(runtime, activity, sessions);
@@ -88,6 +91,7 @@ export async function createIdentityServices(runtime: SubgraphRuntime, settings:
     throttle,
     tokens,
     links,
+    revocations,
     sessions,
     subscribers,
     activity,

@@ -71,6 +71,7 @@ export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgra
         if (purgeTimer) clearInterval(purgeTimer);
         await running.broadcasts.stop();
         await running.retention.stop();
+        await running.revocations.stop();
       });
 
       return {
@@ -87,6 +88,8 @@ export function createIdentitySubgraph(options: IdentityOptions): IdentitySubgra
         },
         seed: () => seedDemoData(running),
         start: async () => {
+          // Not a background job: until the store holds identity's revocations, every service refuses tokens.
+          await running.revocations.start();
           if (!settings.backgroundJobs) return;
           purgeTimer = setInterval(() => {
             void Promise.all([running.limiter.purge(24 * 3600_000), running.throttle.purge(), running.sessions.purgeTokens()]).catch((error) =>

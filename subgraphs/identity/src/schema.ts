@@ -17,10 +17,12 @@ import { IdentityCore1764100000000 } from './migrations/1764100000000-identity-c
 import { IdentityFeatures1764200000000 } from './migrations/1764200000000-identity-features';
 import { IdentityKnownAddresses1764300000000 } from './migrations/1764300000000-identity-known-addresses';
 import { IdentityLocalizedTexts1764300000001 } from './migrations/1764300000001-identity-localized-texts';
+import { IdentityTokenRevocations1764400000000 } from './migrations/1764400000000-identity-token-revocations';
 import { CabinetNotificationEntity, NoticeBroadcastEntity } from './notices/notice.entities';
 import { noticeResolvers } from './notices/notice.resolver';
 import { NoticeBroadcast, Notification, NotificationConnection } from './notices/notice.types';
 import { notifyByResolvers } from './preferences/notify-by.resolver';
+import { TokenRevocationEntity } from './revocations/revocation.entity';
 import { RefreshTokenEntity, SessionEntity } from './sessions/session.entity';
 import { StaffAccountEntity } from './staff/staff-account.entity';
 import { staffResolvers } from './staff/staff.resolver';
@@ -49,10 +51,11 @@ export const identityEntities: Class[] = [
   ActivityEntryEntity,
   LinkSecretEntity,
   KnownLoginAddressEntity,
+  TokenRevocationEntity,
 ];
 
 /** In order; the class names and `name`s are what `schema_migrations` records, so they never change. */
-export const identityMigrations: Class[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000, IdentityLocalizedTexts1764300000001];
+export const identityMigrations: Class[] = [IdentityCore1764100000000, IdentityFeatures1764200000000, IdentityKnownAddresses1764300000000, IdentityLocalizedTexts1764300000001, IdentityTokenRevocations1764400000000];
 
 /** identity's part of the supergraph: every module's resolvers, and the Subscriber entity's reference resolver. */
 export function buildIdentitySchema(services: IdentityServices): Promise<GraphQLSchema> {

@@ -45,7 +45,7 @@ test('an existing database migrates: only the new migrations run, and rows writt
     });
     registerInternalToken(running.url, t.platform.internalToken);
     try {
-      expect(running.runtime.database.appliedOnOpen).toEqual(['IdentityKnownAddresses1764300000000', 'IdentityLocalizedTexts1764300000001']);
+      expect(running.runtime.database.appliedOnOpen).toEqual(['IdentityKnownAddresses1764300000000', 'IdentityLocalizedTexts1764300000001', 'IdentityTokenRevocations1764400000000']);
       const login = await graphql<{ login: { accessToken: string } }>(running.graphqlUrl, 'mutation ($l: String!, $p: String!) { login(login: $l, password: $p, channel: WEB) { accessToken } }', {
         l: AIGERIM.msisdn,
         p: DEMO_PASSWORD,

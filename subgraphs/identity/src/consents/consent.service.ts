@@ -155,7 +155,7 @@ export class ConsentService {
       // terms 2.12: the cabinet itself processes personal data, so it stops: every session ends now, and any access token
       // still around is refused with CONSENT_REQUIRED. Logging in again is a new consent (terms 2.11, see consentByLogin).
       await this.sessions.end(manager, await this.sessions.liveSessions(manager, subscriberId), 'ACCESS_REVOKED');
-      await this.runtime.platform.revocations.revokeSubject(subscriberId, { since: this.runtime.clock.now().getTime(), code: ErrorCode.CONSENT_REQUIRED });
+      await this.sessions.revocations.revokeSubject(manager, subscriberId, { since: this.runtime.clock.now().getTime(), code: ErrorCode.CONSENT_REQUIRED });
     }
     return change;
   }

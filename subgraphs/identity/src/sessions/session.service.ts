@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager, In, IsNull, LessThan, MoreThan, Not } from 'typeorm';
 import { ErrorCode, SubgraphRuntime } from '@selfcare/shared';
 import { identityError } from '../common/errors';
+import { RevocationLog } from '../revocations/revocation-log';
 import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from '../auth/tokens';
 import { RefreshTokenEntity, SessionEndReason, SessionEntity, SessionSubjectKind } from './session.entity';
 
@@ -26,6 +27,8 @@ export class SessionService {
   constructor(
     private readonly runtime: SubgraphRuntime,
     readonly refreshTtlSeconds: number,
+    /** Every revocation of identity goes through here: recorded, then in the shared store. */
+    readonly revocations: RevocationLog,
   ) {}
 
   private now(): Date {
@@ -109,7 +112,7 @@ export class SessionService {
     for (const session of open) {
       session.endedAt = now;
       session.endReason = reason;
-      await this.runtime.platform.revocations.revokeSession(session.id, { since: now.getTime(), code: ErrorCode.UNAUTHENTICATED });
+      await this.revocations.revokeSession(manager, session.id, { since: now.getTime(), code: ErrorCode.UNAUTHENTICATED });
     }
     return open.length;
   }

@@ -62,14 +62,14 @@ export class StaffAuthService {
         } else if (current.role !== account.role || current.passwordHash !== account.passwordHash || !current.active) {
           await manager.update(StaffAccountEntity, { id: current.id }, { role: account.role, passwordHash: account.passwordHash, active: true, updatedAt: now });
           // A changed role or password must not live on in tokens issued before.
-          if (current.active) await this.runtime.platform.revocations.revokeSubject(current.id, { since: now.getTime(), code: ErrorCode.UNAUTHENTICATED });
+          if (current.active) await this.sessions.revocations.revokeSubject(manager, current.id, { since: now.getTime(), code: ErrorCode.UNAUTHENTICATED });
         }
       }
       const keep = new Set(configured.map((a) => a.login));
       for (const account of existing) {
         if (!keep.has(account.login) && account.active) {
           await manager.update(StaffAccountEntity, { id: account.id }, { active: false, updatedAt: now });
-          await this.runtime.platform.revocations.revokeSubject(account.id, { since: now.getTime(), code: ErrorCode.UNAUTHENTICATED });
+          await this.sessions.revocations.revokeSubject(manager, account.id, { since: now.getTime(), code: ErrorCode.UNAUTHENTICATED });
         }
       }
     });

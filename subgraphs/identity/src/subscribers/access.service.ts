@@ -129,7 +129,7 @@ export class AccessService {
         const live = await manager.find(SessionEntity, { where: { subjectId: subscriber.id } });
         await this.sessions.end(manager, live, 'ACCESS_REVOKED');
       }
-      await this.runtime.platform.revocations.revokeSubject(subscriber.id, { since: now.getTime(), code });
+      await this.sessions.revocations.revokeSubject(manager, subscriber.id, { since: now.getTime(), code });
     }
     return true;
   }

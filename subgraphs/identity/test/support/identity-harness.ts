@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createDelegationSubgraph, ManagementRequestEntity, ManagementStatus } from '@selfcare/delegation';
-import { DEMO_PASSWORD, HttpSmsCentreTransport, INTERNAL_TOKEN_HEADER, ManualClock, MemoryRevocationStore, PlatformServices, RunningSubgraph, SmtpEmailTransport } from '@selfcare/shared';
+import { DEMO_PASSWORD, HttpSmsCentreTransport, INTERNAL_TOKEN_HEADER, ManualClock, MemoryRevocationStore, PlatformServices, RevocationStore, RunningSubgraph, SmtpEmailTransport } from '@selfcare/shared';
 import { createTestPlatform, drainOutbox, errorCode, graphql, GraphQLResponse, InternalRequestInit, SteerableClock, TestPlatform, waitFor } from '@selfcare/shared/testing';
 import { DevMailSink, DevSmsCentre, StoredMail, StoredSms } from '@selfcare/gateway';
 import { grantManagement } from '../../../delegation/test/support/grants';
@@ -26,6 +26,8 @@ export interface HarnessOptions {
   clock?: ManualClock;
   /** The outbox relays' poll (they are also poked on every write); a slow one keeps statement counts free of polling. */
   relayPollMs?: number;
+  /** Default: a memory store on the harness's clock. */
+  revocations?: RevocationStore;
 }
 
 /** The system's edge over HTTP: the development SMS centre and a real SMTP sink. */
@@ -91,7 +93,7 @@ export class IdentityHarness {
       internalToken,
       accessTokenTtlSeconds: ttl,
       // Revocations expire on the harness's clock, so a test can move past their lifetime.
-      revocations: new MemoryRevocationStore(ttl * 1000, () => clock.now().getTime()),
+      revocations: options.revocations ?? new MemoryRevocationStore(ttl * 1000, () => clock.now().getTime()),
       sms: new HttpSmsCentreTransport(`${edge.url}/dev/sms-centre`, edge.smsSecret),
       email: new SmtpEmailTransport(`smtp://127.0.0.1:${edge.mailPort}`, 'Beeline <no-reply@beeline.kz>'),
       directory: { gateway: edge.url },
