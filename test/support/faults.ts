@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DevMailSink } from '@selfcare/gateway';
-import { Database, generateSigningKeyPem, systemClock } from '@selfcare/shared';
+import { Database, InboxEventEntity, OutboxEventEntity, generateSigningKeyPem, systemClock } from '@selfcare/shared';
 import { catalogEntities, catalogMigrations, loadDemoOffers } from '@selfcare/catalog';
 import { GraphQLResponse, TestDatabase, createTestDatabase, eventually, graphql, waitFor } from '@selfcare/shared/testing';
 import { passwordIn } from './system';
@@ -311,7 +311,11 @@ export class Distributed {
 /** A private redis-server (no persistence) on a port of its own, which a test may kill and start again. */
 export class PrivateRedis {
   private child: ChildProcess | null = null;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'selfcare-redis-'));
   port = 0;
+
+  /** `persistent`: an append-only file fsynced on every write, as production runs it (a restart keeps the data). */
+  constructor(private readonly persistent = true) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -319,7 +323,8 @@ export class PrivateRedis {
 
   async start(): Promise<this> {
     if (!this.port) this.port = await freePort();
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const persistence = this.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, ...persistence], { stdio: 'ignore' });
     await waitFor(async () => {
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       try {
@@ -340,6 +345,11 @@ export class PrivateRedis {
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     await exited;
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
@@ -471,4 +481,85 @@ export class SlowProxy {
     for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
+}
+
+/** Opens a subgraph's database next to its process (reads only, for the invariant checks). */
+export async function openDatabase(service: string, url: string): Promise<Database> {
+  const db = new Database({ service, url, entities: [OutboxEventEntity, InboxEventEntity], migrations: [] });
+  await db.open();
+  return db;
+}
+
+type Row = Record<string, unknown>;
+const num = (v: unknown) => Number(v ?? 0);
+
+/**
+ * The money invariants after a fault: every account's balance is the sum of its ledger entries and its last
+ * entry's balance; every COMPLETED order with a fee has exactly one charge and no refund, a FAILED one as many
+ * refunds as charges, a REJECTED one none, and none is left open; every SUCCEEDED payment has exactly one ledger
+ * credit and no other payment has one. Returns the violations (empty when all hold) and what was checked.
+ */
+export async function moneyInvariants(billing: Database, catalog: Database): Promise<{ violations: string[]; accounts: number; entries: number; orders: number; payments: number }> {
+  const violations: string[] = [];
+  const accounts = (await billing.manager.query(
+    `SELECT a.id, a.balance_minor AS balance, (SELECT COALESCE(SUM(e.amount_minor), 0) FROM ledger_entries e WHERE e.account_id = a.id) AS total,
+            (SELECT e.balance_after_minor FROM ledger_entries e WHERE e.account_id = a.id ORDER BY e.seq DESC LIMIT 1) AS last,
+            (SELECT COUNT(*) FROM ledger_entries e WHERE e.account_id = a.id) AS n, a.last_entry_seq AS seq
+       FROM accounts a`,
+  )) as Row[];
+  for (const a of accounts) {
+    if (num(a.balance) !== num(a.total)) violations.push(`account ${a.id}: balance ${a.balance} but its entries sum to ${a.total}`);
+    if (num(a.n) > 0 && num(a.balance) !== num(a.last)) violations.push(`account ${a.id}: balance ${a.balance} but its last entry says ${a.last}`);
+    if (num(a.n) !== num(a.seq)) violations.push(`account ${a.id}: ${a.n} entries but last_entry_seq ${a.seq}`);
+  }
+  const references = new Map<string, number>();
+  const entries = (await billing.manager.query(`SELECT reference FROM ledger_entries WHERE reference IS NOT NULL`)) as Row[];
+  for (const e of entries) references.set(String(e.reference), (references.get(String(e.reference)) ?? 0) + 1);
+  const orders = (await catalog.manager.query(`SELECT id, status, fee_minor AS fee FROM product_orders`)) as Row[];
+  for (const o of orders) {
+    const charges = references.get(`order:${o.id}:charge`) ?? 0;
+    const refunds = references.get(`order:${o.id}:refund`) ?? 0;
+    if (o.status === 'COMPLETED' && (charges !== (num(o.fee) > 0 ? 1 : 0) || refunds !== 0)) violations.push(`order ${o.id} COMPLETED with ${charges} charges, ${refunds} refunds`);
+    if (o.status === 'FAILED' && (charges > 1 || refunds !== charges)) violations.push(`order ${o.id} FAILED with ${charges} charges, ${refunds} refunds`);
+    if (o.status === 'REJECTED' && (charges !== 0 || refunds !== 0)) violations.push(`order ${o.id} REJECTED with ${charges} charges`);
+    if (o.status === 'ACKNOWLEDGED' || o.status === 'IN_PROGRESS') violations.push(`order ${o.id} still ${o.status}`);
+  }
+  const payments = (await billing.manager.query(`SELECT id, status FROM payments`)) as Row[];
+  for (const p of payments) {
+    const credits = references.get(`payment:${p.id}`) ?? 0;
+    if (p.status === 'SUCCEEDED' ? credits !== 1 : credits !== 0) violations.push(`payment ${p.id} ${p.status} with ${credits} ledger credits`);
+  }
+  for (const [reference, count] of references) if (count > 1) violations.push(`reference ${reference} posted ${count} times`);
+  return { violations, accounts: accounts.length, entries: entries.length, orders: orders.length, payments: payments.length };
+}
+
+/**
+ * Exactly once over the bus: for every (consumer group, stream) a service's inbox knows, the inbox holds every
+ * event the producer's outbox has for the bus (its primary key makes twice impossible). Returns what is missing.
+ */
+export async function outboxExactlyOnce(databases: Record<string, Database>): Promise<{ missing: string[]; pairs: number; events: number }> {
+  const missing: string[] = [];
+  let pairs = 0;
+  let events = 0;
+  const outboxIds = new Map<string, Set<number>>();
+  const described = new Map<string, string>();
+  for (const [service, db] of Object.entries(databases)) {
+    const rows = (await db.manager.query(`SELECT id, event_type AS type, published_at AS published FROM outbox_events WHERE event_type NOT LIKE 'notification.%'`)) as Row[];
+    outboxIds.set(service, new Set(rows.map((r) => num(r.id))));
+    for (const r of rows) described.set(`${service}#${num(r.id)}`, `${r.type}, ${r.published ? 'published' : 'not published'}`);
+  }
+  for (const [service, db] of Object.entries(databases)) {
+    const groups = (await db.manager.query(`SELECT DISTINCT consumer_group AS g, stream AS s FROM inbox_events`)) as Row[];
+    for (const { g, s } of groups) {
+      const produced = outboxIds.get(String(s));
+      if (!produced) continue;
+      pairs += 1;
+      const applied = new Set(((await db.manager.query(`SELECT event_id AS id FROM inbox_events WHERE consumer_group = ? AND stream = ?`, [g, s])) as Row[]).map((r) => num(r.id)));
+      for (const id of produced) {
+        events += 1;
+        if (!applied.has(id)) missing.push(`${service}/${g} never applied ${s} event ${id} (${described.get(`${s}#${id}`)})`);
+      }
+    }
+  }
+  return { missing, pairs, events };
 }
