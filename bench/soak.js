@@ -282,12 +282,20 @@ async function main() {
     const missing = [];
     let applied = 0;
     const produced = {};
-    for (const n of SUBGRAPHS) produced[n] = new Set((await dbs[n].manager.query(`SELECT id FROM outbox_events WHERE event_type NOT LIKE 'notification.%'`)).map((r) => Number(r.id)));
+    // On the bus an event's id is its publish sequence, not its outbox row id.
+    for (const n of SUBGRAPHS) {
+      const rows = await dbs[n].manager.query(`SELECT id, publish_seq AS seq FROM outbox_events WHERE event_type NOT LIKE 'notification.%'`);
+      for (const r of rows) if (r.seq === null) missing.push(`${n} outbox row ${r.id} not sequenced yet`);
+      produced[n] = new Set(rows.filter((r) => r.seq !== null).map((r) => Number(r.seq)));
+    }
     for (const n of SUBGRAPHS) {
       for (const { g, s } of await dbs[n].manager.query(`SELECT DISTINCT consumer_group AS g, stream AS s FROM inbox_events`)) {
         if (!produced[s]) continue;
         const have = new Set((await dbs[n].manager.query(`SELECT event_id AS id FROM inbox_events WHERE consumer_group = ? AND stream = ?`, [g, s])).map((r) => Number(r.id)));
-        for (const id of produced[s]) (have.has(id) ? applied++ : missing.push(`${n}/${g} missed ${s}#${id}`));
+        for (const id of produced[s]) {
+          if (have.has(id)) applied += 1;
+          else missing.push(`${n}/${g} missed ${s}#${id}`);
+        }
       }
     }
     const status = (rows) => rows.reduce((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});

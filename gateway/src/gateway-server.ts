@@ -250,7 +250,7 @@ export function fieldPathsOf(query: string | undefined, variables: Record<string
     selections.flatMap((s) => (s.kind === Kind.FIELD ? (s.name.value === '__typename' ? [] : [(s.alias ?? s.name).value]) : s.kind === Kind.INLINE_FRAGMENT ? fieldsOf(s.selectionSet.selections) : []));
   const paths: (string | number)[][] = [];
   for (const selection of operation.selectionSet.selections) {
-    if (selection.kind !== Kind.FIELD) continue;
+    if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
     const name = (selection.alias ?? selection.name).value;
     if (selection.name.value !== '_entities') {
       paths.push([name]);

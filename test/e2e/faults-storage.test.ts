@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { Database } from '@selfcare/shared';
 import { errorCode, eventually } from '@selfcare/shared/testing';
 import { cardToken } from '../support/payments';
@@ -84,6 +85,13 @@ describe('faults: Redis restarted while events flow', () => {
       const accounts = async () => Number(((await databases.billing!.manager.query(`SELECT COUNT(*) AS n FROM accounts WHERE subscriber_id IN (${ids.map(() => '?').join(',')})`, ids)) as { n: unknown }[])[0]!.n);
       expect(await eventually(accounts, (n) => n === ids.length, 30_000)).toBe(ids.length);
       const once = await eventually(() => outboxExactlyOnce(databases), (r) => r.missing.length === 0, 30_000);
+      if (once.missing.length) {
+        const client = new Redis(redis.url);
+        const key = `${system.keyPrefix}selfcare:events:identity`;
+        const info = { groups: await client.xinfo('GROUPS', key), pending: await client.xpending(key, 'billing', '-', '+', 20), ids: (await client.xrange(key, '-', '+')).map(([id]) => id) };
+        client.disconnect();
+        once.missing.push(JSON.stringify(info));
+      }
       expect(once.missing).toEqual([]);
       expect(once.events).toBeGreaterThan(ids.length);
     } finally {

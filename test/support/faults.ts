@@ -544,9 +544,12 @@ export async function outboxExactlyOnce(databases: Record<string, Database>): Pr
   const outboxIds = new Map<string, Set<number>>();
   const described = new Map<string, string>();
   for (const [service, db] of Object.entries(databases)) {
-    const rows = (await db.manager.query(`SELECT id, event_type AS type, published_at AS published FROM outbox_events WHERE event_type NOT LIKE 'notification.%'`)) as Row[];
-    outboxIds.set(service, new Set(rows.map((r) => num(r.id))));
-    for (const r of rows) described.set(`${service}#${num(r.id)}`, `${r.type}, ${r.published ? 'published' : 'not published'}`);
+    // On the bus an event's id is its publish sequence (given in commit order), not its outbox row id.
+    const rows = (await db.manager.query(`SELECT id, publish_seq AS seq, event_type AS type, published_at AS published FROM outbox_events WHERE event_type NOT LIKE 'notification.%'`)) as Row[];
+    for (const r of rows) if (r.seq === null || r.seq === undefined) missing.push(`${service} outbox row ${r.id} (${r.type}) not sequenced for the bus yet`);
+    const sequenced = rows.filter((r) => r.seq !== null && r.seq !== undefined);
+    outboxIds.set(service, new Set(sequenced.map((r) => num(r.seq))));
+    for (const r of sequenced) described.set(`${service}#${num(r.seq)}`, `${r.type}, ${r.published ? 'published' : 'not published'}`);
   }
   for (const [service, db] of Object.entries(databases)) {
     const groups = (await db.manager.query(`SELECT DISTINCT consumer_group AS g, stream AS s FROM inbox_events`)) as Row[];
