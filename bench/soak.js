@@ -147,7 +147,10 @@ async function main() {
       });
       if (response.status >= 500) stats.http5xx += 1;
       const body = await response.json();
-      for (const e of body.errors ?? []) stats.codes[e.extensions?.code ?? 'none'] = (stats.codes[e.extensions?.code ?? 'none'] ?? 0) + 1;
+      for (const e of body.errors ?? []) {
+        const code = `${kind}:${e.extensions?.code ?? 'none'}`;
+        stats.codes[code] = (stats.codes[code] ?? 0) + 1;
+      }
       return body;
     } catch (error) {
       stats.codes[`client:${error.name}`] = (stats.codes[`client:${error.name}`] ?? 0) + 1;
@@ -199,7 +202,7 @@ async function main() {
   let running = true;
   for (const line of lines) follow(line);
 
-  const HOME = `{ me { msisdn account { balance { amount } } tariff { code name } services { service { code } } allowances { kind } } }`;
+  const HOME = `{ me { msisdn account { balance { amount } } tariff { code name } services { service { code } } allowances { unit included used left } } }`;
   const worker = async (line, index) => {
     for (let i = index; running; i += 1) {
       const pick = i % 10;
