@@ -347,6 +347,13 @@ export class PrivateRedis {
     await exited;
   }
 
+  /** Stops the server and deletes its data: a Redis that comes back empty (no persistence, a replaced node). */
+  async wipe(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir);
+  }
+
   async remove(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
