@@ -7,7 +7,7 @@ import { GatewayContext, callerLabel, gatewayContext } from './context';
 import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
 
 export type { GatewayContext } from './context';
-import { GraphQLError, GraphQLFormattedError, Kind } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, Kind, SelectionNode, parse } from 'graphql';
 import {
   AccessTokenVerifier,
   DEFAULT_OPERATION_LIMITS,
@@ -190,7 +190,11 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     try {
       return await super.process(options);
     } catch (error) {
-      return { errors: [this.failure(error, options.context as Partial<GatewayContext> | undefined)] };
+      const failure = this.failure(error, options.context as Partial<GatewayContext> | undefined);
+      // The error on each field this call was to answer, so the client sees which parts are missing (the gateway
+      // maps `_entities` paths onto the entities' places in the response); without paths it would float free.
+      const paths = fieldPathsOf(options.request.query, options.request.variables);
+      return { errors: paths.length ? paths.map((path) => ({ ...failure, path })) : [failure] };
     }
   }
 
@@ -223,6 +227,40 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     // A query changes nothing, so sending it again is safe; a mutation the subgraph may have started is not retried.
     if (!/^\s*mutation\b/.test(request.query ?? '')) headers.set(RETRY_SAFE_HEADER, '1');
   }
+}
+
+/** At most this many error paths for one failed call (a page of 500 entities would otherwise be 500 errors). */
+const MAX_FAILURE_PATHS = 50;
+
+/**
+ * The response paths a subgraph call would have answered: each root field's response name, or for an entity
+ * fetch `["_entities", i, field]` for each representation and each field selected on it.
+ */
+export function fieldPathsOf(query: string | undefined, variables: Record<string, unknown> | undefined): (string | number)[][] {
+  if (!query) return [];
+  let document;
+  try {
+    document = parse(query, { noLocation: true });
+  } catch {
+    return [];
+  }
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return [];
+  const fieldsOf = (selections: readonly SelectionNode[]): string[] =>
+    selections.flatMap((s) => (s.kind === Kind.FIELD ? (s.name.value === '__typename' ? [] : [(s.alias ?? s.name).value]) : s.kind === Kind.INLINE_FRAGMENT ? fieldsOf(s.selectionSet.selections) : []));
+  const paths: (string | number)[][] = [];
+  for (const selection of operation.selectionSet.selections) {
+    if (selection.kind !== Kind.FIELD || selection.name.value === '__typename') continue;
+    const name = (selection.alias ?? selection.name).value;
+    if (selection.name.value !== '_entities') {
+      paths.push([name]);
+      continue;
+    }
+    const representations = Array.isArray(variables?.representations) ? variables.representations.length : 0;
+    const fields = [...new Set(fieldsOf(selection.selectionSet?.selections ?? []))];
+    for (let i = 0; i < representations && paths.length < MAX_FAILURE_PATHS; i += 1) for (const field of fields) paths.push([name, i, field]);
+  }
+  return paths.slice(0, MAX_FAILURE_PATHS);
 }
 
 /** Forwards a public HTTP path (links in e-mails, the SMS centre's webhook) to the service that owns it. */

@@ -34,11 +34,24 @@ describe('createErrorFormatter', () => {
   });
 
   it('still hides a resolver failure behind INTERNAL and logs it', () => {
-    const error = new GraphQLError('connect ECONNREFUSED 10.0.0.5:3306', { path: ['echo'], originalError: new Error('connect ECONNREFUSED 10.0.0.5:3306') });
+    const error = new GraphQLError("Cannot read properties of undefined (reading 'id') at /srv/app/dist/x.js:3", { path: ['echo'], originalError: new TypeError("Cannot read properties of undefined (reading 'id')") });
     const formatted = format(error.toJSON(), error);
     expect(formatted.extensions).toEqual({ code: ErrorCode.INTERNAL });
-    expect(JSON.stringify(formatted)).not.toMatch(/ECONNREFUSED/);
+    expect(JSON.stringify(formatted)).not.toMatch(/Cannot read|\/srv/);
     expect(logged).toHaveLength(1);
+  });
+
+  it('answers a database or Redis that is away with SERVICE_UNAVAILABLE, never its text (test/e2e/faults-storage)', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:3306'), { code: 'ECONNREFUSED' });
+    const typeorm = Object.assign(new Error('Connection lost: The server closed the connection.'), { name: 'QueryFailedError', driverError: { code: 'PROTOCOL_CONNECTION_LOST' } });
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    for (const cause of [refused, typeorm, busy]) {
+      const error = new GraphQLError(cause.message, { path: ['echo'], originalError: cause });
+      const formatted = format(error.toJSON(), error);
+      expect(formatted.extensions).toEqual({ code: ErrorCode.SERVICE_UNAVAILABLE, reason: 'storage unavailable' });
+      expect(JSON.stringify(formatted)).not.toMatch(/ECONNREFUSED|3306|Connection lost|locked/);
+    }
+    expect(logged).toEqual([]);
   });
 
   it("keeps a subgraph's own BAD_USER_INPUT text at the gateway, and localizes Apollo's English one", () => {

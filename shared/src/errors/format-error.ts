@@ -4,6 +4,7 @@ import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
 import { Language } from '../i18n/language';
 import { messageFor } from './messages';
+import { isStorageUnavailable } from './storage-unavailable';
 import type { Logger } from '../logging/logger';
 
 const validCodes = new Set<string>(Object.values(ErrorCode));
@@ -102,6 +103,11 @@ export function createErrorFormatter(logger: Logger, languageOf: () => Language 
         ...base,
         extensions: { code: ErrorCode.BAD_USER_INPUT, detail: boundErrorText(formatted.message) },
       };
+    }
+    if (isStorageUnavailable(original)) {
+      // The database or Redis is away (a restart, a failover): retryable, and never the driver's text.
+      logger.warn({ err: original, path: formatted.path }, 'storage unavailable');
+      return { message: messageFor(ErrorCode.SERVICE_UNAVAILABLE, languageOf()), ...base, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, reason: 'storage unavailable' } };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error in resolver');
     return { message: messageFor(ErrorCode.INTERNAL, languageOf()), ...base, extensions: { code: ErrorCode.INTERNAL } };

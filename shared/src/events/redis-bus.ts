@@ -195,6 +195,12 @@ class RedisSubscription {
   private wake?: () => void;
   private lastClaim = 0;
   private claimUnsupported = false;
+  /**
+   * Set when the blocking connection was lost. ioredis sends an unanswered XREADGROUP again after reconnecting;
+   * if Redis had already delivered entries to it (recorded in the group's pending list, the reply lost with the
+   * connection), the resent `>` read skips them. So after a reconnect the pending list is read again first.
+   */
+  private reconnected = false;
 
   constructor(
     private readonly bus: RedisStreamsEventBus,
@@ -206,6 +212,9 @@ class RedisSubscription {
   ) {}
 
   start(): void {
+    this.blocking.on('reconnecting', () => {
+      this.reconnected = true;
+    });
     this.loop = this.run();
   }
 
@@ -229,6 +238,12 @@ class RedisSubscription {
         const reply = (await (cursor === '>'
           ? this.blocking.xreadgroup('GROUP', this.group, consumerName, 'COUNT', readCount, 'BLOCK', blockMs, 'STREAMS', this.key, '>')
           : this.blocking.xreadgroup('GROUP', this.group, consumerName, 'COUNT', readCount, 'STREAMS', this.key, '0'))) as [string, StreamEntry[]][] | null;
+        if (this.reconnected) {
+          // What this read got is in the pending list too, behind what an earlier, lost reply delivered: read it in order.
+          this.reconnected = false;
+          cursor = '0';
+          continue;
+        }
         const entries = reply?.[0]?.[1] ?? [];
         if (cursor === '0' && entries.length === 0) {
           cursor = '>';
