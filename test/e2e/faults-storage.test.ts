@@ -131,12 +131,10 @@ describe('faults: Redis restarted while events flow', () => {
     }
   }, 120_000);
 
-  // KNOWN HOLE, kept visible: revocations live only in Redis. A Redis that comes back without its data (no
-  // persistence, a replaced node) forgets them, and a suspended subscriber's token is accepted again everywhere until
-  // it expires (ACCESS_TOKEN_TTL_SECONDS). `it.failing` passes while the hole is there; when identity restores the
-  // revocations from its database (and the services fail closed until it has), this turns red: make it `it`.
-  // Last in this describe: the wiped Redis also lost the bus's consumer groups.
-  it.failing('a token suspended before Redis lost its data stays refused (terms 3.3)', async () => {
+  // Revocations live in Redis; a Redis that comes back without its data (no persistence, a replaced node) forgot them.
+  // Every service refuses tokens until identity has written back the revocations its database recorded, so the
+  // suspended token is never accepted in between. Last in this describe: the wiped Redis also lost the bus's groups.
+  it('a token suspended before Redis lost its data stays refused (terms 3.3)', async () => {
     const line = await system.line('+77019980401');
     const staff = await system.staff();
     await system.gql(`mutation ($id: ID!) { setAccessStatus(subscriberId: $id, status: SUSPENDED, reason: BREACH) { accessStatus } }`, { id: line.id }, staff);
