@@ -5,6 +5,9 @@ import { serveGatewaySubscriptions } from './subscriptions';
 import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
+import { BufferedResponse, subgraphRequest } from './perf/subgraph-http';
+import { CachedTokenVerifier } from './perf/token-cache';
+import { cachedLimits } from './perf/limits-cache';
 
 export type { GatewayContext } from './context';
 import { GraphQLError, GraphQLFormattedError, Kind } from 'graphql';
@@ -77,6 +80,11 @@ type ProcessResult = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /** Reads a body once, to at most `maxBytes` (a clone() of node-fetch's body stalled past 64 KiB: the gateway never answered). */
 async function readBounded(response: FetcherResponse, maxBytes: number): Promise<string> {
+  // Read already, bounded, by the keep-alive client (perf/subgraph-http.ts).
+  if (response instanceof BufferedResponse) {
+    if (response.text === null || Buffer.byteLength(response.text) > maxBytes) throw new SubgraphUnavailable('response too large');
+    return response.text;
+  }
   const declared = Number(response.headers.get('content-length'));
   const body = (response as unknown as Response).body;
   if (declared > maxBytes) {
@@ -134,11 +142,12 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const attempt = async () => {
       const remaining = Math.min(this.timeouts.subgraphTimeoutMs, deadline - Date.now());
       if (remaining <= 0) throw new SubgraphUnavailable('timeout');
-      return (await fetch(url, {
+      return (await subgraphRequest(url, {
         method: init.method ?? 'POST',
-        headers,
-        ...(init.body === undefined ? {} : { body: init.body }),
+        headers: headers as Record<string, string>,
+        ...(init.body === undefined ? {} : { body: String(init.body) }),
         signal: AbortSignal.timeout(remaining),
+        maxBytes: MAX_RESPONSE_BYTES,
       })) as unknown as FetcherResponse;
     };
     try {
@@ -266,7 +275,10 @@ export function forwardTo(targetBase: () => string, logger: Logger, internalToke
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const metrics = new ServiceMetrics('gateway');
   const timeouts = options.timeouts ?? DEFAULT_GATEWAY_TIMEOUTS;
-  const limits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
+  // Measured once per operation text and variables (perf/limits-cache.ts).
+  const limits = cachedLimits(createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS));
+  // One signature check per token while it lives; revocations are still read on every request (perf/token-cache.ts).
+  const verifier = new CachedTokenVerifier(options.verifier);
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
   const dataSource = (name: string) => {
     const url = options.subgraphUrls[name as SubgraphName];
@@ -367,7 +379,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         supergraphSdl: options.supergraphSdl,
         subgraphUrls: options.subgraphUrls,
         dataSource,
-        verifier: options.verifier,
+        verifier,
         logger: options.logger,
         production: options.production,
         internalToken: options.internalToken,
@@ -376,7 +388,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         metrics,
       }),
     buildContext: (req) =>
-      gatewayContext(options.verifier, {
+      gatewayContext(verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',
         authorization: req.header('authorization') ?? null,
         acceptLanguage: req.header('accept-language') ?? null,
