@@ -20,6 +20,7 @@
  *    skips it; BENCH_SUBSCRIBERS, BENCH_SOCKETS, BENCH_RATE pass through).
  *   npm run bench
  *   BENCH_SECONDS=5 BENCH_SCENARIOS=home,managed BENCH_GATEWAYS=ours,hive node bench/cabinet.js
+ *   BENCH_LEVERS=1 BENCH_SCENARIOS=home BENCH_SUBSCRIPTIONS=0 node bench/cabinet.js   (what each lever of gateway/src/perf gives)
  */
 'use strict';
 const { fork, spawn } = require('node:child_process');
@@ -86,6 +87,15 @@ const GATEWAYS = [
   { key: 'ours', label: 'ours', script: 'apollo-gateway-server.js' },
   { key: 'hive', label: 'Hive Gateway', script: 'hive-gateway-server.js', env: { NODE_NO_WARNINGS: '1' } },
   { key: 'apollo', label: 'plain @apollo/gateway', script: 'plain-apollo-gateway-server.js' },
+  // BENCH_LEVERS=1: ours with each lever of gateway/src/perf off in turn, and with all off (the gateway before them).
+  ...(process.env.BENCH_LEVERS === '1'
+    ? [
+        { key: 'no-keepalive', label: 'ours without the keep-alive client', script: 'apollo-gateway-server.js', env: { PERF_OFF: 'keepAliveClient' } },
+        { key: 'no-tokencache', label: 'ours without the token cache', script: 'apollo-gateway-server.js', env: { PERF_OFF: 'tokenCache' } },
+        { key: 'no-limitscache', label: 'ours without the limits cache', script: 'apollo-gateway-server.js', env: { PERF_OFF: 'limitsCache' } },
+        { key: 'no-levers', label: 'ours without any (before)', script: 'apollo-gateway-server.js', env: { PERF_OFF: 'keepAliveClient,tokenCache,limitsCache' } },
+      ]
+    : []),
 ];
 
 async function freePort() {
@@ -268,7 +278,7 @@ async function main() {
     };
 
     // ── 3. interleaved rounds ──
-    const gateways = GATEWAYS.filter((g) => !only('BENCH_GATEWAYS') || only('BENCH_GATEWAYS').has(g.key));
+    const gateways = GATEWAYS.filter((g) => !only('BENCH_GATEWAYS') || only('BENCH_GATEWAYS').has(g.key) || (process.env.BENCH_LEVERS === '1' && g.env?.PERF_OFF));
     const scenarios = READ_SCENARIOS.filter((s) => !only('BENCH_SCENARIOS') || only('BENCH_SCENARIOS').has(s.key));
     const withMix = !only('BENCH_SCENARIOS') || only('BENCH_SCENARIOS').has('mix');
     const answers = {};
@@ -324,7 +334,7 @@ async function main() {
       console.log(`\n${scenario.title} — answers ${identical ? 'identical across gateways' : 'DIFFER between gateways'}`);
       if (!identical) for (const [g, a] of Object.entries(answers[scenario.key])) console.log(`  ${g}: ${a.slice(0, 600)}`);
       console.table(rows.map((r) => ({ ...r, 'req/s': r['req/s'].toFixed(0), 'p50 ms': r['p50 ms'].toFixed(1), 'p99 ms': r['p99 ms'].toFixed(1), 'CPU µs/req': r['CPU µs/req'].toFixed(0), 'RSS MB': r['RSS MB'].toFixed(0) })));
-      const ours = rows.find((r) => r.gateway === 'ours');
+      const ours = rows[0]?.gateway === 'ours' ? rows[0] : undefined;
       for (const other of rows.filter((r) => r !== ours)) {
         if (!ours) break;
         console.log(

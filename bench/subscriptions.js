@@ -34,6 +34,8 @@ const { ManagementRequestEntity, ManagementStatus } = require('../subgraphs/dele
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
 const socketCount = Math.min(subscribers, Number(process.env.BENCH_SOCKETS ?? subscribers));
 const perSocket = Math.ceil(subscribers / socketCount);
+/** Sockets opening at a time (BENCH_HANDSHAKES, default 100). */
+const handshakes = Number(process.env.BENCH_HANDSHAKES ?? 100);
 const perSubscriber = Number(process.env.BENCH_PER_SUBSCRIBER ?? 1);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -127,9 +129,16 @@ async function main() {
         clientsProcess.once('message', resolve);
         clientsProcess.send(message);
       });
-    const opened = await ask({ type: 'open', url: `${system.gatewayUrl}/graphql`, clients, perSubscriber, query: QUERY });
+    const opened = await ask({ type: 'open', url: `${system.gatewayUrl}/graphql`, clients, perSubscriber, query: QUERY, handshakes: handshakes });
     if (opened.refused) throw new Error(`${opened.refused} sockets were refused`);
-    await waitUntil(() => billing.feeds.followerCount >= total, 600_000, `${total} feeds on billing (${billing.feeds.followerCount})`);
+    // Every subscription live on billing, or the first refused one stops the bench (a refusal is an answer, not a wait).
+    const openDeadline = Date.now() + 600_000;
+    while (billing.feeds.followerCount < total) {
+      const refusals = await ask({ type: 'refusals' });
+      if (refusals.count) throw new Error(`${refusals.count} subscriptions were refused or ended, e.g. ${refusals.first}`);
+      if (Date.now() > openDeadline) throw new Error(`timed out waiting for ${total} feeds on billing (${billing.feeds.followerCount})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const startMs = Date.now() - started;
     gc();
     const after = process.memoryUsage();
@@ -142,7 +151,6 @@ async function main() {
 
     await ask({ type: 'reset' });
     const statementsBefore = billing.database.counter.count;
-    const postingStarted = Date.now();
     // Evenly spread: posting i is due at i / rate seconds; from a process of its own, over billing's internal API.
     const posted = await new Promise((resolve, reject) => {
       const generator = fork(join(__dirname, 'support', 'posting-generator.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

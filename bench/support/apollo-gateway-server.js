@@ -17,6 +17,8 @@ const { AccessTokenVerifier, MemoryRevocationStore, RedisRevocationStore, create
     logger: createLogger('gateway', 'warn'),
     internalToken: process.env.INTERNAL_API_TOKEN,
     verifier: new AccessTokenVerifier(httpJwksSource(process.env.JWKS_URL), revocations, 'selfcare-identity'),
+    // PERF_OFF=keepAliveClient,tokenCache,limitsCache: bench/cabinet.js's lever figures (gateway/src/perf).
+    perf: Object.fromEntries((process.env.PERF_OFF ?? '').split(',').filter(Boolean).map((lever) => [lever, false])),
   });
   process.send({ ready: gateway.port });
   process.on('message', async (m) => {

@@ -13,6 +13,8 @@ let waiting = null;
 let streams = new Map();
 let gaps = 0;
 let repeats = 0;
+let refusals = 0;
+let firstRefusal = null;
 
 const tiyn = (amount) => Math.round(Number(amount) * 100);
 
@@ -52,6 +54,10 @@ function open(url, client, perSubscriber, query) {
         stream.last = balance;
         streams.set(key, stream);
         if (waiting && latencies.length >= waiting.expected) waiting.resolve();
+      } else if (message.type === 'next' || message.type === 'error' || message.type === 'complete') {
+        // A subscription refused or ended: counted (the bench stops on it), the first one kept to show.
+        refusals += 1;
+        firstRefusal ??= String(data).slice(0, 300);
       } else if (message.type !== 'ping' && message.type !== 'pong') {
         process.stderr.write(`unexpected message: ${String(data).slice(0, 300)}\n`);
       }
@@ -63,13 +69,16 @@ process.on('message', async (message) => {
   if (message.type === 'open') {
     let refused = 0;
     const queue = [...message.clients];
-    // A hundred handshakes at a time, as many clients reconnecting would.
+    // `handshakes` (default a hundred) at a time, as many clients reconnecting would.
     await Promise.all(
-      Array.from({ length: 100 }, async () => {
+      Array.from({ length: message.handshakes ?? 100 }, async () => {
         while (queue.length) if (!(await open(message.url, queue.shift(), message.perSubscriber, message.query))) refused += 1;
       }),
     );
     process.send({ refused });
+  } else if (message.type === 'refusals') {
+    // Answered after the subscribe messages had time to be refused: the gateway answers a refusal at once.
+    process.send({ count: refusals, first: firstRefusal });
   } else if (message.type === 'reset') {
     latencies = [];
     streams = new Map();
@@ -85,6 +94,6 @@ process.on('message', async (message) => {
     }
     waiting = null;
     const perStream = [...streams.values()].map((s) => s.cursors.size);
-    process.send({ latencies, gaps, repeats, streams: streams.size, fewest: perStream.length ? Math.min(...perStream) : 0 });
+    process.send({ latencies, gaps, repeats, refusals, streams: streams.size, fewest: perStream.length ? Math.min(...perStream) : 0 });
   }
 });

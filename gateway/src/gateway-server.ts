@@ -5,7 +5,7 @@ import { serveGatewaySubscriptions } from './subscriptions';
 import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
-import { BufferedResponse, subgraphRequest } from './perf/subgraph-http';
+import { BufferedResponse, DEFAULT_PERF_LEVERS, PerfLevers, subgraphRequest } from './perf/subgraph-http';
 import { CachedTokenVerifier } from './perf/token-cache';
 import { cachedLimits } from './perf/limits-cache';
 
@@ -55,6 +55,8 @@ export interface GatewayOptions {
   onShutdown?: (() => Promise<void>)[];
   /** Websocket caps and resumption (defaults in subscription-settings.ts). */
   subscriptions?: Partial<SubscriptionSettings>;
+  /** The per-request savings of gateway/src/perf, all on by default (the benchmark turns them off one by one). */
+  perf?: Partial<PerfLevers>;
 }
 
 /** The gateway's own bookkeeping on a subgraph call; read and removed by the fetcher, never sent. */
@@ -131,6 +133,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly serviceName: string,
     private readonly timeouts: GatewayTimeouts,
     private readonly logger: Logger,
+    private readonly keepAliveClient = true,
   ) {
     super(config);
     this.fetcher = ((url: string, init?: FetcherInit) => this.send(url, init ?? {})) as RemoteGraphQLDataSource['fetcher'];
@@ -142,6 +145,14 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const attempt = async () => {
       const remaining = Math.min(this.timeouts.subgraphTimeoutMs, deadline - Date.now());
       if (remaining <= 0) throw new SubgraphUnavailable('timeout');
+      if (!this.keepAliveClient) {
+        return (await fetch(url, {
+          method: init.method ?? 'POST',
+          headers,
+          ...(init.body === undefined ? {} : { body: init.body }),
+          signal: AbortSignal.timeout(remaining),
+        })) as unknown as FetcherResponse;
+      }
       return (await subgraphRequest(url, {
         method: init.method ?? 'POST',
         headers: headers as Record<string, string>,
@@ -276,14 +287,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const metrics = new ServiceMetrics('gateway');
   const timeouts = options.timeouts ?? DEFAULT_GATEWAY_TIMEOUTS;
   // Measured once per operation text and variables (perf/limits-cache.ts).
-  const limits = cachedLimits(createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS));
+  const levers = { ...DEFAULT_PERF_LEVERS, ...options.perf };
+  const gatewayLimits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
+  const limits = levers.limitsCache ? cachedLimits(gatewayLimits) : gatewayLimits;
   // One signature check per token while it lives; revocations are still read on every request (perf/token-cache.ts).
-  const verifier = new CachedTokenVerifier(options.verifier);
+  const verifier = levers.tokenCache ? new CachedTokenVerifier(options.verifier) : options.verifier;
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
   const dataSource = (name: string) => {
     const url = options.subgraphUrls[name as SubgraphName];
     if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-    return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger);
+    return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger, levers.keepAliveClient);
   };
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,

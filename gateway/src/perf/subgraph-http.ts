@@ -109,3 +109,18 @@ export function subgraphRequest(url: string, options: SubgraphRequest): Promise<
     request.end(options.body);
   });
 }
+
+/**
+ * The gateway's per-request savings (this folder), each on by default; bench/cabinet.js turns them off one at a
+ * time (BENCH_LEVERS=1) to report what each gave.
+ */
+export interface PerfLevers {
+  /** Subgraph calls over node:http keep-alive agents (else the global fetch). */
+  keepAliveClient: boolean;
+  /** Verified tokens kept until they expire (revocations still read on every request). */
+  tokenCache: boolean;
+  /** Request limits measured once per operation text and variables. */
+  limitsCache: boolean;
+}
+
+export const DEFAULT_PERF_LEVERS: PerfLevers = { keepAliveClient: true, tokenCache: true, limitsCache: true };
