@@ -360,7 +360,7 @@ async function main() {
   if (process.env.BENCH_SUBSCRIPTIONS !== '0') {
     await new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'subscriptions.js')], {
-        env: { BENCH_SUBSCRIBERS: '10000', BENCH_SOCKETS: '2000', BENCH_RATE: '1000', BENCH_ROUNDS: '1', ...process.env },
+        env: { BENCH_SUBSCRIBERS: '10000', BENCH_SOCKETS: '2000', BENCH_RATE: '1000', BENCH_ROUNDS: '1', BENCH_HANDSHAKES: '20', BENCH_CONCURRENCY: '100', ...process.env },
         stdio: 'inherit',
       });
       child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`subscriptions.js exited with ${code}`))));

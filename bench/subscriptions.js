@@ -175,7 +175,7 @@ async function main() {
       `  idle: ${idleStatements} billing statements over ${idleRounds} safety-poll rounds of ${safetyPollMs} ms`,
       `  ${postings} postings in ${postingSeconds.toFixed(1)} s (${(postings / postingSeconds).toFixed(0)}/s${rate > 0 ? `, paced at ${rate}/s` : `, ${concurrency} at a time`}); ${delivered.latencies.length}/${expected} events delivered`,
       `  delivery (entry.at → client): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms`,
-      `  events lost: ${expected - delivered.latencies.length + delivered.gaps} (${delivered.gaps} gaps in a subscription's balances), repeated: ${delivered.repeats}; ${delivered.streams}/${total} subscriptions had events, the fewest ${delivered.fewest}/${rounds}`,
+      `  events lost: ${expected - delivered.latencies.length} (${delivered.gaps} gaps in a subscription's balances), repeated: ${delivered.repeats}; ${delivered.streams}/${total} subscriptions had events, the fewest ${delivered.fewest}/${rounds}; ${delivered.refusals} subscriptions refused or ended${delivered.firstRefusal ? ` (the first: ${delivered.firstRefusal})` : ""}`,
       `  billing statements per delivered event (the postings and their outbox relay rounds included): ${(deliveryStatements / Math.max(1, delivered.latencies.length)).toFixed(2)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -87,13 +87,23 @@ process.on('message', async (message) => {
     process.send({ ok: true });
   } else if (message.type === 'collect') {
     if (latencies.length < message.expected) {
+      // Until every event came, the time is up, or none came for idleMs (what is missing then is lost).
+      let seen = latencies.length;
+      let idle;
       await Promise.race([
         new Promise((resolve) => (waiting = { expected: message.expected, resolve })),
         new Promise((resolve) => setTimeout(resolve, message.timeoutMs)),
+        new Promise((resolve) => {
+          idle = setInterval(() => {
+            if (latencies.length === seen) resolve();
+            seen = latencies.length;
+          }, message.idleMs ?? 15_000);
+        }),
       ]);
+      clearInterval(idle);
     }
     waiting = null;
     const perStream = [...streams.values()].map((s) => s.cursors.size);
-    process.send({ latencies, gaps, repeats, refusals, streams: streams.size, fewest: perStream.length ? Math.min(...perStream) : 0 });
+    process.send({ latencies, gaps, repeats, refusals, firstRefusal, streams: streams.size, fewest: perStream.length ? Math.min(...perStream) : 0 });
   }
 });
