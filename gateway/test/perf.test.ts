@@ -79,6 +79,12 @@ describe('the keep-alive subgraph client', () => {
   let sockets = 0;
   beforeAll(async () => {
     server = http.createServer((req, res) => {
+      if (req.url === '/dribble') {
+        // Headers at once, then a byte now and then, never the end.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{');
+        return;
+      }
       if (req.url === '/big') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ data: 'x'.repeat(5000) }));
@@ -104,6 +110,12 @@ describe('the keep-alive subgraph client', () => {
       expect(await response.json()).toEqual({ data: { echo: '15' } });
     }
     expect(sockets).toBe(1);
+  });
+
+  it('ends an answer that never finishes at the time budget, as a timeout (not a stale connection to retry)', async () => {
+    const started = subgraphRequest(`${url}/dribble`, { method: 'POST', headers: {}, body: '{}', signal: AbortSignal.timeout(200), maxBytes: 1000 });
+    await expect(started).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(started.catch((error: { cause?: unknown }) => error.cause)).resolves.toBeUndefined();
   });
 
   it('stops reading an answer past its bound', async () => {

@@ -62,7 +62,8 @@ export function subgraphRequest(url: string, options: SubgraphRequest): Promise<
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
-      reject(withCause(error));
+      // Cut off by the time budget, whatever the socket said about it: a timeout, never a stale connection to retry.
+      reject(withCause(options.signal.aborted ? options.signal.reason : error));
     };
     if (options.signal.aborted) {
       fail(options.signal.reason);
@@ -105,7 +106,7 @@ export function subgraphRequest(url: string, options: SubgraphRequest): Promise<
         response.once('aborted', () => fail(Object.assign(new Error('response aborted'), { code: 'ECONNRESET' })));
       },
     );
-    request.once('error', (error) => fail(options.signal.aborted ? options.signal.reason : error));
+    request.once('error', fail);
     request.end(options.body);
   });
 }
