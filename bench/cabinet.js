@@ -31,6 +31,7 @@ const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { startSystem, SUBGRAPH_NAMES } = require('../gateway/dist/system');
 const { loadOrCreateSigningKey } = require('../shared/dist');
+const { drainOutbox } = require('../shared/dist/testing/outbox');
 const { cabinetPopulation, addToDemoBase, seedGrants, accessToken } = require('./support/cabinet-data');
 
 const root = join(__dirname, '..');
@@ -206,13 +207,18 @@ async function main() {
     const sqlPerList = {};
     try {
       await seedGrants(system.subgraphs.delegation.runtime.database, population);
+      // The seed's events handed on and applied first, so only the requests' own statements are counted.
+      for (const name of SUBGRAPH_NAMES) await drainOutbox(system.subgraphs[name].runtime.database, 120_000);
       for (const size of Object.keys(population.managers)) {
         const token = await accessToken(key, population.managers[size].id);
-        const first = await post(system.graphqlUrl, token, MANAGED, {}); // DataLoader warm-up of nothing: the same query twice
+        const first = await post(system.graphqlUrl, token, MANAGED, {});
         if (first.errors || first.data.me.managedNumbers.length !== Number(size)) throw new Error(`managed numbers of ${size}: ${JSON.stringify(first).slice(0, 500)}`);
-        const before = statements(system);
-        await post(system.graphqlUrl, token, MANAGED, {});
-        sqlPerList[size] = statements(system) - before;
+        // The least of three: a relay's poll or a saga's sweep in between can only add statements.
+        for (let i = 0; i < 3; i += 1) {
+          const before = statements(system);
+          await post(system.graphqlUrl, token, MANAGED, {});
+          sqlPerList[size] = Math.min(sqlPerList[size] ?? Number.POSITIVE_INFINITY, statements(system) - before);
+        }
       }
     } finally {
       await system.stop();
