@@ -202,6 +202,9 @@ async function main() {
       databaseUrls,
       logLevel: 'error',
       billing: { feeRunIntervalMs: 0 },
+      // No background poll while the statements are counted (writes still wake the relays).
+      relayPollMs: 600_000,
+      feedSafetyPollMs: 600_000,
     });
     const key = loadOrCreateSigningKey(join(dataDir, 'identity-jwt.pem'));
     const sqlPerList = {};
