@@ -15,11 +15,12 @@ process.once('message', async ({ url, token, subscriberIds, rounds, rate, concur
       const wait = rate > 0 ? started + (index * 1000) / rate - Date.now() : 0;
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       else if (wait < -100) late += 1;
-      const response = await fetch(`${url}/internal/charges`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-internal-token': token },
-        body: JSON.stringify({ subscriberId: due[index], reference: `${prefix}:${index}`, kind: 'CHARGE', amountMinor: 100, requireFunds: false, description: { KK: 'bench', RU: 'bench', EN: 'bench' } }),
-      }).catch(() => null);
+      const body = JSON.stringify({ subscriberId: due[index], reference: `${prefix}:${index}`, kind: 'CHARGE', amountMinor: 100, requireFunds: false, description: { KK: 'bench', RU: 'bench', EN: 'bench' } });
+      let response = null;
+      // Idempotent by reference: a posting whose answer was lost (a reset socket) is sent again, up to three times.
+      for (let attempt = 0; attempt < 3 && !response; attempt += 1) {
+        response = await fetch(`${url}/internal/charges`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-internal-token': token }, body }).catch(() => null);
+      }
       if (!response || !response.ok) {
         failed += 1;
         if (failed <= 3) process.stderr.write(`posting refused: ${response ? `${response.status} ${(await response.text()).slice(0, 300)}` : 'network'}\n`);
