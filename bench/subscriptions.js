@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 /**
  * Subscriptions at scale: `balanceChanged` for BENCH_SUBSCRIBERS subscribers (default 200), each with an account of
- * its own, a token of its own and its own socket carrying BENCH_PER_SUBSCRIBER subscriptions (default 1). The whole
- * system runs in this process on SQLite (or MariaDB with BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306); the
- * clients run in a child process (bench/support/subscribers.js) so their memory is not counted.
- * Then BENCH_ROUNDS rounds (default 3) post one charge to every account, at BENCH_RATE postings per second (default
- * 100, spread evenly; 0 = as fast as BENCH_CONCURRENCY=20 at a time allows), and each client takes the delivery time
- * from the entry's `at` to its arrival.
+ * its own, over BENCH_SOCKETS sockets (default one per subscriber). With fewer sockets, each socket is one
+ * subscriber's (its own token) watching its own number and the numbers it manages (ACTIVE grants written into
+ * delegation's table: BENCH_SUBSCRIBERS / BENCH_SOCKETS numbers per socket); each number BENCH_PER_SUBSCRIBER times
+ * (default 1). The whole system runs in this process on SQLite (or MariaDB with
+ * BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306); the clients run in a child process (bench/support/subscribers.js)
+ * so their memory is not counted, and the postings come from another (bench/support/posting-generator.js, billing's
+ * POST /internal/charges as catalog's orders post them).
+ * Then BENCH_ROUNDS rounds (default 3) post one 1.00 charge to every account, at BENCH_RATE postings per second
+ * (default 100, spread evenly; 0 = as fast as BENCH_CONCURRENCY=20 at a time allows), and each client takes the
+ * delivery time from the entry's `at` to its arrival and checks each subscription's events (every balance 1.00 less
+ * than the one before, no cursor twice).
  * Prints: start-up time of the subscriptions, memory per subscription (RSS and heap of this process), billing SQL
- * statements while idle per safety-poll round, delivery p50/p99/max, statements per delivered event.
+ * statements while idle per safety-poll round, delivery p50/p99/max, events lost or repeated, statements per event.
  *   npm run build && node --expose-gc bench/subscriptions.js
- *   BENCH_SUBSCRIBERS=10000 node --expose-gc bench/subscriptions.js   (the 10,000-subscriber target)
+ *   BENCH_SUBSCRIBERS=10000 BENCH_SOCKETS=2000 BENCH_RATE=1000 BENCH_ROUNDS=1 node --expose-gc bench/subscriptions.js
+ *   (the 10,000-subscriber target; npm run bench runs it after bench/cabinet.js)
  */
 'use strict';
 const { fork } = require('node:child_process');
@@ -22,9 +28,14 @@ const { startSystem } = require('../gateway/dist/system');
 const { loadOrCreateSigningKey } = require('../shared/dist');
 const { signAccessToken } = require('../shared/dist/testing/platform');
 const { createTestDatabase } = require('../shared/dist/testing/databases');
-const { LedgerEntryKind, LedgerService } = require('../subgraphs/billing/dist');
+const { LedgerService } = require('../subgraphs/billing/dist');
+const { ManagementRequestEntity, ManagementStatus } = require('../subgraphs/delegation/dist');
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
+const socketCount = Math.min(subscribers, Number(process.env.BENCH_SOCKETS ?? subscribers));
+const perSocket = Math.ceil(subscribers / socketCount);
+/** Sockets opening at a time (BENCH_HANDSHAKES, default 100). */
+const handshakes = Number(process.env.BENCH_HANDSHAKES ?? 100);
 const perSubscriber = Number(process.env.BENCH_PER_SUBSCRIBER ?? 1);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -70,7 +81,7 @@ async function main() {
     logLevel: 'error',
     relayPollMs: 600_000,
     feedSafetyPollMs: safetyPollMs,
-    subscriptions: { subscriptionsPerSocket: Math.max(50, perSubscriber), subscriptionsPerCaller: Math.max(100, perSubscriber), anonymousSocketsPerAddress: subscribers + 100 },
+    subscriptions: { subscriptionsPerSocket: Math.max(50, perSubscriber * perSocket), subscriptionsPerCaller: Math.max(100, perSubscriber * perSocket), anonymousSocketsPerAddress: subscribers + 100 },
   });
   const billing = system.subgraphs.billing.runtime;
   const ledger = new LedgerService(billing.database, billing.outbox, billing.clock);
@@ -88,7 +99,27 @@ async function main() {
         }
       });
     }
-    const clients = accounts.map(({ subscriberId }) => ({ subscriberId, token: signAccessToken(key, subscriberId) }));
+    // A socket per group of perSocket numbers: the group's first subscriber's, managing the others (terms 5.6.7 done).
+    const groups = [];
+    for (let i = 0; i < accounts.length; i += perSocket) groups.push(accounts.slice(i, i + perSocket));
+    if (perSocket > 1) {
+      const delegation = system.subgraphs.delegation.runtime.database;
+      const now = new Date();
+      for (let g = 0; g < groups.length; g += 200) {
+        await delegation.transaction(async (manager) => {
+          for (const group of groups.slice(g, g + 200)) {
+            for (const [n, owned] of group.slice(1).entries()) {
+              const msisdn = `+7709${String(groups.indexOf(group)).padStart(5, '0')}${n}`;
+              await manager.insert(ManagementRequestEntity, {
+                id: randomUUID(), status: ManagementStatus.ACTIVE, requesterId: group[0].subscriberId, requesterMsisdn: null, ownerMsisdn: msisdn, ownerId: owned.subscriberId,
+                channel: 'WEB', openKey: `${group[0].subscriberId}:${msisdn}`, confirmationFailures: 0, confirmedAt: now, confirmedVia: 'CABINET', activatedAt: now, createdAt: now, updatedAt: now,
+              });
+            }
+          }
+        });
+      }
+    }
+    const clients = await Promise.all(groups.map(async (group) => ({ subscriberIds: group.map((a) => a.subscriberId), token: await signAccessToken(key, group[0].subscriberId) })));
 
     gc();
     const before = process.memoryUsage();
@@ -98,9 +129,16 @@ async function main() {
         clientsProcess.once('message', resolve);
         clientsProcess.send(message);
       });
-    const opened = await ask({ type: 'open', url: `${system.gatewayUrl}/graphql`, clients, perSubscriber, query: QUERY });
+    const opened = await ask({ type: 'open', url: `${system.gatewayUrl}/graphql`, clients, perSubscriber, query: QUERY, handshakes: handshakes });
     if (opened.refused) throw new Error(`${opened.refused} sockets were refused`);
-    await waitUntil(() => billing.feeds.followerCount >= total, 600_000, `${total} feeds on billing (${billing.feeds.followerCount})`);
+    // Every subscription live on billing, or the first refused one stops the bench (a refusal is an answer, not a wait).
+    const openDeadline = Date.now() + 600_000;
+    while (billing.feeds.followerCount < total) {
+      const refusals = await ask({ type: 'refusals' });
+      if (refusals.count) throw new Error(`${refusals.count} subscriptions were refused or ended, e.g. ${refusals.first}`);
+      if (Date.now() > openDeadline) throw new Error(`timed out waiting for ${total} feeds on billing (${billing.feeds.followerCount})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     const startMs = Date.now() - started;
     gc();
     const after = process.memoryUsage();
@@ -113,36 +151,31 @@ async function main() {
 
     await ask({ type: 'reset' });
     const statementsBefore = billing.database.counter.count;
-    const postingStarted = Date.now();
-    const due = Array.from({ length: rounds }, () => accounts).flat();
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) {
-        const index = next++;
-        // Evenly spread: posting i is due at i / rate seconds.
-        const wait = rate > 0 ? postingStarted + (index * 1000) / rate - Date.now() : 0;
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        await billing.database.transaction((manager) =>
-          ledger.post(manager, due[index].accountId, { kind: LedgerEntryKind.CHARGE, amountMinor: -1_00, description: { KK: 'bench', RU: 'bench', EN: 'bench' } }),
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    const postingSeconds = (Date.now() - postingStarted) / 1000;
+    // Evenly spread: posting i is due at i / rate seconds; from a process of its own, over billing's internal API.
+    const posted = await new Promise((resolve, reject) => {
+      const generator = fork(join(__dirname, 'support', 'posting-generator.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      generator.once('message', resolve);
+      generator.once('exit', (code) => code !== 0 && reject(new Error(`posting generator exited with ${code}`)));
+      generator.send({ url: system.subgraphs.billing.url, token: system.platform.internalToken, subscriberIds: accounts.map((a) => a.subscriberId), rounds, rate, concurrency, prefix: `bench-${process.pid}` });
+    });
+    if (posted.failed) throw new Error(`${posted.failed} postings were refused`);
+    const postingSeconds = posted.seconds;
     const postings = rounds * accounts.length;
     const expected = postings * perSubscriber;
+    if (posted.late) process.stdout.write(`  (${posted.late} postings left more than 100 ms after they were due: the generator could not keep the rate)\n`);
     const delivered = await ask({ type: 'collect', expected, timeoutMs: 600_000 });
     // The postings' own statements are counted too (a posting is 4 or 5 statements).
     const deliveryStatements = billing.database.counter.count - statementsBefore;
     const latencies = delivered.latencies.sort((a, b) => a - b);
 
     const lines = [
-      `subscriptions: ${subscribers} subscribers x ${perSubscriber} = ${total} (one socket each), database ${process.env.BENCH_DATABASE_URL ? 'MariaDB' : 'SQLite'}`,
+      `subscriptions: ${subscribers} subscribers x ${perSubscriber} = ${total} over ${clients.length} sockets (${perSocket} numbers each${perSocket > 1 ? ': own and managed' : ''}), database ${process.env.BENCH_DATABASE_URL ? 'MariaDB' : 'SQLite'}`,
       `  all live on billing after ${startMs} ms`,
       `  memory of the system process: RSS +${mb(after.rss - before.rss)} (${((after.rss - before.rss) / total / 1024).toFixed(1)} KB per subscription), heap +${mb(after.heapUsed - before.heapUsed)} (${((after.heapUsed - before.heapUsed) / total / 1024).toFixed(1)} KB per subscription)${global.gc ? '' : ' (run with --expose-gc for steadier figures)'}`,
       `  idle: ${idleStatements} billing statements over ${idleRounds} safety-poll rounds of ${safetyPollMs} ms`,
       `  ${postings} postings in ${postingSeconds.toFixed(1)} s (${(postings / postingSeconds).toFixed(0)}/s${rate > 0 ? `, paced at ${rate}/s` : `, ${concurrency} at a time`}); ${delivered.latencies.length}/${expected} events delivered`,
       `  delivery (entry.at → client): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms`,
+      `  events lost: ${expected - delivered.latencies.length} (${delivered.gaps} gaps in a subscription's balances), repeated: ${delivered.repeats}; ${delivered.streams}/${total} subscriptions had events, the fewest ${delivered.fewest}/${rounds}; ${delivered.refusals} subscriptions refused or ended${delivered.firstRefusal ? ` (the first: ${delivered.firstRefusal})` : ""}`,
       `  billing statements per delivered event (the postings and their outbox relay rounds included): ${(deliveryStatements / Math.max(1, delivered.latencies.length)).toFixed(2)}`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);

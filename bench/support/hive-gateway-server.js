@@ -1,4 +1,4 @@
-// Hive Gateway (@graphql-hive/gateway) alone in a process on the same supergraph, for bench/gateway-me.js.
+// Hive Gateway (@graphql-hive/gateway) alone in a process on the same supergraph, for bench/gateway-me.js and bench/cabinet.js.
 const http = require('node:http');
 const { createGatewayRuntime } = require('@graphql-hive/gateway');
 const { readSupergraph } = require('../../gateway/dist/system');
@@ -21,7 +21,7 @@ const { readSupergraph } = require('../../gateway/dist/system');
   const server = http.createServer(runtime);
   server.listen(0, '127.0.0.1', () => process.send({ ready: server.address().port }));
   process.on('message', (m) => {
-    if (m === 'cpu') process.send({ cpu: process.cpuUsage() });
+    if (m === 'cpu') process.send({ cpu: process.cpuUsage(), rss: process.memoryUsage().rss });
     if (m === 'stop') server.close(() => process.exit(0));
   });
 })().catch((error) => {

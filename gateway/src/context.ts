@@ -1,4 +1,5 @@
-import { AccessTokenVerifier, Caller, DomainError, bearerToken } from '@selfcare/shared';
+import { Caller, DomainError, bearerToken } from '@selfcare/shared';
+import type { TokenVerifier } from './perf/token-cache';
 
 export interface GatewayContext {
   requestId: string;
@@ -18,7 +19,7 @@ export interface GatewayContext {
  * The gateway's request context, over HTTP or websocket. The token is verified here for logs and metrics but
  * never refused here: the owning subgraph answers with the right code (refreshSession works with a stale token).
  */
-export async function gatewayContext(verifier: AccessTokenVerifier, request: Omit<GatewayContext, 'caller' | 'tokenRefusal'>): Promise<GatewayContext> {
+export async function gatewayContext(verifier: TokenVerifier, request: Omit<GatewayContext, 'caller' | 'tokenRefusal'>): Promise<GatewayContext> {
   let caller: Caller | null = null;
   let tokenRefusal: string | null = null;
   const token = bearerToken(request.authorization);

@@ -5,6 +5,9 @@ import { serveGatewaySubscriptions } from './subscriptions';
 import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
+import { BufferedResponse, DEFAULT_PERF_LEVERS, PerfLevers, subgraphRequest } from './perf/subgraph-http';
+import { CachedTokenVerifier } from './perf/token-cache';
+import { cachedLimits } from './perf/limits-cache';
 
 export type { GatewayContext } from './context';
 import { GraphQLError, GraphQLFormattedError, Kind, SelectionNode, parse } from 'graphql';
@@ -52,6 +55,8 @@ export interface GatewayOptions {
   onShutdown?: (() => Promise<void>)[];
   /** Websocket caps and resumption (defaults in subscription-settings.ts). */
   subscriptions?: Partial<SubscriptionSettings>;
+  /** The per-request savings of gateway/src/perf, all on by default (the benchmark turns them off one by one). */
+  perf?: Partial<PerfLevers>;
 }
 
 /** The gateway's own bookkeeping on a subgraph call; read and removed by the fetcher, never sent. */
@@ -77,6 +82,11 @@ type ProcessResult = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /** Reads a body once, to at most `maxBytes` (a clone() of node-fetch's body stalled past 64 KiB: the gateway never answered). */
 async function readBounded(response: FetcherResponse, maxBytes: number): Promise<string> {
+  // Read already, bounded, by the keep-alive client (perf/subgraph-http.ts).
+  if (response instanceof BufferedResponse) {
+    if (response.text === null || Buffer.byteLength(response.text) > maxBytes) throw new SubgraphUnavailable('response too large');
+    return response.text;
+  }
   const declared = Number(response.headers.get('content-length'));
   const body = (response as unknown as Response).body;
   if (declared > maxBytes) {
@@ -123,6 +133,7 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     private readonly serviceName: string,
     private readonly timeouts: GatewayTimeouts,
     private readonly logger: Logger,
+    private readonly keepAliveClient = true,
   ) {
     super(config);
     this.fetcher = ((url: string, init?: FetcherInit) => this.send(url, init ?? {})) as RemoteGraphQLDataSource['fetcher'];
@@ -134,11 +145,20 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     const attempt = async () => {
       const remaining = Math.min(this.timeouts.subgraphTimeoutMs, deadline - Date.now());
       if (remaining <= 0) throw new SubgraphUnavailable('timeout');
-      return (await fetch(url, {
+      if (!this.keepAliveClient) {
+        return (await fetch(url, {
+          method: init.method ?? 'POST',
+          headers,
+          ...(init.body === undefined ? {} : { body: init.body }),
+          signal: AbortSignal.timeout(remaining),
+        })) as unknown as FetcherResponse;
+      }
+      return (await subgraphRequest(url, {
         method: init.method ?? 'POST',
-        headers,
-        ...(init.body === undefined ? {} : { body: init.body }),
+        headers: headers as Record<string, string>,
+        ...(init.body === undefined ? {} : { body: String(init.body) }),
         signal: AbortSignal.timeout(remaining),
+        maxBytes: MAX_RESPONSE_BYTES,
       })) as unknown as FetcherResponse;
     };
     try {
@@ -304,12 +324,17 @@ export function forwardTo(targetBase: () => string, logger: Logger, internalToke
 export async function startGateway(options: GatewayOptions): Promise<RunningService> {
   const metrics = new ServiceMetrics('gateway');
   const timeouts = options.timeouts ?? DEFAULT_GATEWAY_TIMEOUTS;
-  const limits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
+  // Measured once per operation text and variables (perf/limits-cache.ts).
+  const levers = { ...DEFAULT_PERF_LEVERS, ...options.perf };
+  const gatewayLimits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
+  const limits = levers.limitsCache ? cachedLimits(gatewayLimits) : gatewayLimits;
+  // One signature check per token while it lives; revocations are still read on every request (perf/token-cache.ts).
+  const verifier = levers.tokenCache ? new CachedTokenVerifier(options.verifier) : options.verifier;
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
   const dataSource = (name: string) => {
     const url = options.subgraphUrls[name as SubgraphName];
     if (!url) throw new Error(`the supergraph names a subgraph "${name}" with no configured URL`);
-    return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger);
+    return new SubgraphDataSource({ url }, options.internalToken, name, timeouts, options.logger, levers.keepAliveClient);
   };
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
@@ -405,7 +430,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         supergraphSdl: options.supergraphSdl,
         subgraphUrls: options.subgraphUrls,
         dataSource,
-        verifier: options.verifier,
+        verifier,
         logger: options.logger,
         production: options.production,
         internalToken: options.internalToken,
@@ -414,7 +439,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
         metrics,
       }),
     buildContext: (req) =>
-      gatewayContext(options.verifier, {
+      gatewayContext(verifier, {
         requestId: currentRequest()?.requestId ?? 'unknown',
         authorization: req.header('authorization') ?? null,
         acceptLanguage: req.header('accept-language') ?? null,

@@ -4,9 +4,10 @@ import type { GraphQLDataSource } from '@apollo/gateway';
 import { DocumentNode, ExecutionArgs, ExecutionResult, GraphQLError, GraphQLFormattedError, getOperationAST, getVariableValues, parse, validate } from 'graphql';
 import { Gauge } from 'prom-client';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AccessTokenVerifier, Caller, DocumentCache, DomainError, ErrorCode, Logger, ServiceMetrics, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
+import { Caller, DocumentCache, DomainError, ErrorCode, Logger, ServiceMetrics, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
 import type { SubgraphName } from './gateway-server';
 import type { OperationLimits } from '@selfcare/shared';
+import type { TokenVerifier } from './perf/token-cache';
 import { GatewayContext, gatewayContext } from './context';
 import { LiveSubscription, contractError } from './live-subscription';
 import { SocketRefusal, SocketSlot, SubscriptionCaps, SubscriptionRefusal } from './subscription-caps';
@@ -38,7 +39,7 @@ export interface GatewaySubscriptionsOptions {
   subgraphUrls: Record<SubgraphName, string>;
   /** The data source the gateway uses for a subgraph (forwards the caller's token, language, address, request id). */
   dataSource: (name: SubgraphName) => GraphQLDataSource;
-  verifier: AccessTokenVerifier;
+  verifier: TokenVerifier;
   logger: Logger;
   /** No field suggestions ("Did you mean …?") in errors, as over HTTP. */
   production?: boolean;

@@ -99,6 +99,16 @@ export class AccessTokenVerifier {
    * the revocations cannot be read, and the access status code (ACCESS_SUSPENDED…) for a token cut off by a change.
    */
   async verify(token: string): Promise<{ caller: Caller; claims: AccessTokenClaims }> {
+    const claims = await this.verifySignature(token);
+    await this.assertNotRevoked(claims);
+    return { caller: callerFromClaims(claims), claims };
+  }
+
+  /**
+   * The signature, issuer, expiry and shape of a token, without the revocation store: what does not change while the
+   * token lives (a cache of it must still call `assertNotRevoked` on every use).
+   */
+  async verifySignature(token: string): Promise<AccessTokenClaims> {
     let claims: AccessTokenClaims;
     try {
       const verified = await jwtVerify(token, this.keys, { algorithms: ['EdDSA'], issuer: this.issuer, requiredClaims: ['sub', 'sid', 'iat', 'exp'] });
@@ -108,6 +118,11 @@ export class AccessTokenVerifier {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, { extensions: { reason: reasonOf(error) } });
     }
     if (!isAccessClaims(claims)) throw new DomainError(ErrorCode.UNAUTHENTICATED, { extensions: { reason: 'not an access token' } });
+    return claims;
+  }
+
+  /** Throws the access status code of a token cut off by a change, SERVICE_UNAVAILABLE when the store is down. */
+  async assertNotRevoked(claims: AccessTokenClaims): Promise<void> {
     let revocation;
     try {
       revocation = await this.revocations.find(claims.sub, claims.sid, claims.iatms ?? claims.iat * 1000);
@@ -117,7 +132,6 @@ export class AccessTokenVerifier {
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, { extensions: { reason: 'token revocations unavailable' } });
     }
     if (revocation) throw new DomainError(revocation.code, { extensions: { reason: 'token revoked' } });
-    return { caller: callerFromClaims(claims), claims };
   }
 }
 
