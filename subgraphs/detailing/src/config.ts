@@ -9,8 +9,8 @@ export const detailingEnvShape = {
   STATEMENT_LINK_SECRET: env.optionalSecret(32),
   /** how long a statement's download link works */
   STATEMENT_LINK_TTL_SECONDS: env.int(86_400, 60),
-  /** statements one process renders at once */
-  STATEMENT_CONCURRENCY: env.int(2, 1),
+  /** statements one process renders at once (0: none, other replicas render) */
+  STATEMENT_CONCURRENCY: env.int(2, 0),
   /** statements one subscriber may have QUEUED or RUNNING at once */
   STATEMENT_MAX_OPEN_PER_SUBSCRIBER: env.int(5, 1),
 };

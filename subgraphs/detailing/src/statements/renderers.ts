@@ -22,7 +22,7 @@ export interface StatementRenderer {
 
 /** A spreadsheet opening a cell with = + - @ (or a tab/CR) runs it as a formula: quote it as text (OWASP CSV injection). */
 function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) && !/^-\d/.test(value) ? `'${value}` : value;
+  const safe = /^[=+\-@\t\r]/.test(value) && !/^-?\d+(\.\d+)?$/.test(value) ? `'${value}` : value;
   return /[",\r\n;]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -10,7 +10,7 @@ import { localTime, periodText, statementTexts } from './texts';
 import { usageRowsOf } from './usage-rows';
 
 export interface StatementJobSettings {
-  /** Renders (and mailings) one process runs at once. */
+  /** Renders (and mailings) one process runs at once; 0: this process takes orders and serves files, others render. */
   concurrency: number;
   /** How long a process owns a job without renewing it; after a crash another takes the job over once this ran out. */
   leaseMs: number;
@@ -181,9 +181,15 @@ export class StatementJobs {
     }
   }
 
+  /** The number for the file's heading, from identity; without identity the file is made without it rather than not at all. */
   private async msisdnOf(subscriberId: string): Promise<string | null> {
-    const answer = await this.internal.call(notifyPreferences, { subscriberIds: [subscriberId] });
-    return answer.subscribers.find((s) => s.subscriberId === subscriberId)?.msisdn ?? null;
+    try {
+      const answer = await this.internal.call(notifyPreferences, { subscriberIds: [subscriberId] });
+      return answer.subscribers.find((s) => s.subscriberId === subscriberId)?.msisdn ?? null;
+    } catch (error) {
+      this.logger.info({ err: error, subscriberId }, 'no number for the statement heading: identity did not answer');
+      return null;
+    }
   }
 
   /**
