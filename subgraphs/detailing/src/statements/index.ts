@@ -30,7 +30,7 @@ export const STATEMENT_DEFAULTS = {
 /** The statements module wired to a subgraph's runtime: its resolvers, its download route and its job runner. */
 export function createStatements(runtime: SubgraphRuntime, options: StatementOptions = {}) {
   const settings = { ...STATEMENT_DEFAULTS, ...options };
-  const links = new StatementLinks(options.linkSecret ?? defaultLinkSecret(runtime.platform.internalToken), settings.linkTtlSeconds, runtime.platform.publicUrl);
+  const links = new StatementLinks(options.linkSecret ?? defaultLinkSecret(runtime.platform.internalToken), settings.linkTtlSeconds, () => runtime.platform.publicUrl);
   const store = new StatementStore(runtime.database, runtime.outboxFor(detailingEvents), runtime.clock);
   const jobs = new StatementJobs(store, runtime.clock, runtime.logger, runtime.internal, runtime.platform.email, links, settings);
   const service = new StatementService(store, runtime.accessPolicy, runtime.clock, links, { maxOpenPerCaller: settings.maxOpenPerCaller }, () => jobs.poke());
@@ -46,5 +46,5 @@ export function createStatements(runtime: SubgraphRuntime, options: StatementOpt
   };
 }
 
-export { StatementLinks } from './links';
+export { StatementLinks, defaultLinkSecret } from './links';
 export { StatementEntity, StatementChunkEntity, StatementFormat, StatementStatus } from './entities';

@@ -11,13 +11,15 @@ export class StatementLinks {
   constructor(
     private readonly secret: string,
     private readonly ttlSeconds: number,
-    private readonly publicUrl: string,
+    /** Read at each link: the all-in-one launcher learns the gateway's address after the subgraphs start. */
+    private readonly publicUrl: string | (() => string),
   ) {}
 
   /** A link valid `ttlSeconds` from `now`. */
   urlFor(id: string, now: Date): { url: string; expiresAt: Date } {
     const expires = Math.floor(now.getTime() / 1000) + this.ttlSeconds;
-    const url = `${this.publicUrl.replace(/\/+$/, '')}/statements/${encodeURIComponent(id)}?expires=${expires}&signature=${this.sign(id, expires)}`;
+    const base = typeof this.publicUrl === 'function' ? this.publicUrl() : this.publicUrl;
+    const url = `${base.replace(/\/+$/, '')}/statements/${encodeURIComponent(id)}?expires=${expires}&signature=${this.sign(id, expires)}`;
     return { url, expiresAt: new Date(expires * 1000) };
   }
 
