@@ -56,14 +56,15 @@ const FONT_SIZE = 7.5;
 
 /**
  * PDF with pdfkit: landscape A4, a table of the rows, totals at the end. pdfkit writes each finished page out
- * (no page buffering), so memory does not grow with the number of rows.
+ * (no page buffering) and, without its layout cache, keeps nothing per row, so memory does not grow with the rows.
  */
 export const pdfRenderer: StatementRenderer = {
   contentType: 'application/pdf',
   extension: 'pdf',
   async render(header, pages, out, pageDone) {
     const language = header.language;
-    const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, bufferPages: false, info: { Title: statementTexts.title[language], Author: 'Beeline' } });
+    // fontLayoutCache off: pdfkit would keep the layout of every distinct word (each timestamp, each number) until the end.
+    const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, bufferPages: false, fontLayoutCache: false, info: { Title: statementTexts.title[language], Author: 'Beeline' } });
     doc.registerFont('regular', FONT_REGULAR);
     doc.registerFont('bold', FONT_BOLD);
     const ended = new Promise<void>((resolve, reject) => {

@@ -43,7 +43,7 @@ export function serveStatementDownloads(app: Express, database: Database, links:
         const chunk = await database.manager.findOne(StatementChunkEntity, { where: { statementId: id, seq: MoreThan(seq) }, order: { seq: 'ASC' } });
         if (!chunk) break;
         seq = chunk.seq;
-        if (!res.write(chunk.data)) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
+        if (!res.write(chunk.data)) await drainedOrClosed(res);
         if (res.destroyed) return;
       }
       res.end();
@@ -52,5 +52,18 @@ export function serveStatementDownloads(app: Express, database: Database, links:
       if (!res.headersSent) res.status(503).json({ error: { code: 'SERVICE_UNAVAILABLE', message: 'service unavailable' } });
       else res.destroy();
     }
+  });
+}
+
+/** Until the client took what was written, or went away; the listener of the other outcome is removed. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
   });
 }
