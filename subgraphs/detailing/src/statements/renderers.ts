@@ -50,21 +50,20 @@ const FONT_REGULAR = requireHere.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
 const FONT_BOLD = requireHere.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf');
 
 /** Column widths on landscape A4 (points), in the order of `statementTexts.columns`. */
-const WIDTHS = [92, 52, 60, 104, 84, 60, 230, 68];
+const WIDTHS = [96, 52, 60, 104, 84, 60, 226, 68];
 const MARGIN = 36;
 const FONT_SIZE = 7.5;
 
 /**
  * PDF with pdfkit: landscape A4, a table of the rows, totals at the end. pdfkit writes each finished page out
- * (no page buffering) and, without its layout cache, keeps nothing per row, so memory does not grow with the rows.
+ * (no page buffering) and its layout cache is emptied after each page of rows, so memory does not grow with the rows.
  */
 export const pdfRenderer: StatementRenderer = {
   contentType: 'application/pdf',
   extension: 'pdf',
   async render(header, pages, out, pageDone) {
     const language = header.language;
-    // fontLayoutCache off: pdfkit would keep the layout of every distinct word (each timestamp, each number) until the end.
-    const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, bufferPages: false, fontLayoutCache: false, info: { Title: statementTexts.title[language], Author: 'Beeline' } });
+    const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: MARGIN, bufferPages: false, info: { Title: statementTexts.title[language], Author: 'Beeline' } });
     doc.registerFont('regular', FONT_REGULAR);
     doc.registerFont('bold', FONT_BOLD);
     const ended = new Promise<void>((resolve, reject) => {
@@ -73,9 +72,10 @@ export const pdfRenderer: StatementRenderer = {
       doc.on('error', reject);
     });
     const bottom = doc.page.height - MARGIN;
+    // One line per row, a longer cell cut with an ellipsis by its length: measuring every cell would double the work.
+    const height = FONT_SIZE * 1.25 + 3;
     const drawRow = (cells: string[], font: 'regular' | 'bold') => {
       doc.font(font).fontSize(FONT_SIZE);
-      const height = Math.max(...cells.map((cell, i) => doc.heightOfString(cell, { width: WIDTHS[i]! - 4 }))) + 3;
       if (doc.y + height > bottom) {
         doc.addPage();
         drawHead();
@@ -84,7 +84,7 @@ export const pdfRenderer: StatementRenderer = {
       const y = doc.y;
       let x = MARGIN;
       cells.forEach((cell, i) => {
-        doc.text(cell, x + 2, y, { width: WIDTHS[i]! - 4, lineBreak: true });
+        if (cell) doc.text(fit(cell, WIDTHS[i]! - 4), x + 2, y, { lineBreak: false });
         x += WIDTHS[i]!;
       });
       doc.x = MARGIN;
@@ -108,6 +108,7 @@ export const pdfRenderer: StatementRenderer = {
         totalMinor += row.chargeMinor;
       }
       count += rows.length;
+      forgetLayouts(doc);
       await pageDone();
     }
     doc.moveDown(0.5);
@@ -120,5 +121,21 @@ export const pdfRenderer: StatementRenderer = {
     return count;
   },
 };
+
+/** DejaVu Sans's widest common glyphs (digits) are 0.64 em: a cell of this many characters fits its column. */
+function fit(text: string, width: number): string {
+  const max = Math.floor(width / (FONT_SIZE * 0.64));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * pdfkit keeps the layout of every distinct word it set (each timestamp, each number) until the document ends; emptied
+ * after each page of rows, the cache still serves the repeated words of a page and memory no longer grows with the rows.
+ * (`_fontFamilies` and `layoutCache` are pdfkit 0.17's, pinned; bench/statements.js shows the effect.)
+ */
+function forgetLayouts(doc: PDFKit.PDFDocument): void {
+  const fonts = (doc as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies ?? {};
+  for (const font of Object.values(fonts)) if (font.layoutCache) font.layoutCache = Object.create(null) as object;
+}
 
 export const renderers = { CSV: csvRenderer, PDF: pdfRenderer } as const;
