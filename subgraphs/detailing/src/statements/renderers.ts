@@ -72,7 +72,7 @@ export const pdfRenderer: StatementRenderer = {
       doc.on('error', reject);
     });
     const bottom = doc.page.height - MARGIN;
-    // One line per row, a longer cell cut with an ellipsis by its length: measuring every cell would double the work.
+    // One line per row, a longer cell cut with an ellipsis.
     const height = FONT_SIZE * 1.25 + 3;
     const drawRow = (cells: string[], font: 'regular' | 'bold') => {
       doc.font(font).fontSize(FONT_SIZE);
@@ -84,7 +84,7 @@ export const pdfRenderer: StatementRenderer = {
       const y = doc.y;
       let x = MARGIN;
       cells.forEach((cell, i) => {
-        if (cell) doc.text(fit(cell, WIDTHS[i]! - 4), x + 2, y, { lineBreak: false });
+        if (cell) doc.text(fit(doc, cell, WIDTHS[i]! - 4), x + 2, y, { lineBreak: false });
         x += WIDTHS[i]!;
       });
       doc.x = MARGIN;
@@ -122,10 +122,15 @@ export const pdfRenderer: StatementRenderer = {
   },
 };
 
-/** DejaVu Sans's widest common glyphs (digits) are 0.64 em: a cell of this many characters fits its column. */
-function fit(text: string, width: number): string {
-  const max = Math.floor(width / (FONT_SIZE * 0.64));
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/**
+ * The cell's text as it fits its column, cut with an ellipsis. Measuring costs a layout, so only a text longer than
+ * surely fits is measured: DejaVu Sans's digits, its widest common glyphs, are 0.64 em.
+ */
+function fit(doc: PDFKit.PDFDocument, text: string, width: number): string {
+  if (text.length * FONT_SIZE * 0.64 <= width || doc.widthOfString(text) <= width) return text;
+  let cut = text.length - 1;
+  while (cut > 1 && doc.widthOfString(`${text.slice(0, cut)}…`) > width) cut -= 1;
+  return `${text.slice(0, cut)}…`;
 }
 
 /**
