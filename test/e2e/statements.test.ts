@@ -83,6 +83,10 @@ describe('statements through the gateway', () => {
     expect(response.headers.get('content-type')).toBe('application/pdf');
     const file = Buffer.from(await response.arrayBuffer());
     expect(Number(response.headers.get('content-length'))).toBe(file.length);
+    // The link from the query gives the same file (asked now: reading the PDF below may outlast the keep-alive).
+    const again = await fetch(polled.data!.statement.downloadUrl);
+    expect(again.status).toBe(200);
+    expect(Buffer.from(await again.arrayBuffer()).equals(file)).toBe(true);
     const text = (await pdfText(file)).join('\n');
     expect(text).toContain('Көрсетілген қызметтердің толық есебі');
     expect(text).toContain('+77051234567');
@@ -93,9 +97,6 @@ describe('statements through the gateway', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(text).toContain(`Жазбалар саны: ${rows.length}`);
     for (const description of new Set(rows.map((r) => r.description.KK))) expect(text).toContain(description);
-
-    // The link from the query works the same.
-    expect((await fetch(polled.data!.statement.downloadUrl)).status).toBe(200);
   });
 
   it('refuses tampered and expired links with a JSON error, never the file', async () => {

@@ -14,7 +14,7 @@ export interface StatementJobSettings {
   concurrency: number;
   /** How long a process owns a job without renewing it; after a crash another takes the job over once this ran out. */
   leaseMs: number;
-  /** How often due jobs are looked for besides the poke an order gives (recovery after a crash, retries). */
+  /** How often due jobs are looked for while some are open (retries, leases), besides the poke an order gives. */
   pollMs: number;
   /** Render attempts before FAILED. */
   maxAttempts: number;
@@ -53,14 +53,23 @@ export class StatementJobs {
   start(): void {
     this.stopping = false;
     this.poke();
-    this.timer = setInterval(() => this.poke(), this.settings.pollMs);
+  }
+
+  /**
+   * The next look: soon while jobs are open, else once a lease time — what another replica that crashed mid-render
+   * leaves is due only then anyway — so an idle service costs one statement a minute.
+   */
+  private schedule(openWork: boolean): void {
+    if (this.stopping) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.poke(), openWork || this.active.size > 0 ? this.settings.pollMs : this.settings.leaseMs);
     this.timer.unref();
   }
 
   /** Lets running renders stop at their next page (their jobs go back to QUEUED) and waits for them. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     while (this.active.size > 0) await Promise.allSettled([...this.active]);
   }
 
@@ -73,7 +82,11 @@ export class StatementJobs {
     }
     this.ticking = true;
     void this.tick()
-      .catch((error) => this.logger.warn({ err: error }, 'statement job scan failed'))
+      .then((openWork) => this.schedule(openWork))
+      .catch((error) => {
+        this.logger.warn({ err: error }, 'statement job scan failed');
+        this.schedule(true);
+      })
       .finally(() => {
         this.ticking = false;
         if (this.again) {
@@ -88,9 +101,10 @@ export class StatementJobs {
     return this.active.size;
   }
 
-  private async tick(): Promise<void> {
+  /** Claims due jobs up to the concurrency; says whether any job is open (due now or later). */
+  private async tick(): Promise<boolean> {
     const free = this.settings.concurrency - this.active.size;
-    if (free <= 0 || this.stopping) return;
+    if (free <= 0 || this.stopping) return true;
     const now = this.clock.now();
     const due = await this.store.database.manager
       .createQueryBuilder(StatementEntity, 's')
@@ -121,6 +135,15 @@ export class StatementJobs {
         });
       this.active.add(job);
     }
+    if (due.length > 0) return true;
+    const open = await this.store.database.manager
+      .createQueryBuilder(StatementEntity, 's')
+      .select('s.id')
+      .where('s.status IN (:...open)', { open: [StatementStatus.QUEUED, StatementStatus.RUNNING] })
+      .orWhere('s.status = :ready AND s.email_pending = :yes', { ready: StatementStatus.READY, yes: true })
+      .limit(1)
+      .getRawOne();
+    return open !== undefined;
   }
 
   private async renewLease(row: StatementEntity): Promise<void> {
