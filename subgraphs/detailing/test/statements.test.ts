@@ -1,8 +1,9 @@
 import { In } from 'typeorm';
 import { demo, errorCodes, graphql, platformForSuite, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
-import { StatementChunkEntity, StatementEntity, StatementStatus, UsageKind, UsageRecordEntity, createDetailingSubgraph, createStatements, maskCounterparty } from '../src';
+import { StatementChunkEntity, StatementEntity, StatementStatus, UsageKind, UsageRecordEntity, createDetailingSubgraph, createStatements, defaultLinkSecret, maskCounterparty, StatementLinks } from '../src';
 import { grantManagement } from '../../delegation/test/support/grants';
+import { ManagementRequestEntity, ManagementStatus } from '../../delegation/src/management/entities';
 import { pdfText } from './support/pdf-text';
 
 const { aigerim, nurlan, steppe } = demo;
@@ -97,7 +98,7 @@ describe('statements (terms 2.1, 4.3)', () => {
 
   it('lets a manager order the managed number’s statement, counterparties masked; each sees only what they ordered', async () => {
     const managerId = steppe.id;
-    await grantManagement(delegation, managerId, aigerim.id, aigerim.msisdn!);
+    const grant = await grantManagement(delegation, managerId, aigerim.id, aigerim.msisdn!);
     const managerToken = await t.tokenFor(managerId);
     const ownerToken = await t.tokenFor(aigerim.id);
     const ordered = await order(managerToken, { subscriberId: aigerim.id, format: 'CSV' }, 'en');
@@ -120,6 +121,18 @@ describe('statements (terms 2.1, 4.3)', () => {
       { token: managerToken },
     );
     expect(list.data!._entities[0].statements.edges.map((e: any) => e.node.id)).toEqual([ready.id]);
+    // Nor through the gateway's entity lookup.
+    const asEntity = await graphql<{ _entities: any[] }>(
+      detailing.graphqlUrl,
+      'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Statement { id downloadUrl } } }',
+      { r: [{ __typename: 'Statement', id: ready.id }] },
+      { token: ownerToken },
+    );
+    expect(asEntity.data!._entities).toEqual([null]);
+    // terms 4.4: once the grant ends, the manager's own statement of the number is gone from view too.
+    await delegation.runtime.database.manager.update(ManagementRequestEntity, { id: grant.id }, { status: ManagementStatus.REVOKED });
+    expect((await statement(managerToken, ready.id)).data!.statement).toBeNull();
+    expect(errorCodes(await order(managerToken, { subscriberId: aigerim.id }))).toEqual(['FORBIDDEN']);
   });
 
   it('refuses another subscriber’s number, a bad period, and links that are tampered with or expired', async () => {
@@ -196,6 +209,14 @@ describe('statement jobs', () => {
     expect(refused[0]!.errors![0]!.extensions).toMatchObject({ limit: 'openStatements', max: 5 });
     const open = await detailing.runtime.database.manager.find(StatementEntity, { where: { orderedBy: aigerim.id, status: In([StatementStatus.QUEUED]) } });
     expect(new Set(open.map((r) => r.openSlot))).toEqual(new Set([0, 1, 2, 3, 4]));
+  });
+
+  it('refuses to hand over a statement that is not rendered yet, even by a rightly signed link (409)', async () => {
+    const row = (await detailing.runtime.database.manager.find(StatementEntity, { where: { orderedBy: aigerim.id, status: StatementStatus.QUEUED } }))[0]!;
+    const link = new StatementLinks(defaultLinkSecret(t.platform.internalToken), 60, detailing.url).urlFor(row.id, t.clock.now()).url;
+    const response = await fetch(link);
+    expect(response.status).toBe(409);
+    expect(await response.json()).toMatchObject({ error: { code: 'CONFLICT', reason: 'NOT_READY' } });
   });
 
   it('is taken up by another runner: QUEUED jobs and RUNNING ones whose lease ran out (a crash), and the slots free again', async () => {
