@@ -1,6 +1,9 @@
 import { ApolloGateway, GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import express, { Express, Request } from 'express';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { serveGatewaySubscriptions } from './subscriptions';
 import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
@@ -318,6 +321,46 @@ export function forwardTo(targetBase: () => string, logger: Logger, internalToke
 }
 
 /**
+ * A GET passed on to a subgraph and its answer streamed back as it comes (a statement's file may be large: never
+ * buffered whole here). Only the signed query goes on; the client's headers other than Accept-Language do not.
+ */
+export function streamFrom(targetBase: () => string, logger: Logger) {
+  return async (req: Request, res: express.Response): Promise<void> => {
+    const target = `${targetBase()}${req.originalUrl}`;
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    try {
+      const response = await fetch(target, {
+        headers: {
+          ...(req.header('accept-language') ? { 'accept-language': req.header('accept-language')! } : {}),
+          'x-request-id': currentRequest()?.requestId ?? '',
+        },
+        redirect: 'manual',
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(10_000)]),
+      });
+      res.status(response.status);
+      for (const header of ['content-type', 'content-length', 'content-disposition', 'cache-control', 'x-content-type-options']) {
+        const value = response.headers.get(header);
+        if (value) res.setHeader(header, value);
+      }
+      if (!response.body) {
+        res.end();
+        return;
+      }
+      // The timeout bounds the wait for the answer's start; the body then flows with the client's pace.
+      await pipeline(Readable.fromWeb(response.body as WebReadableStream), res);
+    } catch (error) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      logger.warn({ err: error, target }, 'forwarding failed');
+      res.status(503).json({ error: 'service unavailable', code: 'SERVICE_UNAVAILABLE' });
+    }
+  };
+}
+
+/**
  * The public entry: Apollo Server + Apollo Gateway over the checked-in supergraph. Sandbox outside production,
  * no landing page, introspection or field suggestions in production; CSRF prevention on.
  */
@@ -421,6 +464,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       app.post('/sms/inbound', raw, forwardTo(base('delegation'), options.logger, options.internalToken));
       // terms 2.1: the card provider's signed webhooks (payment outcomes); billing checks the signature.
       app.post('/payments/webhook', raw, forwardTo(base('billing'), options.logger, options.internalToken));
+      // terms 2.1: statements' signed download links; detailing checks the signature and streams the file.
+      app.get('/statements/:id', streamFrom(base('detailing'), options.logger));
       options.routes?.(app);
     },
     onShutdown: options.onShutdown ?? [],

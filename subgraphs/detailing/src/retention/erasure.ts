@@ -1,6 +1,7 @@
 import { In } from 'typeorm';
 import { Eraser, PersonalDataErasure, SubgraphRuntime } from '@selfcare/shared';
 import { UsageKind, UsageRecordEntity } from '../usage/entities';
+import { StatementChunkEntity, StatementEntity } from '../statements/entities';
 
 /**
  * terms 2.11 in detailing. On identity's `SubscriberDataErased` every eraser registered here runs in one transaction
@@ -19,6 +20,7 @@ import { UsageKind, UsageRecordEntity } from '../usage/entities';
 export function createDetailingErasure(runtime: SubgraphRuntime): PersonalDataErasure {
   const erasure = new PersonalDataErasure();
   erasure.register('usage', usageEraser());
+  erasure.register('statements', statementsEraser());
   erasure.consume(runtime);
   return erasure;
 }
@@ -31,5 +33,24 @@ export function createDetailingErasure(runtime: SubgraphRuntime): PersonalDataEr
 export function usageEraser(): Eraser {
   return async (manager, subject) => {
     await manager.update(UsageRecordEntity, { subscriberId: subject.subscriberId, kind: In([UsageKind.CALL, UsageKind.SMS]) }, { counterparty: null });
+  };
+}
+
+/**
+ * A rendered statement is a copy of the line's detailing (its number, whom it called): the files of the subscriber's
+ * line and those the subscriber ordered (nobody else may download them) go, with their rows.
+ */
+export function statementsEraser(): Eraser {
+  return async (manager, subject) => {
+    const statements = await manager.find(StatementEntity, {
+      select: { id: true },
+      where: [{ subscriberId: subject.subscriberId }, { orderedBy: subject.subscriberId }],
+    });
+    const ids = statements.map((s) => s.id);
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      await manager.delete(StatementChunkEntity, { statementId: In(batch) });
+      await manager.delete(StatementEntity, { id: In(batch) });
+    }
   };
 }

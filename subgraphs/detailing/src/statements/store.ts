@@ -1,0 +1,43 @@
+import type { EntityManager } from 'typeorm';
+import type { Clock, ContractOutbox, Database, detailingEvents } from '@selfcare/shared';
+import { StatementEntity, StatementStatus } from './entities';
+
+/** Patch of a status change; `version` and `updatedAt` are set here. */
+export type StatementPatch = Partial<Omit<StatementEntity, 'id' | 'version' | 'updatedAt'>>;
+
+/**
+ * Every write of a statement's status goes through here: in one transaction the row changes (only if it still has
+ * the version the writer read, so two replicas never both win) and a StatementUpdated event wakes its feeds.
+ */
+export class StatementStore {
+  constructor(
+    readonly database: Database,
+    private readonly outbox: ContractOutbox<typeof detailingEvents>,
+    private readonly clock: Clock,
+  ) {}
+
+  async announce(manager: EntityManager, row: StatementEntity): Promise<void> {
+    await this.outbox.add(manager, 'StatementUpdated', {
+      statementId: row.id,
+      subscriberId: row.subscriberId,
+      orderedBy: row.orderedBy,
+      status: row.status,
+      version: row.version,
+    });
+  }
+
+  /** Applies `patch` if the row is still at `row.version`; returns the new row, or null when another writer got there first. */
+  async change(row: StatementEntity, patch: StatementPatch): Promise<StatementEntity | null> {
+    return this.database.transaction(async (manager) => {
+      const next = { ...patch, version: row.version + 1, updatedAt: this.clock.now() };
+      const result = await manager.update(StatementEntity, { id: row.id, version: row.version }, next);
+      if (!result.affected) return null;
+      const updated = Object.assign(new StatementEntity(), row, next);
+      if (patch.status !== undefined && patch.status !== row.status) await this.announce(manager, updated);
+      else if (patch.status === undefined && (patch.failureCode !== undefined || patch.emailPending !== undefined)) await this.announce(manager, updated);
+      return updated;
+    });
+  }
+}
+
+export const OPEN_STATUSES = [StatementStatus.QUEUED, StatementStatus.RUNNING];
