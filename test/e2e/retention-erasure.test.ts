@@ -4,7 +4,7 @@ import { Database, InboxEventEntity, PersonalDataErasure, demoSubscribers } from
 import { SteerableClock, drainOutbox, waitFor } from '@selfcare/shared/testing';
 import { SUBGRAPH_NAMES, SubgraphName } from '@selfcare/gateway';
 import { AccountEntity, AfterCommit, LedgerEntryEntity, LineDirectory, autopayEraser, cardsEraser, linesEraser, paymentsEraser, transfersEraser } from '@selfcare/billing';
-import { Direction, UsageKind, UsageRecordEntity, usageEraser } from '@selfcare/detailing';
+import { Direction, StatementChunkEntity, StatementEntity, StatementFormat, StatementStatus, UsageKind, UsageRecordEntity, statementsEraser, usageEraser } from '@selfcare/detailing';
 import { ManagementProcedure, ManagementRequestEntity, managementEraser } from '@selfcare/delegation';
 import { TestSystem } from '../support/system';
 import { Management } from '../support/management';
@@ -158,6 +158,14 @@ describe('personal data erased in every subgraph after retention (terms 2.11)', 
       call(NURLAN.id, AIGERIM.msisdn!.slice(1), Direction.INCOMING),
       call(NURLAN.id, AIGERIM.msisdn!.slice(2), Direction.OUTGOING),
     ]);
+    // A rendered statement of her line: a copy of her detailing, her number in it.
+    const statementId = randomUUID();
+    await usage.manager.insert(StatementEntity, {
+      id: statementId, subscriberId: AIGERIM.id, orderedBy: AIGERIM.id, viaManagement: false, format: StatementFormat.CSV, periodFrom: clock.now(), periodTo: clock.now(),
+      language: 'RU', status: StatementStatus.READY, failureCode: null, emailRequested: false, emailPending: false, openSlot: null, version: 1, attempts: 1,
+      emailAttempts: 0, nextAttemptAt: clock.now(), leaseToken: null, leaseUntil: null, rowCount: 1, byteSize: 40, createdAt: clock.now(), updatedAt: clock.now(),
+    });
+    await usage.manager.insert(StatementChunkEntity, { statementId, seq: 0, data: Buffer.from(`${AIGERIM.msisdn};${NURLAN.msisdn};60\n`) });
     await settle(t);
     const before = await findings(t);
     // The scan sees the data it is to find gone: it is there now, in each subgraph that keeps it.
@@ -189,6 +197,8 @@ describe('personal data erased in every subgraph after retention (terms 2.11)', 
     const after = await findings(t);
     expect(after.tables).toBeGreaterThanOrEqual(40);
     expect(after.hits).toEqual([]);
+    expect(await usage.manager.countBy(StatementEntity, { subscriberId: AIGERIM.id })).toBe(0);
+    expect(await usage.manager.countBy(StatementChunkEntity, { statementId })).toBe(0);
     // The allowed ones are the other subscriber's own records only.
     expect(after.allowed.some((hit) => hit.startsWith('detailing.usage_records.counterparty'))).toBe(true);
 
@@ -243,7 +253,10 @@ async function rerunErasures(t: TestSystem, subscriberId: string, contractEndedA
     e.register('cards', cardsEraser({ detach: async () => true }, new AfterCommit(), billing.logger));
     e.register('autopay', autopayEraser());
   });
-  await run('detailing', (e) => e.register('usage', usageEraser()));
+  await run('detailing', (e) => {
+    e.register('usage', usageEraser());
+    e.register('statements', statementsEraser());
+  });
   // Nothing is open any more (the contract's end closed it all): the procedure's part has nothing to end.
   const procedure: Pick<ManagementProcedure, 'contractEnded'> = { contractEnded: async () => 0 };
   await run('delegation', (e) => e.register('management', managementEraser(procedure)));
