@@ -5,34 +5,64 @@ import { Subscriber } from './usage/types';
 import { detailingResolvers } from './resolvers';
 import { DetailingInitial1764300000000 } from './migrations/1764300000000-detailing-initial';
 import { seedDetailingDemo } from './seed/demo-seed';
+// usage ingestion and rating
+import { UsageCounterEntity, UsageLineEntity } from './ingest/entities';
+import { DetailingIngest1764900000000 } from './migrations/1764900000000-detailing-ingest';
+import { createUsageIngestion } from './ingest/module';
+import type { UsageIngest } from './ingest/ingest-service';
 
 export * from './config';
 export * from './usage/entities';
 export { UsageService } from './usage/usage-service';
 export { MAX_PERIOD_DAYS, allowancePeriodOf, validatePeriod } from './usage/period';
+// usage ingestion and rating
+export * from './ingest/entities';
+export { UsageIngest } from './ingest/ingest-service';
+export type { IngestOutcome } from './ingest/ingest-service';
+export { importUsageCsv } from './ingest/csv';
 
-export const detailingEntities = [UsageRecordEntity];
-export const detailingMigrations = [DetailingInitial1764300000000];
+export const detailingEntities = [UsageRecordEntity, UsageLineEntity, UsageCounterEntity];
+export const detailingMigrations = [DetailingInitial1764300000000, DetailingIngest1764900000000];
+
+/** What a running detailing exposes to tests and the benchmark. */
+export interface DetailingSubgraph extends SubgraphDefinition {
+  readonly services: { ingest: UsageIngest };
+}
 
 /**
- * The detailing subgraph: itemized usage, summaries and allowances per line (terms 2.1, 2.10).
- * Allowances ask the catalog (POST /internal/subscribers/plans) what the line's tariff includes.
+ * The detailing subgraph: itemized usage, summaries and allowances per line (terms 2.1, 2.10), and the usage
+ * pipeline — ingestion, rating against the catalog's plan at the time of use, charges to billing.
  */
-export function createDetailingSubgraph(): SubgraphDefinition {
+
+export function createDetailingSubgraph(): DetailingSubgraph {
+  let services: DetailingSubgraph['services'] | null = null;
   return {
     name: 'detailing',
+    get services() {
+      if (!services) throw new Error('the detailing subgraph has not been set up (start it first)');
+      return services;
+    },
     entities: detailingEntities,
     migrations: detailingMigrations,
     async setup(runtime) {
       const usage = new UsageService(runtime.database, runtime.accessPolicy, runtime.internal, runtime.clock);
+      const ingestion = createUsageIngestion(runtime);
+      services = { ingest: ingestion.ingest };
       const schema = await buildFederatedSchema({
-        resolvers: [...detailingResolvers(usage)],
+        resolvers: [...detailingResolvers(usage), ...ingestion.resolvers],
         orphanedTypes: [Subscriber],
         referenceResolvers: {
           Subscriber: { __resolveReference: (reference: { id: string }) => Object.assign(new Subscriber(), { id: reference.id }) },
         },
       });
-      return { schema, seed: () => seedDetailingDemo(runtime.database, runtime.clock) };
+      return {
+        schema,
+        routes: ingestion.routes,
+        seed: async () => {
+          await seedDetailingDemo(runtime.database, runtime.clock);
+          await ingestion.seed();
+        },
+      };
     },
   };
 }

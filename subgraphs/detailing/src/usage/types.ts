@@ -107,13 +107,24 @@ export class Allowance {
   periodEnd: Date;
 }
 
-export function toUsageRecord(row: UsageRecordEntity, language: Language): UsageRecord {
+/**
+ * terms 2.5, 4.3: a manager reads the managed number's detailing, but the other parties' numbers only in part
+ * (`+7701***4567`: the operator code and the last four digits); the owner sees them whole. Other counterparties
+ * (a data session's service, a short number) are no one's personal number and stay as they are.
+ */
+export function maskCounterparty(counterparty: string | null): string | null {
+  if (counterparty === null || !/^\+?\d{10,15}$/.test(counterparty)) return counterparty;
+  const head = counterparty.startsWith('+') ? 5 : 4;
+  return `${counterparty.slice(0, head)}***${counterparty.slice(-4)}`;
+}
+
+export function toUsageRecord(row: UsageRecordEntity, language: Language, masked = false): UsageRecord {
   return Object.assign(new UsageRecord(), {
     id: row.id,
     kind: row.kind,
     startedAt: row.startedAt,
     direction: row.direction,
-    counterparty: row.counterparty,
+    counterparty: masked ? maskCounterparty(row.counterparty) : row.counterparty,
     seconds: row.seconds,
     bytes: row.bytes,
     roaming: row.roaming,

@@ -1,0 +1,338 @@
+import { randomUUID } from 'node:crypto';
+import { In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import {
+  Clock,
+  ContractEvent,
+  ContractOutbox,
+  Database,
+  InternalClient,
+  InternalResponse,
+  LinePlanAt,
+  MAX_PLANS_AT,
+  MAX_USAGE_CHARGES_PER_EVENT,
+  UsageCharge,
+  UsageRejectionReason,
+  detailingEvents,
+  ingestUsage,
+  linePlansAt,
+  operatorDay,
+} from '@selfcare/shared';
+import { UsageRecordEntity } from '../usage/entities';
+import { UsageCounterEntity } from './entities';
+import { UsageLines } from './lines';
+import { PackageLeft, packageLeft, rate } from './rating';
+import { ValidRecord, judge } from './validate';
+
+export type IngestOutcome = InternalResponse<typeof ingestUsage>;
+type Rejection = IngestOutcome['rejected'][number];
+
+interface Candidate {
+  index: number;
+  record: ValidRecord;
+  subscriberId: string;
+  plan: LinePlanAt;
+}
+
+const UNITS = ['MINUTES', 'SMS', 'MEGABYTES'] as const;
+const counterKey = (subscriberId: string, periodStart: Date) => `${subscriberId}|${periodStart.getTime()}`;
+/** mysql2 returns SUM as strings, SQLite numbers. */
+const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+/** Content the network may correct: what a record says happened. Two records with the same say the same. */
+function sameContent(row: UsageRecordEntity, subscriberId: string, record: ValidRecord): boolean {
+  return (
+    row.subscriberId === subscriberId &&
+    row.kind === record.kind &&
+    row.startedAt.getTime() === record.startedAt.getTime() &&
+    (row.direction ?? null) === record.direction &&
+    (row.counterparty ?? null) === record.counterparty &&
+    (row.seconds ?? null) === record.seconds &&
+    (row.bytes ?? null) === record.bytes &&
+    row.roaming === record.roaming &&
+    (row.roamingCountry ?? null) === record.roamingCountry &&
+    (row.app ?? null) === record.app &&
+    (record.amountMinor === null || row.chargeMinor === record.amountMinor)
+  );
+}
+
+/**
+ * The usage pipeline (terms 2.1, 2.10), the way a rating engine does it (CGRateS' idempotent CDRs and balance
+ * counters, Lago's events): records from the network side are judged one by one (bad ones reported with their index
+ * and reason, good ones kept), resolved to their line, rated against the line's plan at the time of use (catalog's
+ * `plans-at`, asked once per line and Almaty day of a batch), stored once per network id, and their charges — one
+ * ledger entry per charged record, `usage:<record>:<revision>` — handed to billing through the outbox in the same
+ * transaction, at most MAX_USAGE_CHARGES_PER_EVENT per event, so billing posts a line's batch under one row lock.
+ * The package is consumed in arrival order: each line's allowance counter is locked while its batch is rated.
+ */
+export class UsageIngest {
+  constructor(
+    private readonly database: Database,
+    private readonly lines: UsageLines,
+    private readonly internal: InternalClient,
+    private readonly clock: Clock,
+    private readonly outbox: ContractOutbox<typeof detailingEvents>,
+  ) {}
+
+  async ingest(inputs: readonly Record<string, unknown>[]): Promise<IngestOutcome> {
+    const now = this.clock.now();
+    const rejected: Rejection[] = [];
+    const reject = (index: number, sourceRef: string | null, reason: UsageRejectionReason, field: string | null) => rejected.push({ index, sourceRef, reason, field });
+    let duplicates = 0;
+
+    // Judged one by one; the same network id twice in one request: the highest revision counts.
+    const chosen = new Map<string, { index: number; record: ValidRecord }>();
+    const later: { index: number; record: ValidRecord }[] = [];
+    inputs.forEach((input, index) => {
+      const judged = judge(input, now);
+      if (!judged.ok) return reject(index, judged.sourceRef, judged.reason, judged.field);
+      const earlier = chosen.get(judged.record.sourceRef);
+      if (!earlier) return void chosen.set(judged.record.sourceRef, { index, record: judged.record });
+      if (judged.record.revision > earlier.record.revision) {
+        later.push(earlier);
+        chosen.set(judged.record.sourceRef, { index, record: judged.record });
+      } else later.push({ index, record: judged.record });
+    });
+    for (const other of later) {
+      const kept = chosen.get(other.record.sourceRef)!;
+      if (other.record.revision === kept.record.revision && JSON.stringify(other.record) !== JSON.stringify(kept.record)) reject(other.index, other.record.sourceRef, 'CONFLICT', 'sourceRef');
+      else duplicates += 1;
+    }
+
+    const valid = [...chosen.values()].sort((a, b) => a.index - b.index);
+    const subscriberOf = await this.lines.resolve(valid.map((v) => v.record.line));
+    const known: { index: number; record: ValidRecord; subscriberId: string }[] = [];
+    for (const v of valid) {
+      const subscriberId = subscriberOf.get(v.record.line);
+      if (!subscriberId) reject(v.index, v.record.sourceRef, 'UNKNOWN_NUMBER', 'line');
+      else known.push({ ...v, subscriberId });
+    }
+
+    const plans = await this.plansAt(known.map((k) => ({ subscriberId: k.subscriberId, at: k.record.startedAt })));
+    const candidates: Candidate[] = [];
+    known.forEach((k, i) => {
+      const plan = plans[i];
+      if (!plan) reject(k.index, k.record.sourceRef, 'NO_RATE', 'startedAt');
+      else candidates.push({ ...k, plan });
+    });
+
+    const stored = candidates.length ? await this.store(candidates, now) : { accepted: 0, corrected: 0, duplicates: 0, rejected: [] };
+    rejected.push(...stored.rejected);
+    rejected.sort((a, b) => a.index - b.index);
+    return { accepted: stored.accepted, corrected: stored.corrected, duplicates: duplicates + stored.duplicates, rejected };
+  }
+
+  /**
+   * The plan of each (line, instant): asked once per line and Almaty day, at the day's first instant of the batch;
+   * a record outside that answer's tariff or allowance period (a switch later that day) is asked about on its own.
+   */
+  private async plansAt(items: readonly { subscriberId: string; at: Date }[]): Promise<(LinePlanAt | null)[]> {
+    const ask = async (questions: { subscriberId: string; at: Date }[]): Promise<(LinePlanAt | null)[]> => {
+      const chunks: Promise<(LinePlanAt | null)[]>[] = [];
+      for (let i = 0; i < questions.length; i += MAX_PLANS_AT) {
+        const chunk = questions.slice(i, i + MAX_PLANS_AT).map((q) => ({ subscriberId: q.subscriberId, at: q.at.toISOString() }));
+        chunks.push(this.internal.call(linePlansAt, { items: chunk }).then((answer) => answer.plans));
+      }
+      return (await Promise.all(chunks)).flat();
+    };
+    const fits = (plan: LinePlanAt | null, at: Date) =>
+      !!plan &&
+      Date.parse(plan.tariffPeriod.start) <= at.getTime() &&
+      (plan.tariffPeriod.end === null || at.getTime() < Date.parse(plan.tariffPeriod.end)) &&
+      Date.parse(plan.allowancePeriod.start) <= at.getTime() &&
+      at.getTime() < Date.parse(plan.allowancePeriod.end);
+    const firstOfDay = new Map<string, Date>();
+    const dayKeys = items.map((item) => {
+      const key = `${item.subscriberId}|${operatorDay(item.at)}`;
+      const first = firstOfDay.get(key);
+      if (!first || item.at < first) firstOfDay.set(key, item.at);
+      return key;
+    });
+    const keys = [...firstOfDay.keys()];
+    const answers = await ask(keys.map((key) => ({ subscriberId: key.split('|')[0]!, at: firstOfDay.get(key)! })));
+    const byDay = new Map(keys.map((key, i) => [key, answers[i] ?? null]));
+    const result = items.map((item, i) => {
+      const plan = byDay.get(dayKeys[i]!) ?? null;
+      return plan === null || fits(plan, item.at) ? plan : undefined;
+    });
+    const misfits = result.flatMap((plan, i) => (plan === undefined ? [i] : []));
+    if (misfits.length) {
+      const exact = await ask(misfits.map((i) => items[i]!));
+      misfits.forEach((i, n) => (result[i] = exact[n] ?? null));
+    }
+    return result as (LinePlanAt | null)[];
+  }
+
+  /** One transaction: duplicates and corrections found, counters locked, records rated and stored, charges queued. */
+  private async store(candidates: Candidate[], now: Date): Promise<Omit<IngestOutcome, 'rejected'> & { rejected: Rejection[] }> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.database.transaction((manager) => this.storeIn(manager, candidates, now));
+      } catch (error) {
+        // Two batches of one line at once on MariaDB: a deadlock, or the same network id inserted by the other one.
+        const code = (error as { driverError?: { code?: string } }).driverError?.code;
+        if (attempt >= 3 || !(this.database.isDuplicateKey(error) || code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT')) throw error;
+      }
+    }
+  }
+
+  private async storeIn(manager: EntityManager, candidates: Candidate[], now: Date) {
+    const rejected: Rejection[] = [];
+    let duplicates = 0;
+    const existing = new Map<string, UsageRecordEntity>();
+    const refs = candidates.map((c) => c.record.sourceRef);
+    for (let i = 0; i < refs.length; i += 1000) {
+      for (const row of await manager.find(UsageRecordEntity, { where: { sourceRef: In(refs.slice(i, i + 1000)) } })) existing.set(row.sourceRef!, row);
+    }
+    const fresh: Candidate[] = [];
+    const corrections: { candidate: Candidate; row: UsageRecordEntity }[] = [];
+    for (const candidate of candidates) {
+      const row = existing.get(candidate.record.sourceRef);
+      if (!row) fresh.push(candidate);
+      else if (candidate.record.revision > row.revision && row.subscriberId === candidate.subscriberId) corrections.push({ candidate, row });
+      else if (candidate.record.revision <= row.revision && (candidate.record.revision < row.revision || sameContent(row, candidate.subscriberId, candidate.record))) duplicates += 1;
+      else rejected.push({ index: candidate.index, sourceRef: candidate.record.sourceRef, reason: 'CONFLICT', field: 'sourceRef' });
+    }
+    const toRate = [...fresh, ...corrections.map((c) => c.candidate)];
+    if (toRate.length === 0) return { accepted: 0, corrected: 0, duplicates, rejected };
+
+    const counters = await this.lockCounters(
+      manager,
+      toRate.map((c) => ({ subscriberId: c.subscriberId, start: new Date(c.plan.allowancePeriod.start), end: new Date(c.plan.allowancePeriod.end) })),
+      now,
+    );
+    // A correction gives back what the earlier revision took from its period, then is rated afresh.
+    for (const { row } of corrections) {
+      if (!row.allowanceUnit || !row.allowanceUsed || !row.periodStart) continue;
+      const counter = counters.get(counterKey(row.subscriberId, row.periodStart));
+      if (counter) counter[row.allowanceUnit] = Math.max(counter[row.allowanceUnit] - row.allowanceUsed, 0);
+    }
+
+    const inserts: Partial<UsageRecordEntity>[] = [];
+    const charges = new Map<string, UsageCharge[]>();
+    const charge = (subscriberId: string, item: UsageCharge) => charges.set(subscriberId, [...(charges.get(subscriberId) ?? []), item]);
+    const correctionOf = new Map(corrections.map((c) => [c.candidate, c.row]));
+    let accepted = 0;
+    let corrected = 0;
+    for (const candidate of [...toRate].sort((a, b) => a.index - b.index)) {
+      const { record, plan, subscriberId } = candidate;
+      const periodStart = new Date(plan.allowancePeriod.start);
+      const used = counters.get(counterKey(subscriberId, periodStart))!;
+      const left: PackageLeft = packageLeft(plan, used);
+      const rated = rate(record, plan, left);
+      if (!rated) {
+        rejected.push({ index: candidate.index, sourceRef: record.sourceRef, reason: 'NO_RATE', field: record.roaming ? 'roamingCountry' : 'kind' });
+        continue;
+      }
+      if (rated.allowanceUnit && rated.allowanceUsed) used[rated.allowanceUnit] += rated.allowanceUsed;
+      const values = {
+        subscriberId,
+        kind: record.kind,
+        startedAt: record.startedAt,
+        direction: record.direction,
+        counterparty: record.counterparty,
+        seconds: record.seconds,
+        bytes: record.bytes,
+        roaming: record.roaming,
+        roamingCountry: record.roamingCountry,
+        app: record.app,
+        zeroRated: rated.zeroRated,
+        chargeMinor: rated.chargeMinor,
+        allowanceUnit: rated.allowanceUnit,
+        allowanceUsed: rated.allowanceUsed,
+        description: rated.description,
+        revision: record.revision,
+        periodStart,
+        tariffVersionId: record.kind === 'CHARGE' ? null : plan.versionId,
+      };
+      const earlier = correctionOf.get(candidate);
+      if (earlier) {
+        await manager.update(UsageRecordEntity, { id: earlier.id }, values);
+        const delta = rated.chargeMinor - earlier.chargeMinor;
+        if (delta !== 0) charge(subscriberId, { reference: `usage:${earlier.id}:${record.revision}`, recordId: earlier.id, amountMinor: delta, at: record.startedAt.toISOString(), description: rated.description });
+        corrected += 1;
+      } else {
+        const id = randomUUID();
+        inserts.push({ id, sourceRef: record.sourceRef, createdAt: now, ...values });
+        if (rated.chargeMinor !== 0) charge(subscriberId, { reference: `usage:${id}:${record.revision}`, recordId: id, amountMinor: rated.chargeMinor, at: record.startedAt.toISOString(), description: rated.description });
+        accepted += 1;
+      }
+    }
+    for (let i = 0; i < inserts.length; i += 500) await manager.insert(UsageRecordEntity, inserts.slice(i, i + 500));
+    const counterRows = [...counters.entries()].map(([key, used]) => ({
+      subscriberId: key.split('|')[0]!,
+      periodStart: new Date(Number(key.split('|')[1])),
+      minutes: used.MINUTES,
+      sms: used.SMS,
+      megabytes: used.MEGABYTES,
+      updatedAt: now,
+    }));
+    for (let i = 0; i < counterRows.length; i += 500) {
+      await manager.createQueryBuilder().insert().into(UsageCounterEntity).values(counterRows.slice(i, i + 500)).orUpdate(['minutes', 'sms', 'megabytes', 'updated_at'], ['subscriber_id', 'period_start']).execute();
+    }
+    const events: ContractEvent<typeof detailingEvents>[] = [];
+    for (const [subscriberId, items] of charges) {
+      for (let i = 0; i < items.length; i += MAX_USAGE_CHARGES_PER_EVENT) events.push({ type: 'UsageCharged', payload: { subscriberId, charges: items.slice(i, i + MAX_USAGE_CHARGES_PER_EVENT) } });
+    }
+    if (events.length) await this.outbox.addMany(manager, events);
+    return { accepted, corrected, duplicates, rejected };
+  }
+
+  /**
+   * The allowance counters of these (line, period)s, locked for the transaction (MariaDB; SQLite's writer is
+   * serialized): a period rated for the first time gets its counter from the records rated in it so far (the demo's
+   * seeded ones included); `INSERT … IGNORE` lets two batches create it at once, and the locking read then sees the
+   * other's committed value.
+   */
+  private async lockCounters(manager: EntityManager, periods: { subscriberId: string; start: Date; end: Date }[], now: Date): Promise<Map<string, PackageLeft>> {
+    const wanted = new Map<string, { subscriberId: string; start: Date; end: Date }>();
+    for (const p of periods) wanted.set(counterKey(p.subscriberId, p.start), p);
+    const ids = [...new Set(periods.map((p) => p.subscriberId))].sort();
+    const read = async (lock: boolean) => {
+      const found = new Map<string, PackageLeft>();
+      for (let i = 0; i < ids.length; i += 1000) {
+        const rows = await manager.find(UsageCounterEntity, { where: { subscriberId: In(ids.slice(i, i + 1000)) }, ...(lock && this.database.lockMode ? { lock: this.database.lockMode } : {}) });
+        for (const row of rows) {
+          const key = counterKey(row.subscriberId, row.periodStart);
+          if (wanted.has(key)) found.set(key, { MINUTES: row.minutes, SMS: row.sms, MEGABYTES: row.megabytes });
+        }
+      }
+      return found;
+    };
+    let counters = await read(true);
+    const missing = [...wanted.entries()].filter(([key]) => !counters.has(key)).map(([, p]) => p);
+    if (missing.length === 0) return counters;
+    const byPeriod = new Map<string, { start: Date; end: Date; ids: string[] }>();
+    for (const p of missing) {
+      const key = `${p.start.getTime()}|${p.end.getTime()}`;
+      const group = byPeriod.get(key) ?? { start: p.start, end: p.end, ids: [] };
+      group.ids.push(p.subscriberId);
+      byPeriod.set(key, group);
+    }
+    const initial: UsageCounterEntity[] = [];
+    for (const group of byPeriod.values()) {
+      const sums = new Map<string, PackageLeft>(group.ids.map((id) => [id, { MINUTES: 0, SMS: 0, MEGABYTES: 0 }]));
+      for (let i = 0; i < group.ids.length; i += 1000) {
+        const raw = await manager
+          .createQueryBuilder(UsageRecordEntity, 'ur')
+          .select('ur.subscriber_id', 'subscriberId')
+          .addSelect('ur.allowance_unit', 'unit')
+          .addSelect('COALESCE(SUM(ur.allowance_used), 0)', 'used')
+          .where('ur.subscriber_id IN (:...ids)', { ids: group.ids.slice(i, i + 1000) })
+          .andWhere('ur.started_at >= :start AND ur.started_at < :end', { start: group.start, end: group.end })
+          .andWhere('ur.allowance_unit IS NOT NULL')
+          .groupBy('ur.subscriber_id')
+          .addGroupBy('ur.allowance_unit')
+          .getRawMany<Record<string, unknown>>();
+        for (const r of raw) {
+          const unit = String(r.unit) as (typeof UNITS)[number];
+          if (UNITS.includes(unit)) sums.get(String(r.subscriberId))![unit] = num(r.used);
+        }
+      }
+      for (const [subscriberId, used] of sums) initial.push(Object.assign(new UsageCounterEntity(), { subscriberId, periodStart: group.start, minutes: used.MINUTES, sms: used.SMS, megabytes: used.MEGABYTES, updatedAt: now }));
+    }
+    for (let i = 0; i < initial.length; i += 500) await manager.createQueryBuilder().insert().into(UsageCounterEntity).values(initial.slice(i, i + 500)).orIgnore().execute();
+    counters = await read(true);
+    return counters;
+  }
+}
