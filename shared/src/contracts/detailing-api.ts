@@ -44,3 +44,15 @@ export const ingestUsage = defineInternalRoute({
     rejected: z.array(z.object({ index: z.number().int(), sourceRef: z.string().nullable(), reason: usageRejectionReason, field: z.string().nullable() })),
   }),
 });
+
+/**
+ * POST /internal/usage/charges/flush {} → what was handed to billing now: the line-days with rated usage not yet
+ * posted (the charge window's job, run at once — operators and tests).
+ */
+export const flushUsageCharges = defineInternalRoute({
+  service: 'detailing',
+  method: 'POST',
+  path: '/internal/usage/charges/flush',
+  request: z.object({}).strict(),
+  response: z.object({ lines: z.number().int(), charges: z.number().int() }),
+});

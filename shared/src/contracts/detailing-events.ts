@@ -8,14 +8,18 @@ import { isoDateTime, minorUnits, subscriberId, texts } from './common';
 export const MAX_USAGE_CHARGES_PER_EVENT = 500;
 
 /**
- * One rated usage record's charge for the ledger: `amountMinor` > 0 takes money, < 0 gives back what a correction
- * took off (terms 2.10: re-rating). `reference` (`usage:<record id>:<revision>`) is what billing posts once.
+ * The rated usage of one line and Almaty day not yet posted (terms 2.10): `amountMinor` > 0 takes money, < 0 gives back
+ * what a correction took off. detailing sums each line-day's charges and hands them over once per charge window, so
+ * the ledger gets one entry per line, day and window however many records were rated. `reference`
+ * (`usage:<subscriber>:<day>:<n>`, n counting the line-day's postings) is what billing posts once.
  */
 export const usageCharge = z.object({
-  reference: z.string().regex(/^usage:[\w-]{1,36}:\d{1,6}$/),
-  recordId: z.string().min(1).max(36),
+  reference: z.string().regex(/^usage:[\w-]{1,36}:\d{4}-\d\d-\d\d:\d{1,9}$/),
+  day: z.string().regex(/^\d{4}-\d\d-\d\d$/),
   amountMinor: minorUnits.refine((v) => v !== 0, 'must not be zero'),
-  /** when the usage began: the ledger entry's business time, so a period's usage and its ledger charges match */
+  /** records rated into it */
+  records: z.number().int().nonnegative(),
+  /** the latest usage start in it: the ledger entry's business time, inside its Almaty day */
   at: isoDateTime,
   description: texts(200),
 });
@@ -25,6 +29,6 @@ export type UsageCharge = z.output<typeof usageCharge>;
 export const detailingEvents = defineEvents('detailing', {
   ActivityRecorded: activityRecorded,
   SubscriberNotificationRequested: subscriberNotificationRequested,
-  /** Rated usage of one line, one ledger entry per charged record, posted by billing in one transaction per event. */
+  /** Rated usage of one line, a ledger entry per Almaty day in it, posted by billing in one transaction per event. */
   UsageCharged: z.object({ subscriberId, charges: z.array(usageCharge).min(1).max(MAX_USAGE_CHARGES_PER_EVENT) }),
 });

@@ -6,10 +6,11 @@ import { detailingResolvers } from './resolvers';
 import { DetailingInitial1764300000000 } from './migrations/1764300000000-detailing-initial';
 import { seedDetailingDemo } from './seed/demo-seed';
 // usage ingestion and rating
-import { UsageCounterEntity, UsageLineEntity } from './ingest/entities';
+import { UsageChargeTotalEntity, UsageCounterEntity, UsageLineEntity } from './ingest/entities';
 import { DetailingIngest1764900000000 } from './migrations/1764900000000-detailing-ingest';
 import { createUsageIngestion } from './ingest/module';
 import type { UsageIngest } from './ingest/ingest-service';
+import type { ChargeWindow } from './ingest/charge-window';
 
 export * from './config';
 export * from './usage/entities';
@@ -18,15 +19,21 @@ export { MAX_PERIOD_DAYS, allowancePeriodOf, validatePeriod } from './usage/peri
 // usage ingestion and rating
 export * from './ingest/entities';
 export { UsageIngest } from './ingest/ingest-service';
+export { ChargeWindow } from './ingest/charge-window';
 export type { IngestOutcome } from './ingest/ingest-service';
 export { importUsageCsv } from './ingest/csv';
 
-export const detailingEntities = [UsageRecordEntity, UsageLineEntity, UsageCounterEntity];
+export const detailingEntities = [UsageRecordEntity, UsageLineEntity, UsageCounterEntity, UsageChargeTotalEntity];
 export const detailingMigrations = [DetailingInitial1764300000000, DetailingIngest1764900000000];
 
 /** What a running detailing exposes to tests and the benchmark. */
 export interface DetailingSubgraph extends SubgraphDefinition {
-  readonly services: { ingest: UsageIngest };
+  readonly services: { ingest: UsageIngest; charges: ChargeWindow };
+}
+
+export interface DetailingSubgraphOptions {
+  /** How often rated usage is posted to billing, one ledger entry per line and Almaty day (DETAILING_CHARGE_WINDOW_MS); 0: only when asked. Default 2 s. */
+  chargeWindowMs?: number;
 }
 
 /**
@@ -34,7 +41,7 @@ export interface DetailingSubgraph extends SubgraphDefinition {
  * pipeline — ingestion, rating against the catalog's plan at the time of use, charges to billing.
  */
 
-export function createDetailingSubgraph(): DetailingSubgraph {
+export function createDetailingSubgraph(options: DetailingSubgraphOptions = {}): DetailingSubgraph {
   let services: DetailingSubgraph['services'] | null = null;
   return {
     name: 'detailing',
@@ -46,8 +53,8 @@ export function createDetailingSubgraph(): DetailingSubgraph {
     migrations: detailingMigrations,
     async setup(runtime) {
       const usage = new UsageService(runtime.database, runtime.accessPolicy, runtime.internal, runtime.clock);
-      const ingestion = createUsageIngestion(runtime);
-      services = { ingest: ingestion.ingest };
+      const ingestion = createUsageIngestion(runtime, { chargeWindowMs: options.chargeWindowMs ?? 2_000 });
+      services = { ingest: ingestion.ingest, charges: ingestion.charges };
       const schema = await buildFederatedSchema({
         resolvers: [...detailingResolvers(usage), ...ingestion.resolvers],
         orphanedTypes: [Subscriber],
@@ -58,6 +65,7 @@ export function createDetailingSubgraph(): DetailingSubgraph {
       return {
         schema,
         routes: ingestion.routes,
+        start: async () => ingestion.start(),
         seed: async () => {
           await seedDetailingDemo(runtime.database, runtime.clock);
           await ingestion.seed();

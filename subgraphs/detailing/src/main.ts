@@ -1,6 +1,11 @@
 import { runSubgraphProcess } from '@selfcare/shared';
-import { loadDetailingConfig } from './config';
+import { DetailingConfig, loadDetailingConfig } from './config';
 import { createDetailingSubgraph } from './index';
 
-// Distributed mode: the detailing subgraph as its own process (configuration is validated before anything starts).
-runSubgraphProcess(() => createDetailingSubgraph(), loadDetailingConfig);
+// Distributed mode: the detailing subgraph as its own process (configuration is validated before anything starts:
+// the runner reads it before it builds the subgraph).
+let config: DetailingConfig | null = null;
+runSubgraphProcess(
+  () => createDetailingSubgraph({ chargeWindowMs: config!.chargeWindowMs }),
+  () => (config = loadDetailingConfig()),
+);

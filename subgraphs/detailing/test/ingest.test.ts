@@ -32,10 +32,13 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
   };
   const stored = (refs: string[]) => detailing.runtime.database.manager.find(UsageRecordEntity, { where: { sourceRef: In(refs) } });
   const byRef = async (refs: string[]) => new Map((await stored(refs)).map((r) => [r.sourceRef!, r]));
-  const usageCharges = async (subscriberId: string) =>
-    (await detailing.runtime.database.manager.find(OutboxEventEntity, { where: { stream: 'detailing', type: 'UsageCharged' }, order: { id: 'ASC' } }))
+  /** Runs the charge window now, and returns every usage charge handed to billing for the line so far. */
+  const usageCharges = async (subscriberId: string) => {
+    expect((await t.internal(detailing.url, '/internal/usage/charges/flush', { body: {} })).status).toBe(200);
+    return (await detailing.runtime.database.manager.find(OutboxEventEntity, { where: { stream: 'detailing', type: 'UsageCharged' }, order: { id: 'ASC' } }))
       .filter((e) => e.payload.subscriberId === subscriberId)
-      .flatMap((e) => e.payload.charges as { reference: string; recordId: string; amountMinor: number; at: string }[]);
+      .flatMap((e) => e.payload.charges as { reference: string; day: string; amountMinor: number; records: number; at: string }[]);
+  };
   const call = (ref: string, at: string, seconds: number, extra: Record<string, unknown> = {}) => ({ sourceRef: ref, line: aigerim.msisdn, kind: 'CALL', startedAt: at, direction: 'OUTGOING', counterparty: '+77011234567', seconds, ...extra });
 
   it('takes minutes from the package first and charges the rest of the call that crosses its end; incoming is free; roaming and the app abroad are charged, the app at home is free', async () => {
@@ -65,11 +68,14 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
     expect(view('7')).toEqual({ charge: 0, unit: 'SMS', used: 1, zeroRated: false });
     expect(view('8')).toEqual({ charge: 19_900, unit: null, used: null, zeroRated: false });
     expect(rows.get(`${run}-5`)!.description.RU).toBe('Трафик My Beeline в роуминге (роуминг, TR)');
-    // One ledger charge per charged record, at the usage's time.
-    const charges = (await usageCharges(aigerim.id)).filter((c) => [...rows.values()].some((r) => r.id === c.recordId));
-    expect(charges.map((c) => c.amountMinor).sort((a, b) => a - b)).toEqual([3 * HOME_MINUTE, 19_900, 2 * EUROPE_MINUTE, 3 * EUROPE_MB].sort((a, b) => a - b));
-    expect(charges.every((c) => c.reference === `usage:${c.recordId}:0`)).toBe(true);
-    expect(charges.find((c) => c.amountMinor === 3 * HOME_MINUTE)!.at).toBe(JAN(6));
+    // One ledger charge per line and Almaty day, timed at the day's latest usage.
+    const charges = (await usageCharges(aigerim.id)).filter((c) => c.day.startsWith('2026-01-'));
+    expect(charges.map((c) => [c.reference, c.amountMinor, c.records, c.at])).toEqual([
+      [`usage:${aigerim.id}:2026-01-06:1`, 3 * HOME_MINUTE, 1, JAN(6)],
+      [`usage:${aigerim.id}:2026-01-07:1`, 2 * EUROPE_MINUTE, 1, JAN(7)],
+      [`usage:${aigerim.id}:2026-01-08:1`, 3 * EUROPE_MB, 1, JAN(8)],
+      [`usage:${aigerim.id}:2026-01-10:1`, 19_900, 1, JAN(10)],
+    ]);
 
     // The package is spent: the next outgoing minute is paid in full.
     expect((await ingest([call(`${run}-9`, JAN(12), 60)])).accepted).toBe(1);
@@ -97,13 +103,19 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
     const after = (await byRef([`${run}-b`])).get(`${run}-b`)!;
     expect(after.id).toBe(first.id);
     expect([after.revision, after.allowanceUsed, after.seconds, after.chargeMinor]).toEqual([1, 60, 4200, 10 * HOME_MINUTE]);
-    const mine = (await usageCharges(nurlan.id)).filter((c) => c.recordId === first.id);
-    expect(mine).toEqual([expect.objectContaining({ reference: `usage:${first.id}:1`, amountMinor: after.chargeMinor - first.chargeMinor })]);
+    const mine = (await usageCharges(nurlan.id)).filter((c) => c.day === '2026-01-04');
+    expect(mine).toEqual([expect.objectContaining({ reference: `usage:${nurlan.id}:2026-01-04:1`, amountMinor: after.chargeMinor - first.chargeMinor })]);
     // Idempotent: the same correction again changes nothing; revision 0 again is stale; revision 1 with other content conflicts.
     expect(await ingest([corrected])).toEqual({ accepted: 0, corrected: 0, duplicates: 1, rejected: [] });
     expect(await ingest([{ ...call(`${run}-b`, JAN(4), 59 * 60), ...line }])).toMatchObject({ duplicates: 1, rejected: [] });
     expect((await ingest([{ ...call(`${run}-b`, JAN(4), 80 * 60, { revision: 1 }), ...line }])).rejected).toEqual([{ index: 0, sourceRef: `${run}-b`, reason: 'CONFLICT', field: 'sourceRef' }]);
-    expect((await usageCharges(nurlan.id)).filter((c) => c.recordId === first.id)).toHaveLength(1);
+    expect((await usageCharges(nurlan.id)).filter((c) => c.day === '2026-01-04')).toHaveLength(1);
+    // A correction that rates lower gives the difference back (a negative charge: billing's REFUND).
+    expect((await ingest([{ ...call(`${run}-b`, JAN(4), 59 * 60, { revision: 2 }), ...line }])).corrected).toBe(1);
+    expect((await usageCharges(nurlan.id)).filter((c) => c.day === '2026-01-04').map((c) => [c.reference, c.amountMinor])).toEqual([
+      [`usage:${nurlan.id}:2026-01-04:1`, 10 * HOME_MINUTE],
+      [`usage:${nurlan.id}:2026-01-04:2`, -10 * HOME_MINUTE],
+    ]);
   });
 
   it('reports each bad record with its index and reason and keeps the good ones', async () => {

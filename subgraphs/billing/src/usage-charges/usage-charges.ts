@@ -7,12 +7,13 @@ import type { LedgerService, Posting } from '../accounts/ledger-service';
 type UsageCharged = EventPayload<typeof detailingEvents, 'UsageCharged'>;
 
 /**
- * Usage charges (terms 2.10): detailing rates each usage record against the line's tariff and sends its charge in
- * UsageCharged events, a line's batch at a time. Each charged record is one ledger entry — a CHARGE, or a REFUND
- * when a correction rated it lower — with the usage's start as its time, so a period's usage and its ledger charges
- * add up to the same; posted once by `usage:<record>:<revision>` (the inbox skips a redelivered event, the ledger's
- * reference a charge seen twice), an event's charges in one transaction under the account's row lock, BalanceChanged
- * and debt (terms 3.3) following each posting as for any other.
+ * Usage charges (terms 2.10): detailing rates each usage record against the line's tariff, sums a line's charges per
+ * Almaty day and, once per charge window, sends what was not posted yet in UsageCharged. Each is one ledger entry — a
+ * CHARGE, or a REFUND when corrections took more off than was added — timed at the day's latest usage, so the usage
+ * of whole Almaty days and the ledger's usage entries in them add up to the same; posted once by
+ * `usage:<subscriber>:<day>:<n>` (the inbox skips a redelivered event, the ledger's reference a charge seen twice), an
+ * event's charges in one transaction under the account's row lock, BalanceChanged and debt (terms 3.3) following each
+ * posting as for any other.
  */
 export class UsageCharges {
   constructor(private readonly ledger: LedgerService) {}

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { DateTimeColumn } from '@selfcare/shared';
+import { DateTimeColumn, bigintNumberTransformer } from '@selfcare/shared';
 
 /**
  * Detailing's own view of identity's lines (SubscriberProvisioned, AccessStatusChanged): which subscriber a number
@@ -52,6 +52,46 @@ export class UsageCounterEntity {
 
   @Column('int')
   megabytes: number;
+
+  @DateTimeColumn({ name: 'updated_at' })
+  updatedAt: Date;
+}
+
+/**
+ * The charges of one line's usage on one Almaty day, as rated (`ratedMinor`) and as handed to billing (`postedMinor`):
+ * the charge window posts the difference as one ledger entry (terms 2.10), so a day of thousands of records costs the
+ * ledger — and balanceChanged, and billing's consumers — one entry per window, not one per record.
+ */
+@Entity({ name: 'usage_charge_totals' })
+@Index('ix_usage_charge_totals_pending', ['pending'])
+export class UsageChargeTotalEntity {
+  @PrimaryColumn('varchar', { name: 'subscriber_id', length: 36 })
+  subscriberId: string;
+
+  /** YYYY-MM-DD in Asia/Almaty */
+  @PrimaryColumn('varchar', { length: 10 })
+  day: string;
+
+  @Column('bigint', { name: 'rated_minor', transformer: bigintNumberTransformer })
+  ratedMinor: number;
+
+  @Column('bigint', { name: 'posted_minor', transformer: bigintNumberTransformer })
+  postedMinor: number;
+
+  /** records rated into the total since the last posting */
+  @Column('int', { name: 'pending_records' })
+  pendingRecords: number;
+
+  /** ledger entries posted for the line-day so far: the next one's reference counts on from it */
+  @Column('int')
+  postings: number;
+
+  @Column('boolean')
+  pending: boolean;
+
+  /** the latest usage start rated into the day: the ledger entry's time */
+  @DateTimeColumn({ name: 'last_at' })
+  lastAt: Date;
 
   @DateTimeColumn({ name: 'updated_at' })
   updatedAt: Date;

@@ -2,7 +2,7 @@ import { TableColumn } from 'typeorm';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { columns, createTable } from '@selfcare/shared';
 
-/** Usage ingestion and rating: record revisions and app tags, detailing's view of the lines, the allowance counters. */
+/** Usage ingestion and rating: record revisions and app tags, detailing's view of the lines, the allowance counters, the line-days' charges. */
 export class DetailingIngest1764900000000 implements MigrationInterface {
   name = 'DetailingIngest1764900000000';
 
@@ -34,9 +34,26 @@ export class DetailingIngest1764900000000 implements MigrationInterface {
       columns.int('megabytes'),
       columns.dateTime('updated_at'),
     ]);
+    await createTable(
+      queryRunner,
+      'usage_charge_totals',
+      [
+        columns.uuid('subscriber_id', { isPrimary: true }),
+        columns.string('day', 10, { isPrimary: true }),
+        columns.bigint('rated_minor'),
+        columns.bigint('posted_minor'),
+        columns.int('pending_records'),
+        columns.int('postings'),
+        columns.boolean('pending'),
+        columns.dateTime('last_at'),
+        columns.dateTime('updated_at'),
+      ],
+      [{ columns: ['pending'] }],
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.dropTable('usage_charge_totals', true);
     await queryRunner.dropTable('usage_counters', true);
     await queryRunner.dropTable('usage_lines', true);
     await queryRunner.dropColumns('usage_records', ['revision', 'app', 'tariff_version_id', 'period_start']);
