@@ -11,8 +11,8 @@ import {
   UsageRejectionReason,
   ingestUsage,
   linePlansAt,
-  operatorDay,
 } from '@selfcare/shared';
+import { almatyDay } from '../usage/period';
 import { UsageRecordEntity } from '../usage/entities';
 import { UsageCounterEntity } from './entities';
 import { UsageLines } from './lines';
@@ -186,7 +186,7 @@ export class UsageIngest {
       at.getTime() < Date.parse(plan.allowancePeriod.end);
     const firstOfDay = new Map<string, Date>();
     const dayKeys = items.map((item) => {
-      const key = `${item.subscriberId}|${operatorDay(item.at)}`;
+      const key = `${item.subscriberId}|${almatyDay(item.at)}`;
       const first = firstOfDay.get(key);
       if (!first || item.at < first) firstOfDay.set(key, item.at);
       return key;
@@ -224,8 +224,15 @@ export class UsageIngest {
     let duplicates = 0;
     const existing = new Map<string, UsageRecordEntity>();
     const refs = candidates.map((c) => c.record.sourceRef);
+    // A plain statement first (most of a batch is new): the whole records only of those already stored.
+    const known: string[] = [];
     for (let i = 0; i < refs.length; i += 1000) {
-      for (const row of await manager.find(UsageRecordEntity, { where: { sourceRef: In(refs.slice(i, i + 1000)) } })) existing.set(row.sourceRef!, row);
+      const chunk = refs.slice(i, i + 1000);
+      const rows: { source_ref: string }[] = await manager.query(`SELECT source_ref FROM usage_records WHERE source_ref IN (${chunk.map(() => '?').join(', ')})`, chunk);
+      known.push(...rows.map((r) => r.source_ref));
+    }
+    for (let i = 0; i < known.length; i += 1000) {
+      for (const row of await manager.find(UsageRecordEntity, { where: { sourceRef: In(known.slice(i, i + 1000)) } })) existing.set(row.sourceRef!, row);
     }
     const fresh: Candidate[] = [];
     const corrections: { candidate: Candidate; row: UsageRecordEntity }[] = [];
@@ -254,7 +261,7 @@ export class UsageIngest {
     const inserts: NewRecord[] = [];
     const totals = new Map<string, DayTotal>();
     const charge = (subscriberId: string, at: Date, amountMinor: number) => {
-      const day = operatorDay(at);
+      const day = almatyDay(at);
       const key = `${subscriberId}|${day}`;
       const total = totals.get(key) ?? { subscriberId, day, amountMinor: 0, records: 0, lastAt: at };
       total.amountMinor += amountMinor;
