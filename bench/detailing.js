@@ -16,7 +16,6 @@
  *   BENCH_ROWS=200000 node bench/detailing.js        (a quick run on SQLite)
  */
 'use strict';
-const { randomUUID } = require('node:crypto');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');

@@ -25,6 +25,8 @@ export const MAX_AGE_DAYS = 400;
 const KINDS = new Set<string>(Object.values(UsageKind));
 const DIRECTIONS = new Set<string>(Object.values(Direction));
 const printable = /^[\x21-\x7e]+$/;
+/** Control characters (C0 and DEL): never in a counterparty or a description. */
+const hasControl = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(Z|[+-]\d\d:\d\d)$/;
 
 const invalid = (field: string, sourceRef: string | null): Judged => ({ ok: false, reason: 'INVALID', field, sourceRef });
@@ -97,7 +99,7 @@ export function judge(input: Record<string, unknown>, now: Date): Judged {
   let counterparty: string | null = null;
   if (present(input.counterparty)) {
     const text = input.counterparty;
-    if (typeof text !== 'string' || text.length > 64 || /[\x00-\x1f\x7f]/.test(text)) return invalid('counterparty', sourceRef);
+    if (typeof text !== 'string' || text.length > 64 || hasControl(text)) return invalid('counterparty', sourceRef);
     counterparty = normalizeMsisdn(text) ?? text.trim();
   }
 
@@ -120,7 +122,7 @@ export function judge(input: Record<string, unknown>, now: Date): Judged {
     amountMinor = integer(input.amountMinor);
     if (amountMinor === null || !Number.isSafeInteger(amountMinor) || amountMinor < 0 || amountMinor > MAX_CHARGE_MINOR) return invalid('amountMinor', sourceRef);
     const text = input.description;
-    if (typeof text !== 'string' || text.trim().length === 0 || text.length > 200 || /[\x00-\x1f\x7f]/.test(text)) return invalid('description', sourceRef);
+    if (typeof text !== 'string' || text.trim().length === 0 || text.length > 200 || hasControl(text)) return invalid('description', sourceRef);
     chargeDescription = text.trim();
   } else if (present(input.amountMinor)) return invalid('amountMinor', sourceRef);
 
