@@ -6,7 +6,8 @@ import { createCatalogSubgraph } from '@selfcare/catalog';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { UsageCounterEntity, UsageRecordEntity, createDetailingSubgraph } from '../src';
 import { maskCounterparty } from '../src/usage/types';
-import { parseCsvLine } from '../src/ingest/csv';
+import { Readable } from 'node:stream';
+import { importUsageCsv, parseCsvLine } from '../src/ingest/csv';
 import { grantManagement } from '../../delegation/test/support/grants';
 
 const { aigerim, nurlan, home } = demo;
@@ -109,6 +110,9 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
     expect(await ingest([corrected])).toEqual({ accepted: 0, corrected: 0, duplicates: 1, rejected: [] });
     expect(await ingest([{ ...call(`${run}-b`, JAN(4), 59 * 60), ...line }])).toMatchObject({ duplicates: 1, rejected: [] });
     expect((await ingest([{ ...call(`${run}-b`, JAN(4), 80 * 60, { revision: 1 }), ...line }])).rejected).toEqual([{ index: 0, sourceRef: `${run}-b`, reason: 'CONFLICT', field: 'sourceRef' }]);
+    // Another line's record under the same network id, even as a "correction", moves nothing between lines.
+    expect((await ingest([{ ...call(`${run}-b`, JAN(4), 80 * 60, { revision: 5 }), line: aigerim.msisdn }])).rejected).toEqual([{ index: 0, sourceRef: `${run}-b`, reason: 'CONFLICT', field: 'sourceRef' }]);
+    expect((await byRef([`${run}-b`])).get(`${run}-b`)!.subscriberId).toBe(nurlan.id);
     expect((await usageCharges(nurlan.id)).filter((c) => c.day === '2026-01-04')).toHaveLength(1);
     // A correction that rates lower gives the difference back (a negative charge: billing's REFUND).
     expect((await ingest([{ ...call(`${run}-b`, JAN(4), 59 * 60, { revision: 2 }), ...line }])).corrected).toBe(1);
@@ -227,8 +231,20 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
       ['2026-01-17', 1, 120],
       ['2026-01-18', 0, 0],
     ]);
+    // Another subscriber's days: refused, nothing told.
+    const foreign = await graphql<any>(detailing.graphqlUrl, query, { representations: subscriberRepresentations([subscriberId]), from: '2026-01-15T19:00:00.000Z', to: '2026-01-18T19:00:00.000Z' }, { token: await t.tokenFor(aigerim.id) });
+    expect(new Set(errorCodes(foreign))).toEqual(new Set(['FORBIDDEN']));
     const tooLong = await graphql<any>(detailing.graphqlUrl, query, { representations: subscriberRepresentations([subscriberId]), from: '2025-10-01T00:00:00.000Z', to: '2026-01-18T19:00:00.000Z' }, { token: await t.tokenFor(subscriberId) });
     expect(errorCodes(tooLong)).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('refuses a file whose line never ends instead of reading it whole', async () => {
+    const endless = Readable.from((function* () {
+      for (let i = 0; i < 100; i += 1) yield 'x'.repeat(10_000);
+    })());
+    const sent: unknown[] = [];
+    await expect(importUsageCsv(endless, async (records) => (sent.push(records), { accepted: 0, corrected: 0, duplicates: 0, rejected: [] }))).rejects.toThrow(/longer than 65536 characters/);
+    expect(sent).toEqual([]);
   });
 
   it('parses CSV lines with quotes and refuses malformed ones', () => {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import type { UsageRejectionReason } from '@selfcare/shared';
 import type { IngestOutcome } from './ingest-service';
 import { amountToMinor } from './wire';
@@ -23,8 +23,25 @@ const COLUMNS: Record<string, string> = {
   description: 'description',
 };
 const REQUIRED = ['source_ref', 'line', 'kind', 'started_at'];
-/** Longest line read; a longer one is refused unread (no record needs more). */
+/** Longest line parsed; a longer one is refused (no record needs more). */
 const MAX_LINE = 4096;
+/** Longest run without a line break the import reads at all: a file without line breaks is not read whole. */
+const MAX_RUN = 65_536;
+
+/** Passes the text on, failing once a line runs past MAX_RUN characters (readline would buffer it whole). */
+function lineLengthGuard(): Transform {
+  let run = 0;
+  return new Transform({
+    decodeStrings: false,
+    transform(chunk: string | Buffer, _encoding, done) {
+      const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+      const last = text.lastIndexOf('\n');
+      run = last === -1 ? run + text.length : text.length - last - 1;
+      if (run > MAX_RUN) return done(new Error(`a line of the file is longer than ${MAX_RUN} characters: not a usage CSV`));
+      done(null, text);
+    },
+  });
+}
 
 export interface CsvRejection {
   /** the file's line, 1 = the header */
@@ -90,7 +107,9 @@ export async function importUsageCsv(
   options: { chunkSize?: number } = {},
 ): Promise<CsvImportResult> {
   const chunkSize = options.chunkSize ?? 1000;
-  const input = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source;
+  const raw = typeof source === 'string' ? createReadStream(source, { encoding: 'utf8' }) : source;
+  const input = raw.pipe(lineLengthGuard());
+  raw.once('error', (error: Error) => input.destroy(error));
   const lines = createInterface({ input, crlfDelay: Infinity });
   const result: CsvImportResult = { rows: 0, accepted: 0, corrected: 0, duplicates: 0, rejected: [] };
   let header: string[] | null = null;
