@@ -15,6 +15,8 @@ const FLUSH_PAGE = 500;
 export class ChargeWindow {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  /** Something was rated here since the last flush: an idle window costs no statement. */
+  private dirty = true;
 
   constructor(
     private readonly database: Database,
@@ -24,12 +26,22 @@ export class ChargeWindow {
     private readonly windowMs: number,
   ) {}
 
+  /** A batch with charges committed: the next window posts them. */
+  rated(): void {
+    this.dirty = true;
+  }
+
+  /** Starts the windows; the first one also takes what an earlier process (or replica) left pending. */
   start(): void {
     if (this.windowMs <= 0 || this.timer) return;
     this.timer = setInterval(() => {
-      if (this.running) return;
+      if (this.running || !this.dirty) return;
+      this.dirty = false;
       this.running = this.flush()
-        .catch((error) => this.logger.warn({ err: error }, 'posting usage charges failed; trying again at the next window'))
+        .catch((error) => {
+          this.dirty = true;
+          this.logger.warn({ err: error }, 'posting usage charges failed; trying again at the next window');
+        })
         .finally(() => (this.running = null));
     }, this.windowMs);
     this.timer.unref?.();

@@ -115,6 +115,8 @@ export class UsageIngest {
     private readonly lines: UsageLines,
     private readonly internal: InternalClient,
     private readonly clock: Clock,
+    /** told after a batch with charges committed (the charge window) */
+    private readonly onCharged: () => void = () => undefined,
   ) {}
 
   async ingest(inputs: readonly Record<string, unknown>[]): Promise<IngestOutcome> {
@@ -160,6 +162,7 @@ export class UsageIngest {
     });
 
     const stored = candidates.length ? await this.store(candidates, now) : { accepted: 0, corrected: 0, duplicates: 0, rejected: [] };
+    if (stored.accepted + stored.corrected > 0) this.onCharged();
     rejected.push(...stored.rejected);
     rejected.sort((a, b) => a.index - b.index);
     return { accepted: stored.accepted, corrected: stored.corrected, duplicates: duplicates + stored.duplicates, rejected };

@@ -12,8 +12,8 @@ import { ingestResolvers } from './resolvers';
  */
 export function createUsageIngestion(runtime: SubgraphRuntime, options: { chargeWindowMs: number }) {
   const lines = new UsageLines(runtime.database, runtime.clock);
-  const ingest = new UsageIngest(runtime.database, lines, runtime.internal, runtime.clock);
   const charges = new ChargeWindow(runtime.database, runtime.outboxFor(detailingEvents), runtime.clock, runtime.logger, options.chargeWindowMs);
+  const ingest = new UsageIngest(runtime.database, lines, runtime.internal, runtime.clock, () => charges.rated());
   runtime.onStop(() => charges.stop());
   runtime.consume(identityEvents, {
     SubscriberProvisioned: (line, manager) => lines.provisioned(manager, line),
