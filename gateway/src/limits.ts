@@ -34,6 +34,9 @@ export const SUPERGRAPH_LIST_SIZES: Readonly<Record<string, number>> = {
   'Query.allTariffs': 50,
   'Query.allServices': 100,
   'TariffRates.roaming': 10,
+  // usage ingestion and the per-day breakdown: a period has at most 92 Almaty days (MAX_PERIOD_DAYS)
+  'Subscriber.usageByDay': 92,
+  'UsageIngestResult.rejected': 50,
 };
 
 /**

@@ -4,7 +4,7 @@ import { Database, InboxEventEntity, PersonalDataErasure, demoSubscribers } from
 import { SteerableClock, drainOutbox, waitFor } from '@selfcare/shared/testing';
 import { SUBGRAPH_NAMES, SubgraphName } from '@selfcare/gateway';
 import { AccountEntity, AfterCommit, LedgerEntryEntity, LineDirectory, autopayEraser, cardsEraser, linesEraser, paymentsEraser, transfersEraser } from '@selfcare/billing';
-import { Direction, StatementChunkEntity, StatementEntity, StatementFormat, StatementStatus, UsageKind, UsageRecordEntity, statementsEraser, usageEraser } from '@selfcare/detailing';
+import { Direction, StatementChunkEntity, StatementEntity, StatementFormat, StatementStatus, UsageKind, UsageRecordEntity, statementsEraser, usageEraser, usageLinesEraser } from '@selfcare/detailing';
 import { ManagementProcedure, ManagementRequestEntity, managementEraser } from '@selfcare/delegation';
 import { TestSystem } from '../support/system';
 import { Management } from '../support/management';
@@ -256,6 +256,7 @@ async function rerunErasures(t: TestSystem, subscriberId: string, contractEndedA
   await run('detailing', (e) => {
     e.register('usage', usageEraser());
     e.register('statements', statementsEraser());
+    e.register('usage_lines', usageLinesEraser());
   });
   // Nothing is open any more (the contract's end closed it all): the procedure's part has nothing to end.
   const procedure: Pick<ManagementProcedure, 'contractEnded'> = { contractEnded: async () => 0 };

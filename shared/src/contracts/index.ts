@@ -17,3 +17,4 @@ export * from './identity-api';
 export * from './catalog-api';
 export * from './delegation-api';
 export * from './billing-api';
+export * from './detailing-api';

@@ -21,6 +21,8 @@ import { paymentsEntities } from './payments/entity-list';
 import { BillingPayments1764700000000 } from './migrations/1764700000000-billing-payments';
 import { PaymentsSettings, defaultPaymentsSettings } from './payments/config';
 import { createPayments } from './payments/module';
+// usage charges from detailing's rating
+import { consumeUsageCharges } from './usage-charges/usage-charges';
 
 export * from './config';
 export * from './accounts/entities';
@@ -34,6 +36,7 @@ export { FeeRunEntity } from './fees/entities';
 export { ChargeService } from './charges/charge-service';
 export { FeeRun } from './fees/fee-run';
 export * from './payments/exports';
+export { UsageCharges } from './usage-charges/usage-charges';
 
 export const billingEntities = [AccountEntity, LedgerEntryEntity, SavedCardEntity, RefusedChargeEntity, FeeRunEntity, ...paymentsEntities];
 export const billingMigrations = [BillingInitial1764200000000, BillingCharges1764650000000, BillingPayments1764700000000];
@@ -86,6 +89,8 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
       const payments = createPayments(runtime, ledger, options.payments ?? defaultPaymentsSettings({ url: () => 'http://127.0.0.1:4020', secret: randomBytes(24).toString('hex') }), erasure);
       erasure.consume(runtime);
       services = { ledger, charges, fees, erasure };
+
+      consumeUsageCharges(runtime, ledger);
 
       // Every new line gets its personal account.
       runtime.consume(identityEvents, {

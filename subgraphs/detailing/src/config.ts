@@ -13,6 +13,8 @@ export const detailingEnvShape = {
   STATEMENT_CONCURRENCY: env.int(2, 0),
   /** statements one subscriber may have QUEUED or RUNNING at once */
   STATEMENT_MAX_OPEN_PER_SUBSCRIBER: env.int(5, 1),
+  /** how often rated usage goes to billing (one ledger entry per line and Almaty day); 0: only on POST /internal/usage/charges/flush */
+  DETAILING_CHARGE_WINDOW_MS: env.int(2_000),
 };
 
 export interface DetailingConfig {
@@ -34,6 +36,7 @@ export function loadDetailingConfig(source: NodeJS.ProcessEnv = process.env): De
         concurrency: parsed.STATEMENT_CONCURRENCY,
         maxOpenPerCaller: parsed.STATEMENT_MAX_OPEN_PER_SUBSCRIBER,
       },
+      chargeWindowMs: parsed.DETAILING_CHARGE_WINDOW_MS,
     },
   };
 }

@@ -3,6 +3,7 @@ import { GraphQLContext, RequireSubscriber } from '@selfcare/shared';
 import { UsageKind } from './usage/entities';
 import type { UsageService } from './usage/usage-service';
 import { Allowance, Subscriber, UsageConnection, UsageSummary } from './usage/types';
+import { UsageDay } from './ingest/types';
 
 /** Arguments as the contract orders them (an ArgsType keeps declaration order; parameter decorators would not). */
 @ArgsType()
@@ -26,6 +27,12 @@ export class UsageArgs extends PeriodArgs {
   after?: string | null;
 }
 
+@ArgsType()
+export class UsageDayArgs extends PeriodArgs {
+  @Field(() => [UsageKind], { nullable: true })
+  kinds?: UsageKind[] | null;
+}
+
 /** Resolver classes are built per subgraph instance so they hold that instance's services. */
 export function detailingResolvers(usage: UsageService) {
   @Resolver(() => Subscriber)
@@ -34,6 +41,12 @@ export function detailingResolvers(usage: UsageService) {
     @RequireSubscriber()
     usage(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext, @Args(() => UsageArgs) args: UsageArgs): Promise<UsageConnection> {
       return usage.usageOf(ctx, subscriber.id, { from: args.from, to: args.to, kinds: args.kinds ?? null, first: args.first ?? null, after: args.after ?? null });
+    }
+
+    @FieldResolver(() => [UsageDay], { description: 'terms 2.1: usage of [from, to) per calendar day in Asia/Almaty (UTC+5), oldest first, days without usage too; at most 92 days' })
+    @RequireSubscriber()
+    usageByDay(@Root() subscriber: Subscriber, @Ctx() ctx: GraphQLContext, @Args(() => UsageDayArgs) args: UsageDayArgs): Promise<UsageDay[]> {
+      return usage.usageByDayOf(ctx, subscriber.id, { from: args.from, to: args.to, kinds: args.kinds ?? null });
     }
 
     @FieldResolver(() => UsageSummary, { description: 'Totals of [from, to) per kind of usage' })

@@ -2,6 +2,7 @@ import { In } from 'typeorm';
 import { Eraser, PersonalDataErasure, SubgraphRuntime } from '@selfcare/shared';
 import { UsageKind, UsageRecordEntity } from '../usage/entities';
 import { StatementChunkEntity, StatementEntity } from '../statements/entities';
+import { UsageLineEntity } from '../ingest/entities';
 
 /**
  * terms 2.11 in detailing. On identity's `SubscriberDataErased` every eraser registered here runs in one transaction
@@ -21,6 +22,7 @@ export function createDetailingErasure(runtime: SubgraphRuntime): PersonalDataEr
   const erasure = new PersonalDataErasure();
   erasure.register('usage', usageEraser());
   erasure.register('statements', statementsEraser());
+  erasure.register('usage_lines', usageLinesEraser());
   erasure.consume(runtime);
   return erasure;
 }
@@ -52,5 +54,18 @@ export function statementsEraser(): Eraser {
       await manager.delete(StatementChunkEntity, { statementId: In(batch) });
       await manager.delete(StatementEntity, { id: In(batch) });
     }
+  };
+}
+
+/**
+ * The rating's copy of the line (identity's events): its number and login go; the row stays, ended, so a late record
+ * for the id is refused as an unknown number rather than rated.
+ */
+export function usageLinesEraser(): Eraser {
+  return async (manager, subject) => {
+    const line = await manager.findOneBy(UsageLineEntity, { subscriberId: subject.subscriberId });
+    if (!line) return;
+    if (line.msisdn) subject.mentions.add(line.msisdn);
+    await manager.update(UsageLineEntity, { subscriberId: subject.subscriberId }, { msisdn: null, login: null, ended: true });
   };
 }

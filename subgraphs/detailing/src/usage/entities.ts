@@ -76,6 +76,22 @@ export class UsageRecordEntity {
   @Column('varchar', { name: 'source_ref', length: 100, nullable: true, unique: true })
   sourceRef: string | null;
 
+  /** the network's revision of the record: a higher one is a correction, rated again (terms 2.10) */
+  @Column('int', { default: 0 })
+  revision: number;
+
+  /** the operator's own app whose traffic this is (terms 2.10: MY_BEELINE), null for other traffic */
+  @Column('varchar', { length: 32, nullable: true })
+  app: string | null;
+
+  /** start of the allowance period (catalog's) whose counter the record took from; null: seeded */
+  @Column({ type: 'datetime', precision: 3, name: 'period_start', nullable: true })
+  periodStart: Date | null;
+
+  /** the tariff version the record was rated against (null: seeded, or a charge priced by the network) */
+  @Column('varchar', { name: 'tariff_version_id', length: 36, nullable: true })
+  tariffVersionId: string | null;
+
   @DateTimeColumn({ name: 'created_at' })
   createdAt: Date;
 }

@@ -1,3 +1,4 @@
+import { maskCounterparty } from './masking';
 import { Directive, Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { AllowanceUnit, Language, Money, connectionType } from '@selfcare/shared';
 import { Direction, UsageKind, UsageRecordEntity } from './entities';
@@ -107,13 +108,13 @@ export class Allowance {
   periodEnd: Date;
 }
 
-export function toUsageRecord(row: UsageRecordEntity, language: Language): UsageRecord {
+export function toUsageRecord(row: UsageRecordEntity, language: Language, masked = false): UsageRecord {
   return Object.assign(new UsageRecord(), {
     id: row.id,
     kind: row.kind,
     startedAt: row.startedAt,
     direction: row.direction,
-    counterparty: row.counterparty,
+    counterparty: masked ? maskCounterparty(row.counterparty) : row.counterparty,
     seconds: row.seconds,
     bytes: row.bytes,
     roaming: row.roaming,
@@ -123,3 +124,5 @@ export function toUsageRecord(row: UsageRecordEntity, language: Language): Usage
     description: row.description[language],
   });
 }
+
+export { maskCounterparty };

@@ -7,14 +7,17 @@ import {
   GraphQLContext,
   InternalClient,
   KeysetPages,
-  LinePlan,
-  MAX_PLAN_IDS,
+  LinePlanAt,
+  MAX_PLANS_AT,
   Money,
+  addDays,
   groupByKeys,
-  subscriberPlans,
+  linePlansAt,
+  operatorDay,
 } from '@selfcare/shared';
+import { UsageDay } from '../ingest/types';
 import { AllowanceUnitValue, UsageKind, UsageRecordEntity } from './entities';
-import { allowancePeriodOf, validatePeriod } from './period';
+import { validatePeriod } from './period';
 import { Allowance, UsageConnection, UsageKindTotal, UsageSummary, toUsageRecord } from './types';
 
 export interface UsageQuery {
@@ -31,6 +34,22 @@ interface UsageFilter {
   to: Date;
   /** null: every kind */
   kinds: UsageKind[] | null;
+}
+
+interface ByDayKey {
+  subscriberId: string;
+  from: Date;
+  to: Date;
+  kinds: UsageKind[] | null;
+}
+
+interface DayTotalsRow {
+  subscriberId: string;
+  day: string;
+  count: number;
+  seconds: number;
+  bytes: number;
+  chargeMinor: number;
 }
 
 interface KindTotalsRow {
@@ -93,7 +112,67 @@ export class UsageService {
         filter: { from: query.from, to: query.to, kinds },
       }),
     );
-    return UsageConnection.from(page, (row) => toUsageRecord(row, ctx.language));
+    // Whoever is not the number's own subscriber here reads it through a grant (AccessPolicy let them through).
+    const masked = ctx.caller?.kind !== 'subscriber' || ctx.caller.subscriberId !== subscriberId;
+    return UsageConnection.from(page, (row) => toUsageRecord(row, ctx.language, masked));
+  }
+
+  /**
+   * terms 2.1: the period's usage per calendar day in Asia/Almaty (UTC+5, no daylight saving): every day [from, to)
+   * touches, oldest first, days without usage too; an edge day counts only its part inside the period.
+   */
+  async usageByDayOf(ctx: GraphQLContext, subscriberId: string, query: { from: Date; to: Date; kinds?: UsageKind[] | null }): Promise<UsageDay[]> {
+    validatePeriod(query.from, query.to);
+    const kinds = query.kinds ? [...new Set(query.kinds)].sort() : null;
+    const rows = await this.accessPolicy.whenMayManage(ctx, subscriberId, () => this.byDayLoader(ctx).load({ subscriberId, from: query.from, to: query.to, kinds }));
+    const found = new Map(rows.map((r) => [r.day, r]));
+    const days: UsageDay[] = [];
+    for (let day = operatorDay(query.from), last = operatorDay(new Date(query.to.getTime() - 1)); day <= last; day = addDays(day, 1)) {
+      const row = found.get(day);
+      days.push(Object.assign(new UsageDay(), { day, count: row?.count ?? 0, seconds: row?.seconds ?? 0, bytes: row?.bytes ?? 0, charge: Money.fromMinor(row?.chargeMinor ?? 0) }));
+    }
+    return days;
+  }
+
+  /** Day totals of many lines with one period and kinds in one GROUP BY; the day is the Almaty date of started_at. */
+  private byDayLoader(ctx: GraphQLContext): DataLoader<ByDayKey, DayTotalsRow[], string> {
+    const groupKey = (key: ByDayKey) => JSON.stringify([key.from.getTime(), key.to.getTime(), key.kinds]);
+    const dayOf = this.database.dialect === 'mariadb' ? "DATE_FORMAT(DATE_ADD(ur.started_at, INTERVAL 5 HOUR), '%Y-%m-%d')" : "substr(datetime(ur.started_at, '+5 hours'), 1, 10)";
+    return ctx.loaders.get('detailing.byDay', () =>
+      new DataLoader<ByDayKey, DayTotalsRow[], string>(
+        async (keys) => {
+          const groups = new Map<string, ByDayKey[]>();
+          for (const key of keys) groups.set(groupKey(key), [...(groups.get(groupKey(key)) ?? []), key]);
+          const result = new Map<string, DayTotalsRow[]>();
+          await Promise.all(
+            [...groups.values()].map(async (group) => {
+              const { from, to, kinds } = group[0]!;
+              const ids = [...new Set(group.map((k) => k.subscriberId))];
+              if (kinds !== null && kinds.length === 0) return;
+              const query = this.database.manager
+                .createQueryBuilder(UsageRecordEntity, 'ur')
+                .select('ur.subscriber_id', 'subscriberId')
+                .addSelect(dayOf, 'day')
+                .addSelect('COUNT(*)', 'count')
+                .addSelect('COALESCE(SUM(ur.seconds), 0)', 'seconds')
+                .addSelect('COALESCE(SUM(ur.bytes), 0)', 'bytes')
+                .addSelect('COALESCE(SUM(ur.charge_minor), 0)', 'chargeMinor')
+                .where('ur.subscriber_id IN (:...ids)', { ids })
+                .andWhere('ur.started_at >= :from AND ur.started_at < :to', { from, to });
+              if (kinds !== null) query.andWhere('ur.kind IN (:...kinds)', { kinds });
+              const raw = await query.groupBy('ur.subscriber_id').addGroupBy(dayOf).getRawMany<Record<string, unknown>>();
+              for (const r of raw) {
+                const row = { subscriberId: String(r.subscriberId), day: String(r.day), count: num(r.count), seconds: num(r.seconds), bytes: num(r.bytes), chargeMinor: num(r.chargeMinor) };
+                const key = `${row.subscriberId}:${groupKey(group[0]!)}`;
+                result.set(key, [...(result.get(key) ?? []), row]);
+              }
+            }),
+          );
+          return keys.map((key) => result.get(`${key.subscriberId}:${groupKey(key)}`) ?? []);
+        },
+        { cacheKeyFn: (key) => `${key.subscriberId}:${groupKey(key)}` },
+      ),
+    );
   }
 
   async summaryOf(ctx: GraphQLContext, subscriberId: string, from: Date, to: Date): Promise<UsageSummary> {
@@ -118,16 +197,19 @@ export class UsageService {
   }
 
   /**
-   * What is left of the tariff's package this tariff month: included amounts from the catalog, used
-   * amounts from the rated records (roaming and the My Beeline app's home traffic take nothing from it, terms 2.10).
+   * What is left of the tariff's package in the line's allowance period now (catalog's plan at this instant: the
+   * Almaty month cut at a tariff switch, its amounts pro rata): used amounts from the rated records of that period
+   * (roaming and the My Beeline app's home traffic take nothing from it, terms 2.10).
    */
   async allowancesOf(ctx: GraphQLContext, subscriberId: string): Promise<Allowance[]> {
-    const period = allowancePeriodOf(this.clock.now());
-    const { plan, used } = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
-      const [plan, used] = await Promise.all([this.planLoader(ctx).load(subscriberId), this.allowanceUseLoader(ctx, period).load(subscriberId)]);
-      return { plan, used };
+    const found = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
+      const plan = await this.planLoader(ctx).load(subscriberId);
+      if (!plan) return null;
+      const period = { start: new Date(plan.allowancePeriod.start), end: new Date(plan.allowancePeriod.end) };
+      return { plan, period, used: await this.allowanceUseLoader(ctx, period).load(subscriberId) };
     });
-    if (!plan) return [];
+    if (!found) return [];
+    const { plan, period, used } = found;
     return [...plan.allowances]
       .sort((a, b) => UNIT_ORDER.indexOf(a.unit) - UNIT_ORDER.indexOf(b.unit))
       .map((spec) => {
@@ -189,7 +271,7 @@ export class UsageService {
 
   /** Amounts taken from the package this period, per line and unit. */
   private allowanceUseLoader(ctx: GraphQLContext, period: { start: Date; end: Date }): DataLoader<string, Map<string, number>> {
-    return ctx.loaders.get(`detailing.allowanceUse:${period.start.getTime()}`, () =>
+    return ctx.loaders.get(`detailing.allowanceUse:${period.start.getTime()}:${period.end.getTime()}`, () =>
       new DataLoader<string, Map<string, number>>(async (ids) => {
         const raw = await this.database.manager
           .createQueryBuilder(UsageRecordEntity, 'ur')
@@ -208,13 +290,14 @@ export class UsageService {
     );
   }
 
-  /** Plans of all lines of a request in one call to the catalog's internal API (shared/src/contracts/catalog-api.ts). */
-  private planLoader(ctx: GraphQLContext): DataLoader<string, LinePlan | null> {
+  /** Plans now of all lines of a request in one call to the catalog's internal API (shared/src/contracts/catalog-api.ts). */
+  private planLoader(ctx: GraphQLContext): DataLoader<string, LinePlanAt | null> {
     return ctx.loaders.get('detailing.plan', () =>
-      new DataLoader<string, LinePlan | null>(async (ids) => {
-        const answer = await this.internal.call(subscriberPlans, { subscriberIds: [...ids] });
+      new DataLoader<string, LinePlanAt | null>(async (ids) => {
+        const at = this.clock.now().toISOString();
+        const answer = await this.internal.call(linePlansAt, { items: ids.map((subscriberId) => ({ subscriberId, at })) });
         return ids.map((_, i) => answer.plans[i] ?? null);
-      }, { maxBatchSize: MAX_PLAN_IDS }),
+      }, { maxBatchSize: MAX_PLANS_AT }),
     );
   }
 }
