@@ -82,7 +82,7 @@ export function createDetailingSubgraph(options: DetailingSubgraphOptions = {}):
         },
         start: async () => {
           await statements.start();
-          await ingestion.start();
+          ingestion.start();
         },
         seed: async () => {
           await seedDetailingDemo(runtime.database, runtime.clock);
