@@ -25,7 +25,7 @@ export class StatementCounter implements TypeOrmLogger {
   count = 0;
   constructor(private readonly logger?: Logger) {}
   logQuery(query: string): void {
-    if (query === 'START TRANSACTION' || query === 'BEGIN TRANSACTION' || query === 'COMMIT' || query === 'ROLLBACK') return;
+    if (query === 'START TRANSACTION' || query === 'BEGIN TRANSACTION' || query === 'BEGIN IMMEDIATE' || query === 'COMMIT' || query === 'ROLLBACK') return;
     this.count += 1;
   }
   logQueryError(error: string | Error, query: string): void {
