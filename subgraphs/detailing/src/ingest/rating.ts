@@ -1,5 +1,6 @@
 import type { LinePlanAt, Texts } from '@selfcare/shared';
 import { AllowanceUnitValue, Direction, UsageKind } from '../usage/entities';
+import { usageTexts as texts, inRoaming as abroad } from '../usage/texts';
 
 const MB = 1024 * 1024;
 
@@ -49,20 +50,6 @@ export interface Rated {
   description: Texts;
 }
 
-const texts = {
-  outgoingCall: { KK: 'Шығыс қоңырау', RU: 'Исходящий вызов', EN: 'Outgoing call' },
-  incomingCall: { KK: 'Кіріс қоңырау', RU: 'Входящий вызов', EN: 'Incoming call' },
-  outgoingSms: { KK: 'Шығыс SMS', RU: 'Исходящее SMS', EN: 'Outgoing SMS' },
-  incomingSms: { KK: 'Кіріс SMS', RU: 'Входящее SMS', EN: 'Incoming SMS' },
-  data: { KK: 'Мобильді интернет', RU: 'Мобильный интернет', EN: 'Mobile internet' },
-  homeData: { KK: 'Үй интернеті', RU: 'Домашний интернет', EN: 'Home internet' },
-  appHome: { KK: 'My Beeline қосымшасының трафигі (тегін)', RU: 'Трафик приложения My Beeline (бесплатно)', EN: 'My Beeline app traffic (free)' },
-  appRoaming: { KK: 'Роумингтегі My Beeline трафигі', RU: 'Трафик My Beeline в роуминге', EN: 'My Beeline app traffic in roaming' },
-} satisfies Record<string, Texts>;
-
-function abroad(base: Texts, country: string): Texts {
-  return { KK: `${base.KK} (роуминг, ${country})`, RU: `${base.RU} (роуминг, ${country})`, EN: `${base.EN} (roaming, ${country})` };
-}
 
 /** The per-unit rates that apply: the home network's, or the visited zone's (null: the tariff has none for it). */
 function ratesFor(plan: LinePlanAt, facts: UsageFacts) {

@@ -1,6 +1,7 @@
 import { demoMonthlyFees } from '@selfcare/shared';
 import type { DemoSubscriber, Texts } from '@selfcare/shared';
 import { AllowanceUnitValue, Direction, UsageKind } from '../usage/entities';
+import { usageTexts as texts, inRoaming as roaming } from '../usage/texts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MB = 1024 * 1024;
@@ -28,20 +29,6 @@ const ROAMING_CALL_PER_MINUTE = 15_000;
 const ROAMING_SMS = 5_000;
 const ROAMING_PER_MB = 500;
 
-const texts = {
-  outgoingCall: { KK: 'Шығыс қоңырау', RU: 'Исходящий вызов', EN: 'Outgoing call' },
-  incomingCall: { KK: 'Кіріс қоңырау', RU: 'Входящий вызов', EN: 'Incoming call' },
-  outgoingSms: { KK: 'Шығыс SMS', RU: 'Исходящее SMS', EN: 'Outgoing SMS' },
-  incomingSms: { KK: 'Кіріс SMS', RU: 'Входящее SMS', EN: 'Incoming SMS' },
-  data: { KK: 'Мобильді интернет', RU: 'Мобильный интернет', EN: 'Mobile internet' },
-  homeData: { KK: 'Үй интернеті', RU: 'Домашний интернет', EN: 'Home internet' },
-  appHome: { KK: 'My Beeline қосымшасының трафигі (тегін)', RU: 'Трафик приложения My Beeline (бесплатно)', EN: 'My Beeline app traffic (free)' },
-  appRoaming: { KK: 'Роумингтегі My Beeline трафигі', RU: 'Трафик My Beeline в роуминге', EN: 'My Beeline app traffic in roaming' },
-} satisfies Record<string, Texts>;
-
-function roaming(base: Texts, country: string): Texts {
-  return { KK: `${base.KK} (роуминг, ${country})`, RU: `${base.RU} (роуминг, ${country})`, EN: `${base.EN} (roaming, ${country})` };
-}
 
 /** mulberry32: a small seeded generator, so the demo is the same on every machine and every start. */
 function generator(seed: number): () => number {
