@@ -16,13 +16,10 @@
  *   BENCH_ROWS=200000 node bench/detailing.js        (a quick run on SQLite)
  */
 'use strict';
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { startSystem } = require('../gateway/dist/system');
+const { startBenchSystem } = require('./support/system');
 const { loadOrCreateSigningKey, ingestUsage } = require('../shared/dist');
 const { signAccessToken } = require('../shared/dist/testing/platform');
-const { createTestDatabase } = require('../shared/dist/testing/databases');
 const { LedgerEntryEntity, LedgerService } = require('../subgraphs/billing/dist');
 const { InventoryService, OfferService } = require('../subgraphs/catalog/dist');
 
@@ -111,26 +108,10 @@ async function post(url, token, body) {
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-detailing-'));
-  const databases = [];
-  const databaseUrls = {};
-  if (process.env.BENCH_DATABASE_URL) {
-    process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
-    for (const name of ['identity', 'catalog', 'billing', 'detailing', 'delegation']) {
-      const db = await createTestDatabase(name);
-      databases.push(db);
-      databaseUrls[name] = db.url;
-    }
-  }
-  const system = await startSystem({
-    gatewayPort: 0,
-    subgraphPorts: { identity: 0, catalog: 0, billing: 0, detailing: 0, delegation: 0 },
-    host: '127.0.0.1',
-    dataDir,
-    databaseUrls,
-    logLevel: 'error',
+  const { system, dataDir, stop } = await startBenchSystem('detailing', {
     billing: { feeRunIntervalMs: 0 },
   });
+
   try {
     const detailing = system.subgraphs.detailing.runtime;
     const catalog = system.subgraphs.catalog.runtime;
@@ -229,9 +210,7 @@ async function main() {
     pageLatencies.sort((a, b) => a - b);
     console.log(`usage(first: 20) pages: ${QUERIES} (${Math.round(rows / (QUERIES + 200))} records a page on average), p50 ${ms(percentile(pageLatencies, 50))}, p95 ${ms(percentile(pageLatencies, 95))}, p99 ${ms(percentile(pageLatencies, 99))} (goal ≤ 20 ms)`);
   } finally {
-    await system.stop();
-    for (const db of databases) await db.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -19,13 +19,10 @@
 'use strict';
 const { fork } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { startSystem } = require('../gateway/dist/system');
+const { startBenchSystem } = require('./support/system');
 const { createLogger, loadOrCreateSigningKey, runSubgraph } = require('../shared/dist');
 const { signAccessToken } = require('../shared/dist/testing/platform');
-const { createTestDatabase } = require('../shared/dist/testing/databases');
 const { AccountEntity, LedgerEntryEntity, LedgerEntryKind, LedgerService, createBillingSubgraph } = require('../subgraphs/billing/dist');
 const { InventoryService, OfferService, ProductOrderEntity } = require('../subgraphs/catalog/dist');
 
@@ -86,26 +83,10 @@ async function checkLedger(manager, accountId) {
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-orders-'));
-  const databases = [];
-  const databaseUrls = {};
-  if (process.env.BENCH_DATABASE_URL) {
-    process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
-    for (const name of ['identity', 'catalog', 'billing', 'detailing', 'delegation']) {
-      const db = await createTestDatabase(name);
-      databases.push(db);
-      databaseUrls[name] = db.url;
-    }
-  }
-  const system = await startSystem({
-    gatewayPort: 0,
-    subgraphPorts: { identity: 0, catalog: 0, billing: 0, detailing: 0, delegation: 0 },
-    host: '127.0.0.1',
-    dataDir,
-    databaseUrls,
-    logLevel: 'error',
+  const { system, dataDir, stop } = await startBenchSystem('orders', {
     billing: { feeRunIntervalMs: 0 },
   });
+
   const extra = [];
   try {
     const catalog = system.subgraphs.catalog.runtime;
@@ -221,9 +202,7 @@ async function main() {
     );
   } finally {
     for (const instance of extra) await instance.stop();
-    await system.stop();
-    for (const db of databases) await db.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 

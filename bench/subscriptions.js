@@ -21,13 +21,10 @@
 'use strict';
 const { fork } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
-const { startSystem } = require('../gateway/dist/system');
+const { startBenchSystem } = require('./support/system');
 const { loadOrCreateSigningKey } = require('../shared/dist');
 const { signAccessToken } = require('../shared/dist/testing/platform');
-const { createTestDatabase } = require('../shared/dist/testing/databases');
 const { LedgerService } = require('../subgraphs/billing/dist');
 const { ManagementRequestEntity, ManagementStatus } = require('../subgraphs/delegation/dist');
 
@@ -60,29 +57,13 @@ async function waitUntil(check, timeoutMs, what) {
 }
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-subscriptions-'));
-  const databases = [];
-  const databaseUrls = {};
-  if (process.env.BENCH_DATABASE_URL) {
-    process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL;
-    for (const name of ['identity', 'catalog', 'billing', 'detailing', 'delegation']) {
-      const db = await createTestDatabase(name);
-      databases.push(db);
-      databaseUrls[name] = db.url;
-    }
-  }
   const total = subscribers * perSubscriber;
-  const system = await startSystem({
-    gatewayPort: 0,
-    subgraphPorts: { identity: 0, catalog: 0, billing: 0, detailing: 0, delegation: 0 },
-    host: '127.0.0.1',
-    dataDir,
-    databaseUrls,
-    logLevel: 'error',
+  const { system, dataDir, stop } = await startBenchSystem('subscriptions', {
     relayPollMs: 600_000,
     feedSafetyPollMs: safetyPollMs,
     subscriptions: { subscriptionsPerSocket: Math.max(50, perSubscriber * perSocket), subscriptionsPerCaller: Math.max(100, perSubscriber * perSocket), anonymousSocketsPerAddress: subscribers + 100 },
   });
+
   const billing = system.subgraphs.billing.runtime;
   const ledger = new LedgerService(billing.database, billing.outbox, billing.clock);
   const key = loadOrCreateSigningKey(join(dataDir, 'identity-jwt.pem'));
@@ -181,9 +162,7 @@ async function main() {
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     clientsProcess.kill();
-    await system.stop();
-    for (const db of databases) await db.drop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 }
 
