@@ -2,7 +2,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { IncomingMessage, Server, ServerResponse, createServer as createHttpServer, request as httpRequest } from 'node:http';
-import { Socket, createServer } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -11,27 +11,18 @@ import { Database, InboxEventEntity, OutboxEventEntity, generateSigningKeyPem, s
 import { catalogEntities, catalogMigrations, loadDemoOffers } from '@selfcare/catalog';
 import { GraphQLResponse, TestDatabase, createTestDatabase, eventually, graphql, waitFor } from '@selfcare/shared/testing';
 import { passwordIn } from './system';
+import { REPOSITORY_ROOT, ServiceProcess, freePort } from './processes';
 
 /**
  * The fault tests' kit: the distributed mode (migrate CLI, then every service as its own Node process on the built
  * output) whose processes a test kills and starts again on the same port, plus private Redis and MariaDB servers a
  * test may restart (the shared ones at 6379/3306 are never touched), and a proxy that holds a subgraph's answers.
- * (The lead merges the process code with test/support/processes.ts.)
  */
-export const root = join(__dirname, '..', '..');
+export const root = REPOSITORY_ROOT;
+export { freePort };
 export const SUBGRAPHS = ['identity', 'catalog', 'billing', 'detailing', 'delegation'] as const;
 export type ServiceName = (typeof SUBGRAPHS)[number] | 'gateway' | 'sms-centre' | 'card-provider';
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident set size of a process in kB (Linux), or undefined once it is gone. */
 export function rssKb(pid: number | undefined): number | undefined {
@@ -45,11 +36,9 @@ export function rssKb(pid: number | undefined): number | undefined {
 }
 
 interface Managed {
-  name: ServiceName;
   script: string;
   extra: NodeJS.ProcessEnv;
-  child: ChildProcess;
-  output: string[];
+  process: ServiceProcess;
 }
 
 const SCRIPTS: Record<ServiceName, string> = {
@@ -174,30 +163,22 @@ export class Distributed {
     return url;
   }
 
-  private spawn(name: ServiceName, extra: NodeJS.ProcessEnv, script = SCRIPTS[name]): ChildProcess {
-    const child = spawn(process.execPath, [join(root, script)], { env: { ...this.env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const output: string[] = [];
-    const keep = (chunk: Buffer) => {
-      output.push(String(chunk));
-      if (output.length > 200) output.splice(0, 100);
-    };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    this.processes.set(name, { name, script, extra, child, output });
-    return child;
+  private spawn(name: ServiceName, extra: NodeJS.ProcessEnv, script = SCRIPTS[name]): ServiceProcess {
+    const started = new ServiceProcess(name, script, { env: { ...this.env, ...extra } });
+    this.processes.set(name, { script, extra, process: started });
+    return started;
   }
 
   output(name: ServiceName): string {
-    return this.processes.get(name)?.output.join('').slice(-3000) ?? '';
+    return this.processes.get(name)?.process.tail(3000) ?? '';
   }
 
   pid(name: ServiceName): number | undefined {
-    return this.processes.get(name)?.child.pid;
+    return this.processes.get(name)?.process.child.pid;
   }
 
   alive(name: ServiceName): boolean {
-    const child = this.processes.get(name)?.child;
-    return !!child && child.exitCode === null && child.signalCode === null;
+    return this.processes.get(name)?.process.running ?? false;
   }
 
   baseUrl(name: ServiceName): string {
@@ -226,11 +207,7 @@ export class Distributed {
 
   /** Kills a process (SIGKILL: no graceful shutdown) and waits until it is gone. */
   async kill(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const managed = this.processes.get(name)!;
-    if (managed.child.exitCode !== null || managed.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => managed.child.once('exit', () => resolve()));
-    managed.child.kill(signal);
-    await exited;
+    await this.processes.get(name)!.process.stop(signal);
   }
 
   /** Starts a killed process again, same port, same database, same environment. */
