@@ -11,7 +11,7 @@ import { Database, InboxEventEntity, OutboxEventEntity, generateSigningKeyPem, s
 import { catalogEntities, catalogMigrations, loadDemoOffers } from '@selfcare/catalog';
 import { GraphQLResponse, TestDatabase, createTestDatabase, eventually, graphql, waitFor } from '@selfcare/shared/testing';
 import { passwordIn } from './system';
-import { REPOSITORY_ROOT, ServiceProcess, freePort } from './processes';
+import { REPOSITORY_ROOT, ServiceProcess, freePort, stopProcess } from './processes';
 
 /**
  * The fault tests' kit: the distributed mode (migrate CLI, then every service as its own Node process on the built
@@ -317,11 +317,7 @@ export class PrivateRedis {
   }
 
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    await stopProcess(this.child, signal);
   }
 
   /** Stops the server and deletes its data: a Redis that comes back empty (no persistence, a replaced node). */
@@ -393,11 +389,7 @@ export class PrivateMariaDb {
   }
 
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill(signal);
-    await exited;
+    await stopProcess(this.child, signal);
   }
 
   async remove(): Promise<void> {

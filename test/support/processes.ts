@@ -30,6 +30,14 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
+/** Sends `signal` to a child process still running and waits for its exit; an exited one (or none) just returns. */
+export async function stopProcess(child: ChildProcess | null | undefined, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  await exited;
+}
+
 /**
  * One service as its own Node process, as production runs it: stdout and stderr collected (for the failure message of a
  * test, and for tests that read the logs), readiness awaited over HTTP, stopped by a signal and awaited on teardown.

@@ -6,6 +6,8 @@ import { ErrorCode } from '../errors/error-code';
 import { subscriberId as subscriberIdSchema } from '../contracts/common';
 import { MAX_MANAGEMENT_CHECK_IDS } from '../contracts/delegation-api';
 import type { SubscriberCaller } from '../auth/caller';
+import { AccessTokenVerifier, bearerToken } from '../auth/verifier';
+import { LoaderRegistry } from '../graphql/loaders';
 
 /** Answers "may this manager manage these numbers now?" (terms 4.2/4.3, section 5); delegation owns the answer. */
 export interface ManagementGrantSource {
@@ -131,4 +133,20 @@ export class AccessPolicy {
       () => new DataLoader<string, boolean>((ids) => this.grants.managedBy(caller.subscriberId, ids), { maxBatchSize: MAX_MANAGEMENT_CHECK_IDS }),
     );
   }
+}
+
+/**
+ * Before each event of a live subscription: the caller's token is still valid and not revoked (terms 3.3, 4.1) and,
+ * given a number, the caller may still act on it (terms 4.4) — asked afresh, not from the loaders of the
+ * subscription's first request.
+ */
+export async function assertStillAllowed(
+  ctx: GraphQLContext,
+  verifier: AccessTokenVerifier,
+  number?: { policy: AccessPolicy; subscriberId: string },
+): Promise<void> {
+  const token = bearerToken(ctx.authorization);
+  if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+  await verifier.verify(token);
+  if (number) await number.policy.assertMayManage({ ...ctx, loaders: new LoaderRegistry() }, number.subscriberId);
 }

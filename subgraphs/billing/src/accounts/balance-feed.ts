@@ -2,16 +2,15 @@ import { Field, ObjectType } from 'type-graphql';
 import { EntityManager, MoreThan } from 'typeorm';
 import {
   AccessTokenVerifier,
+  assertStillAllowed,
   Database,
   ErrorCode,
   FeedWakeups,
   GraphQLContext,
-  LoaderRegistry,
   Logger,
   Money,
   AccessPolicy,
   badInput,
-  bearerToken,
   decodeCursor,
   encodeCursor,
   liveFeed,
@@ -95,12 +94,7 @@ export class BalanceFeed {
       key: accountKey(account.id),
       onError: (error) => this.logger.warn({ err: error }, 'balance feed read failed; retrying'),
     });
-    const stillAllowed = async () => {
-      const token = bearerToken(ctx.authorization);
-      if (!token) throw new BillingError(ErrorCode.UNAUTHENTICATED);
-      await this.verifier.verify(token);
-      await this.accessPolicy.assertMayManage({ ...ctx, loaders: new LoaderRegistry() }, subscriberId);
-    };
+    const stillAllowed = () => assertStillAllowed(ctx, this.verifier, { policy: this.accessPolicy, subscriberId });
     const changes: AsyncIterableIterator<BalanceChange> = {
       next: async (): Promise<IteratorResult<BalanceChange>> => {
         const next = await rows.next();

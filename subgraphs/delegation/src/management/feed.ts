@@ -1,19 +1,17 @@
 import { EntityManager, In, MoreThan } from 'typeorm';
 import {
   AccessTokenVerifier,
+  assertStillAllowed,
   Database,
-  ErrorCode,
   FeedWakeups,
   GraphQLContext,
   Logger,
   badInput,
-  bearerToken,
   decodeCursor,
   encodeCursor,
   liveFeed,
   requireSubscriber,
 } from '@selfcare/shared';
-import { DelegationError } from '../errors';
 import { FeedKind, ManagementFeedEntity, ManagementFeedHeadEntity, ManagementRequestEntity, ManagementStatus } from './entities';
 import type { ManagementRequest } from './types';
 
@@ -129,11 +127,7 @@ export class ManagementFeed {
       key: feedKey(subscriberId),
       onError: (error) => this.logger.warn({ err: error }, 'management feed read failed; retrying'),
     });
-    const stillAllowed = async () => {
-      const token = bearerToken(ctx.authorization);
-      if (!token) throw new DelegationError(ErrorCode.UNAUTHENTICATED);
-      await this.verifier.verify(token);
-    };
+    const stillAllowed = () => assertStillAllowed(ctx, this.verifier);
     const events: AsyncIterableIterator<ManagementRequest> = {
       next: async () => {
         const next = await rows.next();

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { MoreThan } from 'typeorm';
-import { AccessPolicy, AccessTokenVerifier, Database, ErrorCode, FeedWakeups, GraphQLContext, LoaderRegistry, Logger, bearerToken, liveFeed, requireSubscriber } from '@selfcare/shared';
+import { AccessPolicy, AccessTokenVerifier, assertStillAllowed, Database, ErrorCode, FeedWakeups, GraphQLContext, Logger, liveFeed, requireSubscriber } from '@selfcare/shared';
 import { DetailingError } from '../errors';
 import { StatementEntity, StatementStatus } from './entities';
 import type { StatementService } from './statement-service';
@@ -49,12 +49,7 @@ export class StatementFeed {
       key: statementKey(id),
       onError: (error) => this.logger.warn({ err: error }, 'statement feed read failed; retrying'),
     });
-    const stillAllowed = async () => {
-      const token = bearerToken(ctx.authorization);
-      if (!token) throw new DetailingError(ErrorCode.UNAUTHENTICATED);
-      await this.verifier.verify(token);
-      await this.accessPolicy.assertMayManage({ ...ctx, loaders: new LoaderRegistry() }, first.subscriberId);
-    };
+    const stillAllowed = () => assertStillAllowed(ctx, this.verifier, { policy: this.accessPolicy, subscriberId: first.subscriberId });
     let done = false;
     const updates: AsyncIterableIterator<Statement> = {
       next: async (): Promise<IteratorResult<Statement>> => {
