@@ -24,17 +24,13 @@
  */
 'use strict';
 const { fork, spawn } = require('node:child_process');
-const { randomBytes } = require('node:crypto');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
-const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { startSystem, SUBGRAPH_NAMES } = require('../gateway/dist/system');
 const { loadOrCreateSigningKey } = require('../shared/dist');
+const { prepareRun } = require('./support/distributed');
 const { drainOutbox } = require('../shared/dist/testing/outbox');
 const { cabinetPopulation, addToDemoBase, seedGrants, accessToken } = require('./support/cabinet-data');
 
-const root = join(__dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
@@ -99,17 +95,6 @@ const GATEWAYS = [
     : []),
 ];
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const median = (values) => {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (!sorted.length) return NaN;
@@ -160,36 +145,14 @@ async function post(url, token, query, variables) {
   return response.json();
 }
 
-/** Waits for an HTTP readiness URL (a process starting). */
-async function ready(url, what, processes) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (await fetch(url).then((r) => r.ok).catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not get ready: ${processes.find((p) => p.name === what)?.output.join('').slice(-2000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** Statements of every subgraph database so far (in-process system). */
 const statements = (system) => SUBGRAPH_NAMES.reduce((sum, n) => sum + system.subgraphs[n].runtime.database.counter.count, 0);
 
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'selfcare-cabinet-'));
-  const runId = `${process.pid}${randomBytes(3).toString('hex')}`;
-  const keyPrefix = `bench${runId}:`;
-  const databaseUrls = databaseUrl
-    ? Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `${databaseUrl.replace(/\/$/, '')}/bench_${runId}_${n}`]))
-    : Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `sqlite:${join(dataDir, `${n}.sqlite`)}`]));
-  const processes = [];
+  const run = await prepareRun('cabinet', databaseUrl);
+  const { dataDir, databaseUrls } = run;
   const figures = [];
   try {
-    if (databaseUrl) {
-      const mysql = require('mysql2/promise');
-      const url = new URL(databaseUrl);
-      const connection = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password) });
-      for (const name of SUBGRAPH_NAMES) await connection.query(`CREATE DATABASE \`bench_${runId}_${name}\``);
-      await connection.end();
-    }
     // ── 1. seed, and SQL per managed-numbers request as the list grows ──
     const population = cabinetPopulation({ readers: connections });
     addToDemoBase(population);
@@ -230,47 +193,7 @@ async function main() {
     console.log(`SQL statements per managed-numbers request (all five subgraph databases): ${Object.entries(sqlPerList).map(([n, c]) => `${n} numbers: ${c}`).join(', ')}`);
 
     // ── 2. the subgraphs as the distributed mode runs them ──
-    const names = [...SUBGRAPH_NAMES, 'cards'];
-    const ports = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()])));
-    const internalToken = randomBytes(24).toString('hex');
-    const cardSecret = randomBytes(16).toString('hex');
-    const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, `http://127.0.0.1:${ports[n]}`]));
-    const providerUrl = `http://127.0.0.1:${ports.cards}`;
-    const env = {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'error',
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: keyPrefix,
-      // Nothing in the scenarios sends SMS or e-mail; the relays would retry against these.
-      SMS_CENTRE_URL: 'http://127.0.0.1:9/dev/sms-centre',
-      SMS_CENTRE_SECRET: randomBytes(16).toString('hex'),
-      SMTP_URL: 'smtp://127.0.0.1:9',
-      INTERNAL_API_TOKEN: internalToken,
-      ...Object.fromEntries(SUBGRAPH_NAMES.map((n) => [`${n.toUpperCase()}_URL`, urls[n]])),
-    };
-    const start = (name, script, extra) => {
-      const child = spawn(process.execPath, [join(root, script)], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-      const output = [];
-      child.stdout.on('data', (chunk) => output.push(String(chunk)));
-      child.stderr.on('data', (chunk) => output.push(String(chunk)));
-      processes.push({ name, child, output });
-    };
-    start('cards', 'gateway/dist/dev/card-provider-server.js', {
-      CARD_PROVIDER_PORT: String(ports.cards),
-      PAYMENT_PROVIDER_SECRET: cardSecret,
-      WEBHOOK_URL: `${urls.billing}/payments/webhook`,
-      CARD_PROVIDER_PUBLIC_URL: providerUrl,
-    });
-    for (const name of SUBGRAPH_NAMES) {
-      start(name, `subgraphs/${name}/dist/main.js`, {
-        [`${name.toUpperCase()}_PORT`]: String(ports[name]),
-        [`${name.toUpperCase()}_DATABASE_URL`]: databaseUrls[name],
-        ...(name === 'identity' ? { IDENTITY_JWT_PRIVATE_KEY: readFileSync(join(dataDir, 'identity-jwt.pem'), 'utf8') } : {}),
-        ...(name === 'billing' ? { PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_PROVIDER_SECRET: cardSecret, BILLING_FEE_RUN_INTERVAL_SECONDS: '0' } : {}),
-      });
-    }
-    for (const name of SUBGRAPH_NAMES) await ready(`${urls[name]}/readyz`, name, processes);
+    const { urls, providerUrl, internalToken, env } = await run.startSubgraphs();
 
     const tokensOf = async (subscribers, count) => Promise.all(Array.from({ length: count }, (_, i) => accessToken(key, subscribers[i % subscribers.length].id)));
     const callers = {
@@ -283,7 +206,7 @@ async function main() {
       JWKS_URL: `${urls.identity}/.well-known/jwks.json`,
       INTERNAL_API_TOKEN: internalToken,
       REDIS_URL: env.REDIS_URL,
-      REDIS_KEY_PREFIX: keyPrefix,
+      REDIS_KEY_PREFIX: run.keyPrefix,
     };
 
     // ── 3. interleaved rounds ──
@@ -353,17 +276,7 @@ async function main() {
       }
     }
   } finally {
-    for (const { child } of processes) if (child.exitCode === null) child.kill('SIGTERM');
-    await Promise.all(processes.map(({ child }) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
-    await cleanRedis(keyPrefix);
-    rmSync(dataDir, { recursive: true, force: true });
-    if (databaseUrl) {
-      const mysql = require('mysql2/promise');
-      const url = new URL(databaseUrl);
-      const connection = await mysql.createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), password: decodeURIComponent(url.password) });
-      for (const name of SUBGRAPH_NAMES) await connection.query(`DROP DATABASE IF EXISTS \`bench_${runId}_${name}\``);
-      await connection.end();
-    }
+    await run.cleanUp();
   }
 
   // ── 5. subscriptions at scale ──
@@ -375,25 +288,6 @@ async function main() {
       });
       child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`subscriptions.js exited with ${code}`))));
     });
-  }
-}
-
-/** This run's keys only (streams, revocations): the shared Redis is never flushed. */
-async function cleanRedis(prefix) {
-  const Redis = require('ioredis');
-  const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } catch {
-    // best effort
-  } finally {
-    redis.disconnect();
   }
 }
 

@@ -1,5 +1,5 @@
 import { Caller, DomainError, bearerToken } from '@selfcare/shared';
-import type { TokenVerifier } from './perf/token-cache';
+import type { TokenVerifier } from '@selfcare/shared';
 
 export interface GatewayContext {
   requestId: string;

@@ -9,7 +9,6 @@ import type { SubscriptionSettings } from './subscription-settings';
 import { GatewayContext, callerLabel, gatewayContext } from './context';
 import { DEFAULT_GATEWAY_TIMEOUTS, GatewayTimeouts, createGatewayLimits } from './limits';
 import { BufferedResponse, DEFAULT_PERF_LEVERS, PerfLevers, subgraphRequest } from './perf/subgraph-http';
-import { CachedTokenVerifier } from './perf/token-cache';
 import { cachedLimits } from './perf/limits-cache';
 
 export type { GatewayContext } from './context';
@@ -17,6 +16,7 @@ import { GraphQLError, GraphQLFormattedError, Kind, SelectionNode, parse } from 
 import {
   AccessTokenVerifier,
   DEFAULT_OPERATION_LIMITS,
+  CachedTokenVerifier,
   DomainError,
   ErrorCode,
   Logger,
@@ -371,7 +371,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
   const levers = { ...DEFAULT_PERF_LEVERS, ...options.perf };
   const gatewayLimits = createGatewayLimits(options.limits ?? DEFAULT_OPERATION_LIMITS);
   const limits = levers.limitsCache ? cachedLimits(gatewayLimits) : gatewayLimits;
-  // One signature check per token while it lives; revocations are still read on every request (perf/token-cache.ts).
+  // One signature check per token while it lives; revocations are still read on every request (CachedTokenVerifier).
   const verifier = levers.tokenCache ? new CachedTokenVerifier(options.verifier) : options.verifier;
   const callers = metrics.counter('gateway_operations_by_caller_total', 'Operations by caller kind (subscriber, staff, anonymous, refused:<code>)', ['caller', 'outcome']);
   const dataSource = (name: string) => {

@@ -7,7 +7,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { Caller, DocumentCache, DomainError, ErrorCode, Logger, ServiceMetrics, createErrorFormatter, currentLanguage, languageFromHeader, runInRequest } from '@selfcare/shared';
 import type { SubgraphName } from './gateway-server';
 import type { OperationLimits } from '@selfcare/shared';
-import type { TokenVerifier } from './perf/token-cache';
+import type { TokenVerifier } from '@selfcare/shared';
 import { GatewayContext, gatewayContext } from './context';
 import { LiveSubscription, contractError } from './live-subscription';
 import { SocketRefusal, SocketSlot, SubscriptionCaps, SubscriptionRefusal } from './subscription-caps';

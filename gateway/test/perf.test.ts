@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, parse } from 'graphql';
-import { AccessTokenVerifier, DEFAULT_OPERATION_LIMITS, ErrorCode, MemoryRevocationStore, generateSigningKeyPem, localJwksSource, signJwt, signingKeyFromPem } from '@selfcare/shared';
-import { CachedTokenVerifier } from '../src/perf/token-cache';
+import { AccessTokenVerifier, CachedTokenVerifier, DEFAULT_OPERATION_LIMITS, ErrorCode, MemoryRevocationStore, generateSigningKeyPem, localJwksSource, signJwt, signingKeyFromPem } from '@selfcare/shared';
 import { cachedLimits } from '../src/perf/limits-cache';
 import { createGatewayLimits } from '../src/limits';
 import { subgraphRequest } from '../src/perf/subgraph-http';

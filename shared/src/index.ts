@@ -12,6 +12,7 @@ export * from './auth/caller';
 export * from './auth/jwt';
 export * from './auth/revocation';
 export * from './auth/verifier';
+export * from './auth/token-cache';
 export * from './http/request-store';
 export * from './http/graphql-server';
 export * from './logging/logger';

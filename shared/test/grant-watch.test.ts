@@ -156,3 +156,45 @@ describe('GrantWatch: the end of a grant ends the subscriptions acting through i
     expect(feed.stopped()).toBe(true);
   });
 });
+
+describe('AccessPolicy: grant questions of one turn of the event loop', () => {
+  it('go to delegation as one question per manager, whichever requests ask them, and each gets its own answer', async () => {
+    const manager = randomUUID();
+    const notGranted = randomUUID();
+    const asked: { managerId: string; ids: readonly string[] }[] = [];
+    const policy = new AccessPolicy({
+      managedBy: async (managerId, ids) => {
+        asked.push({ managerId, ids });
+        return ids.map((id) => id !== notGranted);
+      },
+    });
+    const context = (subscriberId: string): GraphQLContext => ({
+      requestId: randomUUID(),
+      language: Language.RU,
+      caller: { kind: 'subscriber', subscriberId, sessionId: randomUUID(), channel: 'WEB' },
+      authError: null,
+      authorization: null,
+      clientAddress: '127.0.0.1',
+      userAgent: null,
+      logger: createLogger('test', 'silent'),
+      loaders: new LoaderRegistry(),
+    });
+    const owners = [randomUUID(), randomUUID(), randomUUID()];
+    const other = randomUUID();
+    // Five requests (fresh contexts) in the same turn: three of one manager, one of another, one refused.
+    const answers = await Promise.allSettled([
+      policy.assertMayManage(context(manager), owners[0]!),
+      policy.assertMayManage(context(manager), owners[1]!),
+      policy.filterManageable(context(manager), [owners[2]!, notGranted]),
+      policy.assertMayManage(context(other), owners[0]!),
+      policy.assertMayManage(context(manager), notGranted),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((answers[2] as PromiseFulfilledResult<{ subscriberId: string }[]>).value.map((a) => a.subscriberId)).toEqual([owners[2]]);
+    expect(asked.map((a) => a.managerId).sort()).toEqual([manager, other].sort());
+    expect(asked.find((a) => a.managerId === manager)!.ids).toEqual(expect.arrayContaining([owners[0], owners[1], owners[2], notGranted]));
+    // The next turn asks again: nothing is remembered.
+    await policy.assertMayManage(context(manager), owners[0]!);
+    expect(asked).toHaveLength(3);
+  });
+});

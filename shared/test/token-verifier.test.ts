@@ -2,8 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sign } from 'node:crypto';
 import {
+  AccessPolicy,
   AccessTokenClaims,
   AccessTokenVerifier,
+  GraphQLContext,
+  Language,
+  LoaderRegistry,
+  createLogger,
+  liveAccessCheck,
   DomainError,
   ErrorCode,
   MemoryRevocationStore,
@@ -243,5 +249,89 @@ describe('identity’s JWKS over HTTP (jose remote key set)', () => {
   it('an address nobody answers on is SERVICE_UNAVAILABLE, not a 500', async () => {
     const verifier = new AccessTokenVerifier(httpJwksSource('http://127.0.0.1:9/.well-known/jwks.json', { timeoutMs: 1000 }), new MemoryRevocationStore(60_000), 'selfcare-identity');
     expect((await refusal(verifier, await signJwt(claims(), first))).code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
+  });
+});
+
+/**
+ * The check before each event of a live subscription (terms 3.3, 4.1, 4.4): the signature once, the expiry and the
+ * revocation store every time, the grant only when the last answer is older than the recheck interval (GrantWatch
+ * ends the stream at once when delegation says the grant ended).
+ */
+describe('liveAccessCheck', () => {
+  const key = signingKeyFromPem(generateSigningKeyPem());
+  const context = (token: string, subscriberId = 'subscriber-1'): GraphQLContext => ({
+    requestId: 'r',
+    language: Language.RU,
+    caller: { kind: 'subscriber', subscriberId, sessionId: 'session-1', channel: 'WEB' },
+    authError: null,
+    authorization: `Bearer ${token}`,
+    clientAddress: '127.0.0.1',
+    userAgent: null,
+    logger: createLogger('test', 'silent'),
+    loaders: new LoaderRegistry(),
+  });
+
+  it('verifies the signature once, and the expiry and revocations before every event', async () => {
+    const revocations = new MemoryRevocationStore(60_000);
+    const verifier = new AccessTokenVerifier(localJwksSource([key.publicJwk]), revocations, 'selfcare-identity');
+    const signatures = jest.spyOn(verifier, 'verifySignature');
+    let clock = Date.now();
+    const token = await signJwt(claims({ exp: Math.floor(clock / 1000) + 120 }), key);
+    const check = liveAccessCheck(context(token), verifier, undefined, { now: () => clock });
+    await check();
+    await check();
+    expect(signatures).toHaveBeenCalledTimes(1);
+
+    await revocations.revokeSession('session-1', { since: Date.now() + 1, code: ErrorCode.ACCESS_SUSPENDED });
+    await expect(check()).rejects.toMatchObject({ code: ErrorCode.ACCESS_SUSPENDED });
+
+    const fresh = liveAccessCheck(context(await signJwt(claims({ sid: 'session-2', exp: Math.floor(clock / 1000) + 120 }), key)), verifier, undefined, { now: () => clock });
+    await fresh();
+    clock += 121_000;
+    await expect(fresh()).rejects.toMatchObject({ code: ErrorCode.UNAUTHENTICATED });
+  });
+
+  it('asks about a managed number again only after the recheck interval; the own number never', async () => {
+    const verifier = new AccessTokenVerifier(localJwksSource([key.publicJwk]), new MemoryRevocationStore(60_000), 'selfcare-identity');
+    const granted = new Set(['owner-1']);
+    const questions: string[] = [];
+    const policy = new AccessPolicy({
+      managedBy: async (_managerId, ids) => {
+        questions.push(...ids);
+        return ids.map((id) => granted.has(id));
+      },
+    });
+    let clock = Date.now();
+    const token = await signJwt(claims(), key);
+    const managed = liveAccessCheck(context(token), verifier, { policy, subscriberId: 'owner-1' }, { now: () => clock, recheckMs: 60_000 });
+    const own = liveAccessCheck(context(token), verifier, { policy, subscriberId: 'subscriber-1' }, { now: () => clock, recheckMs: 60_000 });
+    await managed();
+    await own();
+    expect(questions).toEqual([]);
+    clock += 72_000;
+    await managed();
+    await own();
+    expect(questions).toEqual(['owner-1']);
+    granted.clear();
+    clock += 72_000;
+    await expect(managed()).rejects.toMatchObject({ code: ErrorCode.FORBIDDEN });
+    expect(questions).toEqual(['owner-1', 'owner-1']);
+  });
+
+  it('goes on while delegation cannot answer the recheck, and ends once the grant has gone unconfirmed for five intervals', async () => {
+    const verifier = new AccessTokenVerifier(localJwksSource([key.publicJwk]), new MemoryRevocationStore(60_000), 'selfcare-identity');
+    const policy = new AccessPolicy({
+      managedBy: async () => {
+        throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE);
+      },
+    });
+    let clock = Date.now();
+    const check = liveAccessCheck(context(await signJwt(claims(), key)), verifier, { policy, subscriberId: 'owner-1' }, { now: () => clock, recheckMs: 60_000 });
+    clock += 72_000;
+    await check();
+    clock += 3 * 60_000;
+    await check();
+    clock += 60_000;
+    await expect(check()).rejects.toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE });
   });
 });

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { AccessTokenVerifier } from '../auth/verifier';
+import type { TokenVerifier } from '../auth/token-cache';
 import { bearerToken } from '../auth/verifier';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
@@ -25,7 +25,7 @@ export interface CallerHints {
  * Builds the per-request context of a subgraph: the caller is verified here, on every service, from the
  * forwarded Authorization header; a refused token leaves `caller` null and the reason in `authError`.
  */
-export function createContextBuilder(verifier: AccessTokenVerifier, logger: Logger) {
+export function createContextBuilder(verifier: TokenVerifier, logger: Logger) {
   return async (hints: CallerHints): Promise<GraphQLContext> => {
     let caller: GraphQLContext['caller'] = null;
     let authError: DomainError | null = null;
@@ -64,7 +64,7 @@ export function clientAddressOf(req: Request, internalToken: string): string {
   return req.ip ?? 'unknown';
 }
 
-export function createContextFactory(verifier: AccessTokenVerifier, logger: Logger, internalToken: string) {
+export function createContextFactory(verifier: TokenVerifier, logger: Logger, internalToken: string) {
   const build = createContextBuilder(verifier, logger);
   return (req: Request): Promise<GraphQLContext> => {
     const scope = currentRequest();

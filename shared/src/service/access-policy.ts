@@ -5,7 +5,7 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { subscriberId as subscriberIdSchema } from '../contracts/common';
 import { MAX_MANAGEMENT_CHECK_IDS } from '../contracts/delegation-api';
-import type { SubscriberCaller } from '../auth/caller';
+import type { AccessTokenClaims, SubscriberCaller } from '../auth/caller';
 import { AccessTokenVerifier, bearerToken } from '../auth/verifier';
 import { LoaderRegistry } from '../graphql/loaders';
 
@@ -56,7 +56,36 @@ export interface NumberAccess {
  * question to delegation, however they are asked (one by one, `assertMayManageAll`, `filterManageable`).
  */
 export class AccessPolicy {
+  /** Questions of one manager not sent yet, by manager: those of the same turn of the event loop go together. */
+  private readonly unsent = new Map<string, { ids: Set<string>; answers: Promise<Map<string, boolean>> }>();
+
   constructor(private readonly grants: ManagementGrantSource) {}
+
+  /**
+   * One question to delegation for one manager's numbers asked in the same turn of the event loop, whichever requests
+   * ask them: a socket's subscriptions to a manager's numbers (terms 4.3) start as separate requests in one turn, and
+   * asked one by one, 10,000 of them opening kept delegation busy past the internal timeout (bench/subscriptions.js).
+   * Nothing is remembered: each question is answered by delegation, only sent with others.
+   */
+  private managedBy(managerId: string, ids: readonly string[]): Promise<boolean[]> {
+    let batch = this.unsent.get(managerId);
+    if (!batch || batch.ids.size + ids.length > MAX_MANAGEMENT_CHECK_IDS) {
+      const questions = new Set<string>();
+      const created: { ids: Set<string>; answers: Promise<Map<string, boolean>> } = {
+        ids: questions,
+        answers: new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+          if (this.unsent.get(managerId) === created) this.unsent.delete(managerId);
+          const asked = [...questions];
+          const answers = await this.grants.managedBy(managerId, asked);
+          return new Map(asked.map((id, i) => [id, answers[i] === true]));
+        }),
+      };
+      batch = created;
+      this.unsent.set(managerId, batch);
+    }
+    for (const id of ids) batch.ids.add(id);
+    return batch.answers.then((answers) => ids.map((id) => answers.get(id) === true));
+  }
 
   async assertMayManage(ctx: GraphQLContext, subscriberId: string): Promise<NumberAccess> {
     const [access] = await this.assertMayManageAll(ctx, [subscriberId]);
@@ -130,23 +159,60 @@ export class AccessPolicy {
     return ctx.loaders.get<string, boolean>(
       'accessPolicy.managed',
       // delegation answers at most MAX_MANAGEMENT_CHECK_IDS numbers per question; a larger request asks several times.
-      () => new DataLoader<string, boolean>((ids) => this.grants.managedBy(caller.subscriberId, ids), { maxBatchSize: MAX_MANAGEMENT_CHECK_IDS }),
+      () => new DataLoader<string, boolean>((ids) => this.managedBy(caller.subscriberId, ids), { maxBatchSize: MAX_MANAGEMENT_CHECK_IDS }),
     );
   }
 }
 
+/** How long a live subscription trusts its last grant answer without asking delegation again (see `liveAccessCheck`). */
+export const GRANT_RECHECK_MS = 60_000;
+
 /**
- * Before each event of a live subscription: the caller's token is still valid and not revoked (terms 3.3, 4.1) and,
- * given a number, the caller may still act on it (terms 4.4) — asked afresh, not from the loaders of the
- * subscription's first request.
+ * The check before each event of one live subscription: the caller's token is still valid and not revoked (terms 3.3,
+ * 4.1) and, given a number, the caller may still act on it (terms 4.4).
+ * The signature is verified once (it cannot change while the token lives); each event checks the expiry and the
+ * revocation store. The grant is not asked about per event: GrantWatch ends the subscription as soon as delegation's
+ * `ManagementRequestChanged` says the grant ended; a fresh question (a new loader, not the first request's answer)
+ * goes to delegation only when the last one is older than `recheckMs` (up to a fifth more), which bounds how long a late wake-up (the bus
+ * down) can leave a stream open. Asking per event cost an HTTP round trip per delivered balance change
+ * (bench/subscriptions.js: 349 postings/s and events lost to delegation's timeouts at 10,000 subscribers).
  */
-export async function assertStillAllowed(
+export function liveAccessCheck(
   ctx: GraphQLContext,
   verifier: AccessTokenVerifier,
   number?: { policy: AccessPolicy; subscriberId: string },
-): Promise<void> {
-  const token = bearerToken(ctx.authorization);
-  if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
-  await verifier.verify(token);
-  if (number) await number.policy.assertMayManage({ ...ctx, loaders: new LoaderRegistry() }, number.subscriberId);
+  options: { recheckMs?: number; now?: () => number } = {},
+): () => Promise<void> {
+  const now = options.now ?? Date.now;
+  const recheckMs = options.recheckMs ?? GRANT_RECHECK_MS;
+  let claims: Promise<AccessTokenClaims> | null = null;
+  // The subscription's first request has just checked the grant. Up to a fifth later, so that subscriptions opened
+  // together do not all ask delegation in the same second.
+  let grantCheckedAt = now();
+  const recheckAfter = recheckMs * (1 + Math.random() / 5);
+  return async () => {
+    const token = bearerToken(ctx.authorization);
+    if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    claims ??= verifier.verifySignature(token);
+    const verified = await claims.catch((error: unknown) => {
+      claims = null;
+      throw error;
+    });
+    if (verified.exp * 1000 <= now()) throw new DomainError(ErrorCode.UNAUTHENTICATED, { extensions: { reason: 'token expired' } });
+    await verifier.assertNotRevoked(verified);
+    if (number && now() - grantCheckedAt >= recheckAfter) {
+      if (requireSubscriber(ctx).subscriberId !== number.subscriberId) {
+        try {
+          await number.policy.assertMayManage({ ...ctx, loaders: new LoaderRegistry() }, number.subscriberId);
+        } catch (error) {
+          // Delegation not answering is no answer: the stream goes on (GrantWatch still ends it when the grant ends)
+          // and asks again at the next event, until the grant has gone unconfirmed for five intervals.
+          const unavailable = error instanceof DomainError && error.code === ErrorCode.SERVICE_UNAVAILABLE;
+          if (!unavailable || now() - grantCheckedAt >= 5 * recheckMs) throw error;
+          return;
+        }
+      }
+      grantCheckedAt = now();
+    }
+  };
 }

@@ -8,6 +8,7 @@ import type { ServiceDirectory, ServiceName } from './directory';
 import { InternalClient } from './internal-http';
 import { Database } from '../db/database';
 import { AccessTokenVerifier, KeySource, httpJwksSource } from '../auth/verifier';
+import { CachedTokenVerifier } from '../auth/token-cache';
 import type { RevocationStore } from '../auth/revocation';
 import type { ConsumerHandler, EventBus } from '../events/types';
 import { ContractOutbox, EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
@@ -179,6 +180,7 @@ export async function runSubgraph(
     logger,
   });
   outbox.onWrite((written) => feeds.written(written));
+  metrics.gauge('live_feed_followers', 'Live subscriptions following a feed key on this process (balanceChanged, statementUpdated…)', () => feeds.followerCount);
   const stopHooks: (() => Promise<void>)[] = [];
   const readiness: HealthCheck[] = [
     { name: 'database', check: () => database.ping() },
@@ -242,7 +244,9 @@ export async function runSubgraph(
     return new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger });
   });
 
-  const subscriptionContext = createContextBuilder(verifier, logger);
+  // One signature check per token while it lives, shared by every request and subscription start of this process.
+  const contextVerifier = new CachedTokenVerifier(verifier);
+  const subscriptionContext = createContextBuilder(contextVerifier, logger);
   const service = await startGraphQLService({
     name: definition.name,
     port: options.port,
@@ -254,7 +258,7 @@ export async function runSubgraph(
     requireInternalToken: platform.internalToken,
     metricsToken: platform.metricsToken ?? platform.internalToken,
     operationLimits: createOperationLimits(subgraphBackstop(platform.operationLimits ?? DEFAULT_OPERATION_LIMITS)),
-    buildContext: createContextFactory(verifier, logger, platform.internalToken),
+    buildContext: createContextFactory(contextVerifier, logger, platform.internalToken),
     ...(setup.schema.getSubscriptionType()
       ? {
           websocket: (httpServer, formatError) =>

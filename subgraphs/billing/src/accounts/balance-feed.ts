@@ -2,7 +2,7 @@ import { Field, ObjectType } from 'type-graphql';
 import { EntityManager, MoreThan } from 'typeorm';
 import {
   AccessTokenVerifier,
-  assertStillAllowed,
+  liveAccessCheck,
   Database,
   ErrorCode,
   FeedWakeups,
@@ -45,8 +45,9 @@ export class BalanceChange {
  * `balanceChanged`: the account's ledger entries after the client's cursor, then each new one as it is posted.
  * The ledger is the source, so a reconnecting client misses nothing and every replica sees every entry; the feed
  * reads it only when a posting to the account commits (its BalanceChanged outbox event wakes the feed) or the
- * service's shared safety poll says so. The caller's token and right to the number are checked again before
- * each event: a revoked token (access status change) or an ended management grant (terms 4.4) ends the stream.
+ * service's shared safety poll says so. The caller's token is checked before each event (`liveAccessCheck`) and the
+ * right to the number when its grant ends (GrantWatch): a revoked token (access status change) or an ended
+ * management grant (terms 4.4) ends the stream.
  */
 export class BalanceFeed {
   constructor(
@@ -94,7 +95,7 @@ export class BalanceFeed {
       key: accountKey(account.id),
       onError: (error) => this.logger.warn({ err: error }, 'balance feed read failed; retrying'),
     });
-    const stillAllowed = () => assertStillAllowed(ctx, this.verifier, { policy: this.accessPolicy, subscriberId });
+    const stillAllowed = liveAccessCheck(ctx, this.verifier, { policy: this.accessPolicy, subscriberId });
     const changes: AsyncIterableIterator<BalanceChange> = {
       next: async (): Promise<IteratorResult<BalanceChange>> => {
         const next = await rows.next();

@@ -1,7 +1,7 @@
 import { EntityManager, In, MoreThan } from 'typeorm';
 import {
   AccessTokenVerifier,
-  assertStillAllowed,
+  liveAccessCheck,
   Database,
   FeedWakeups,
   GraphQLContext,
@@ -127,7 +127,7 @@ export class ManagementFeed {
       key: feedKey(subscriberId),
       onError: (error) => this.logger.warn({ err: error }, 'management feed read failed; retrying'),
     });
-    const stillAllowed = () => assertStillAllowed(ctx, this.verifier);
+    const stillAllowed = liveAccessCheck(ctx, this.verifier);
     const events: AsyncIterableIterator<ManagementRequest> = {
       next: async () => {
         const next = await rows.next();

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { MoreThan } from 'typeorm';
-import { AccessPolicy, AccessTokenVerifier, assertStillAllowed, Database, ErrorCode, FeedWakeups, GraphQLContext, Logger, liveFeed, requireSubscriber } from '@selfcare/shared';
+import { AccessPolicy, AccessTokenVerifier, liveAccessCheck, Database, ErrorCode, FeedWakeups, GraphQLContext, Logger, liveFeed, requireSubscriber } from '@selfcare/shared';
 import { DetailingError } from '../errors';
 import { StatementEntity, StatementStatus } from './entities';
 import type { StatementService } from './statement-service';
@@ -13,8 +13,8 @@ const settled = (row: StatementEntity) => row.status === StatementStatus.SENT ||
 
 /**
  * `statementUpdated(id)`: the statement as it is now, then each change (its StatementUpdated outbox event wakes the
- * feed; no polling per subscription), ending after the last one. Only who ordered it may follow it; their token and
- * right to the number are checked again before each event.
+ * feed; no polling per subscription), ending after the last one. Only who ordered it may follow it; their token is
+ * checked before each event (`liveAccessCheck`), their right to the number again when its grant ends (GrantWatch).
  */
 export class StatementFeed {
   constructor(
@@ -49,7 +49,7 @@ export class StatementFeed {
       key: statementKey(id),
       onError: (error) => this.logger.warn({ err: error }, 'statement feed read failed; retrying'),
     });
-    const stillAllowed = () => assertStillAllowed(ctx, this.verifier, { policy: this.accessPolicy, subscriberId: first.subscriberId });
+    const stillAllowed = liveAccessCheck(ctx, this.verifier, { policy: this.accessPolicy, subscriberId: first.subscriberId });
     let done = false;
     const updates: AsyncIterableIterator<Statement> = {
       next: async (): Promise<IteratorResult<Statement>> => {

@@ -1,12 +1,14 @@
-import { AccessTokenClaims, AccessTokenVerifier, Caller, callerFromClaims } from '@selfcare/shared';
+import { AccessTokenClaims, Caller, callerFromClaims } from './caller';
+import type { AccessTokenVerifier } from './verifier';
 
-/** What the gateway's context needs of a verifier. */
+/** What a context factory needs of a verifier. */
 export type TokenVerifier = Pick<AccessTokenVerifier, 'verify'>;
 
 /**
- * The gateway verifies every request's token (for logs and metrics; the subgraphs decide). The EdDSA signature check
- * was ~5 % of its CPU on the home-screen query, for the same few tokens over and over: the claims of a token whose
- * signature held are kept until the token expires. The revocation store is still asked on every use, so a token
+ * Every request's token is verified by the gateway (for logs and metrics) and by each subgraph it reaches (which
+ * decide), and every subscription's start by its subgraph. The EdDSA signature check was ~5 % of the gateway's CPU on
+ * the home-screen query and ~3 % of the system's with 10,000 subscriptions opening (bench/subscriptions.js), for the
+ * same few tokens over and over: the claims of a token whose signature held are kept until the token expires. The revocation store is still asked on every use, so a token
  * cut off by a suspension or a logout (terms 3.3, 4.1) is refused from the next request on, exactly as before.
  * Only tokens that verified are kept (a bad token is checked again each time: no cache of attacker-chosen input
  * beyond `maxEntries`, the oldest going first).
