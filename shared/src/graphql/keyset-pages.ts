@@ -57,7 +57,7 @@ const MAX_TIME_MS = 8.64e15;
  * One keyset-page loader for every "page of rows per parent" list (ledger entries per account, usage per line,
  * notices per subscriber): `first`/`after` with opaque cursors of (sort key, id), `limit + 1` rows for
  * hasNextPage, and one SQL statement per distinct (limit, cursor, filter) however many parents a request pages —
- * ROW_NUMBER() ranks each parent's rows (SQLite ≥ 3.25, MariaDB ≥ 10.2).
+ * ROW_NUMBER() ranks each parent's rows (SQLite ≥ 3.25, MariaDB ≥ 10.2); a single parent is a plain ORDER BY … LIMIT.
  */
 export class KeysetPages<Row extends ObjectLiteral & { id: string }, F = void> {
   constructor(private readonly options: KeysetPagesOptions<Row, F>) {}
@@ -122,18 +122,26 @@ export class KeysetPages<Row extends ObjectLiteral & { id: string }, F = void> {
     const manager = this.options.manager();
     const desc = order === 'NEWEST_FIRST';
     const direction = desc ? 'DESC' : 'ASC';
+    const keyset = (alias: string) => {
+      const cmp = desc ? '<' : '>';
+      return `(${alias}.${sortBy} ${cmp} :keyset_k OR (${alias}.${sortBy} = :keyset_k AND ${alias}.id ${cmp} :keyset_id))`;
+    };
+    const keysetParams = after ? { keyset_k: sortKind === 'timestamp' ? new Date(after.k as number) : after.k, keyset_id: after.id } : {};
+    if (parents.length === 1) {
+      // One parent (most requests): a plain ORDER BY … LIMIT walks the (parent, sort key) index and stops after `take`
+      // rows; the window below would rank every row of the parent in the filter first (500 a line: 1.5-2× the time).
+      const single = manager.createQueryBuilder(entity, 'keyset_row').where(`keyset_row.${parent} = :keyset_parent`, { keyset_parent: parents[0] });
+      if (after) single.andWhere(keyset('keyset_row'), keysetParams);
+      const extraSingle = filter !== undefined && this.options.filter ? this.options.filter.where(filter, (property) => `keyset_row.${property}`) : null;
+      if (extraSingle) single.andWhere(extraSingle.sql, extraSingle.params);
+      return single.orderBy(`keyset_row.${sortBy}`, direction).addOrderBy('keyset_row.id', direction).take(take).getMany();
+    }
     const ranked = manager
       .createQueryBuilder(entity, 'keyset_row')
       .select('keyset_row.id', 'id')
       .addSelect(`ROW_NUMBER() OVER (PARTITION BY keyset_row.${parent} ORDER BY keyset_row.${sortBy} ${direction}, keyset_row.id ${direction})`, 'rn')
       .where(`keyset_row.${parent} IN (:...keyset_parents)`, { keyset_parents: parents });
-    if (after) {
-      const cmp = desc ? '<' : '>';
-      ranked.andWhere(`(keyset_row.${sortBy} ${cmp} :keyset_k OR (keyset_row.${sortBy} = :keyset_k AND keyset_row.id ${cmp} :keyset_id))`, {
-        keyset_k: sortKind === 'timestamp' ? new Date(after.k as number) : after.k,
-        keyset_id: after.id,
-      });
-    }
+    if (after) ranked.andWhere(keyset('keyset_row'), keysetParams);
     const extra = filter !== undefined && this.options.filter ? this.options.filter.where(filter, (property) => `keyset_row.${property}`) : null;
     if (extra) ranked.andWhere(extra.sql, extra.params);
     return manager

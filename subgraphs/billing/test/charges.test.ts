@@ -12,7 +12,7 @@ const T = (text: string) => ({ KK: text, RU: text, EN: text });
  * staff. Money stays exact when one account takes hundreds of requests at once, batched or one by one.
  */
 describe.each([
-  ['batched per account', 100],
+  ['group commit', 100],
   ['one transaction per posting', 1],
 ])('charges (%s)', (_name, postingBatch) => {
   let definition!: BillingSubgraph;
@@ -112,6 +112,38 @@ describe.each([
       expect(entry.balanceAfterMinor).toBe(running);
     }
     expect(new Set(entries.map((e) => e.reference)).size).toBe(entries.length);
+  });
+
+  it('group commit: charges to 40 accounts at once, with repeats, refusals and a bad refund among them, each account exact', async () => {
+    // Each account: funds for two of its three charges; the first charge sent twice; a refund of nothing (409) too.
+    const accounts = await Promise.all(Array.from({ length: 40 }, () => line(20_000)));
+    const sent = accounts.flatMap((subscriberId) => {
+      const references = [0, 1, 2].map(() => `order:${randomUUID()}:charge`);
+      return [
+        ...references.map((reference) => ({ subscriberId, reference, amountMinor: 10_000 })),
+        { subscriberId, reference: references[0]!, amountMinor: 10_000 },
+        { subscriberId, kind: 'REFUND', requireFunds: false, reference: `order:${randomUUID()}:refund`, refundOf: `order:${randomUUID()}:charge`, amountMinor: 1 },
+      ];
+    });
+    const answers = await Promise.all(sent.map(async (body) => ({ body, status: (await charge(body).then(async (r) => ({ status: r.status, json: r.ok ? await r.json() : null }))) })));
+    for (const subscriberId of accounts) {
+      const mine = answers.filter((a) => a.body.subscriberId === subscriberId);
+      expect(mine.filter((a) => a.body.kind === 'REFUND').map((a) => a.status.status)).toEqual([409]);
+      const charges = mine.filter((a) => a.body.kind !== 'REFUND');
+      const outcomes = new Map<string, Set<string>>();
+      for (const a of charges) outcomes.set(a.body.reference, (outcomes.get(a.body.reference) ?? new Set()).add(a.status.json.outcome));
+      // A reference is answered alike every time; exactly two of the three are posted.
+      for (const set of outcomes.values()) expect(set.size).toBe(1);
+      expect([...outcomes.values()].filter((set) => set.has('POSTED'))).toHaveLength(2);
+      const { account, entries } = await ledger(subscriberId);
+      expect(account.balanceMinor).toBe(0);
+      expect(account.lastEntrySeq).toBe(3);
+      expect(entries.map((e) => [e.seq, e.balanceAfterMinor])).toEqual([
+        [1, 20_000],
+        [2, 10_000],
+        [3, 0],
+      ]);
+    }
   });
 
   describe('credit limits are data, set by staff (terms 3.3)', () => {

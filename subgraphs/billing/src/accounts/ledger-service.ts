@@ -73,83 +73,102 @@ export class LedgerService {
    */
   async postMany(manager: EntityManager, accountId: string, postings: readonly Posting[], locked?: AccountEntity, options: { referencesChecked?: boolean } = {}): Promise<PostingResult[]> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('LedgerService.post must run inside database.transaction()');
-    for (const posting of postings) validatePosting(posting);
     const account = locked ?? (await this.lockAccount(manager, accountId));
-    const references = [...new Set(postings.map((p) => p.reference).filter((r): r is string => !!r))];
+    const [results] = await this.postToAccounts(manager, [{ account, postings }], options);
+    return results!;
+  }
+
+  /**
+   * `postMany` for several accounts in one transaction (ChargeService's group commit): each account as `lockAccount`
+   * returned it in this transaction, its postings in order; one INSERT for every account's entries, one UPDATE per
+   * account, one INSERT for every event. `referencesChecked`: the caller read, under the locks, that none of the
+   * references was posted.
+   */
+  async postToAccounts(manager: EntityManager, batches: readonly { account: AccountEntity; postings: readonly Posting[] }[], options: { referencesChecked?: boolean } = {}): Promise<PostingResult[][]> {
+    if (!manager.queryRunner?.isTransactionActive) throw new Error('LedgerService.post must run inside database.transaction()');
+    for (const { postings } of batches) for (const posting of postings) validatePosting(posting);
     const earlier = new Map<string, LedgerEntryEntity>();
-    // A caller holding the lock that has read the references already (ChargeService) saves the statement.
-    if (references.length && !options.referencesChecked) {
-      for (const entry of await manager.find(LedgerEntryEntity, { where: { accountId, reference: In(references) } })) earlier.set(entry.reference!, entry);
+    const referenceKey = (accountId: string, reference: string) => `${accountId}\u0000${reference}`;
+    // A caller holding the locks that has read the references already (ChargeService) saves the statement.
+    if (!options.referencesChecked) {
+      for (const { account, postings } of batches) {
+        const references = [...new Set(postings.map((p) => p.reference).filter((r): r is string => !!r))];
+        if (!references.length) continue;
+        for (const entry of await manager.find(LedgerEntryEntity, { where: { accountId: account.id, reference: In(references) } })) earlier.set(referenceKey(account.id, entry.reference!), entry);
+      }
     }
     const now = this.clock.now();
-    const results: PostingResult[] = [];
+    const allResults: PostingResult[][] = [];
     const fresh: LedgerEntryEntity[] = [];
-    const crossings: { entry: LedgerEntryEntity; inDebt: boolean }[] = [];
-    let balance = account.balanceMinor;
-    let seq = account.lastEntrySeq;
-    let inDebt = account.inDebt;
-    for (const posting of postings) {
-      const known = posting.reference ? earlier.get(posting.reference) : undefined;
-      if (known) {
-        results.push({ entry: known, account, duplicate: true });
-        continue;
-      }
-      const balanceAfter = balance + posting.amountMinor;
-      if (!Number.isSafeInteger(balanceAfter)) throw new BillingError(ErrorCode.BAD_USER_INPUT, { field: 'amount' });
-      seq += 1;
-      const entry = manager.create(LedgerEntryEntity, {
-        id: randomUUID(),
-        accountId,
-        seq,
-        kind: posting.kind,
-        amountMinor: posting.amountMinor,
-        balanceAfterMinor: balanceAfter,
-        description: posting.description,
-        reference: posting.reference ?? null,
-        at: posting.at ?? now,
-      });
-      fresh.push(entry);
-      if (entry.reference) earlier.set(entry.reference, entry);
-      balance = balanceAfter;
-      const nowInDebt = isInDebt(balance, account.creditLimitMinor);
-      if (nowInDebt !== inDebt) crossings.push({ entry, inDebt: nowInDebt });
-      inDebt = nowInDebt;
-      results.push({ entry, account, duplicate: false });
-    }
-    if (fresh.length === 0) return results;
-    await manager.insert(LedgerEntryEntity, fresh);
-    account.balanceMinor = balance;
-    account.lastEntrySeq = seq;
-    account.inDebt = inDebt;
-    account.updatedAt = now;
-    await manager.update(AccountEntity, { id: accountId }, { balanceMinor: balance, lastEntrySeq: seq, inDebt, updatedAt: now });
+    const changed: AccountEntity[] = [];
     // One INSERT for the batch's events, each debt crossing right after the posting that caused it (terms 3.3:
     // identity suspends access for unpaid debt and restores it when the debt is paid).
     const events: ContractEvent<typeof billingEvents>[] = [];
-    for (const entry of fresh) {
-      events.push({
-        type: 'BalanceChanged',
-        payload: {
-          subscriberId: account.subscriberId,
-          accountId,
-          entryId: entry.id,
-          seq: entry.seq,
-          kind: entry.kind,
-          amountMinor: entry.amountMinor,
-          balanceMinor: entry.balanceAfterMinor,
-          at: entry.at.toISOString(),
-        },
-      });
-      const crossing = crossings.find((c) => c.entry === entry);
-      if (crossing) {
-        events.push({
-          type: crossing.inDebt ? 'DebtIncurred' : 'DebtSettled',
-          payload: { subscriberId: account.subscriberId, accountId, balanceMinor: entry.balanceAfterMinor, creditLimitMinor: account.creditLimitMinor },
+    for (const { account, postings } of batches) {
+      const results: PostingResult[] = [];
+      let balance = account.balanceMinor;
+      let seq = account.lastEntrySeq;
+      let inDebt = account.inDebt;
+      let posted = 0;
+      for (const posting of postings) {
+        const known = posting.reference ? earlier.get(referenceKey(account.id, posting.reference)) : undefined;
+        if (known) {
+          results.push({ entry: known, account, duplicate: true });
+          continue;
+        }
+        const balanceAfter = balance + posting.amountMinor;
+        if (!Number.isSafeInteger(balanceAfter)) throw new BillingError(ErrorCode.BAD_USER_INPUT, { field: 'amount' });
+        seq += 1;
+        const entry = manager.create(LedgerEntryEntity, {
+          id: randomUUID(),
+          accountId: account.id,
+          seq,
+          kind: posting.kind,
+          amountMinor: posting.amountMinor,
+          balanceAfterMinor: balanceAfter,
+          description: posting.description,
+          reference: posting.reference ?? null,
+          at: posting.at ?? now,
         });
+        fresh.push(entry);
+        posted += 1;
+        if (entry.reference) earlier.set(referenceKey(account.id, entry.reference), entry);
+        balance = balanceAfter;
+        events.push({
+          type: 'BalanceChanged',
+          payload: {
+            subscriberId: account.subscriberId,
+            accountId: account.id,
+            entryId: entry.id,
+            seq: entry.seq,
+            kind: entry.kind,
+            amountMinor: entry.amountMinor,
+            balanceMinor: entry.balanceAfterMinor,
+            at: entry.at.toISOString(),
+          },
+        });
+        const nowInDebt = isInDebt(balance, account.creditLimitMinor);
+        if (nowInDebt !== inDebt) {
+          events.push({
+            type: nowInDebt ? 'DebtIncurred' : 'DebtSettled',
+            payload: { subscriberId: account.subscriberId, accountId: account.id, balanceMinor: entry.balanceAfterMinor, creditLimitMinor: account.creditLimitMinor },
+          });
+        }
+        inDebt = nowInDebt;
+        results.push({ entry, account, duplicate: false });
       }
+      allResults.push(results);
+      if (posted === 0) continue;
+      Object.assign(account, { balanceMinor: balance, lastEntrySeq: seq, inDebt, updatedAt: now });
+      changed.push(account);
+    }
+    if (fresh.length === 0) return allResults;
+    for (let i = 0; i < fresh.length; i += 500) await manager.insert(LedgerEntryEntity, fresh.slice(i, i + 500));
+    for (const account of changed) {
+      await manager.update(AccountEntity, { id: account.id }, { balanceMinor: account.balanceMinor, lastEntrySeq: account.lastEntrySeq, inDebt: account.inDebt, updatedAt: now });
     }
     await this.outbox.addMany(manager, events);
-    return results;
+    return allResults;
   }
 
   /**
