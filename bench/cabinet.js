@@ -8,16 +8,17 @@
  *    files (or MariaDB databases with BENCH_DATABASE_URL=mysql://root@127.0.0.1:3306), with the system in this
  *    process, and counts SQL statements per managed-numbers request for managers of 1, 10 and 100 numbers there
  *    (every subgraph database's `counter`).
- * 2. Starts the five subgraphs as the distributed mode does (subgraphs/<name>/dist/main.js, one process each, Redis
- *    Streams as the bus under a key prefix of this run, Redis revocations) and the sandbox card provider.
+ * 2. Starts the five subgraphs as the distributed mode does (bench/support/distributed.js: subgraphs/<name>/dist/main.js,
+ *    one process each, Redis Streams as the bus under a key prefix of this run, Redis revocations) and the sandbox
+ *    card provider.
  * 3. BENCH_ROUNDS rounds (default 3); in each, every gateway in turn (A B C A B C …) alone in a child process runs
  *    every scenario for BENCH_SECONDS (default 10) under BENCH_CONNECTIONS (default 20) connections, autocannon in
  *    a process of its own, each connection its own token. The first round compares one answer per read scenario
  *    across the gateways (identical JSON required) and the mutations' outcomes.
  * 4. Prints, per scenario and gateway, the medians over the rounds of requests/s, p50, p99, gateway CPU per request
  *    and gateway RSS, and the ratios to Hive Gateway.
- * 5. Runs bench/subscriptions.js at 10,000 subscribers over 2,000 sockets and 1,000 postings/s (BENCH_SUBSCRIPTIONS=0
- *    skips it; BENCH_SUBSCRIBERS, BENCH_SOCKETS, BENCH_RATE pass through).
+ * 5. Runs bench/subscriptions.js in distributed mode at 10,000 subscribers over 2,000 sockets and 1,000 postings/s
+ *    (BENCH_SUBSCRIPTIONS=0 skips it; BENCH_SUBSCRIBERS, BENCH_SOCKETS, BENCH_RATE, BENCH_DATABASE_URL pass through).
  *   npm run bench
  *   BENCH_SECONDS=5 BENCH_SCENARIOS=home,managed BENCH_GATEWAYS=ours,hive node bench/cabinet.js
  *   BENCH_LEVERS=1 BENCH_SCENARIOS=home BENCH_SUBSCRIPTIONS=0 node bench/cabinet.js   (what each lever of gateway/src/perf gives)
@@ -283,7 +284,7 @@ async function main() {
   if (process.env.BENCH_SUBSCRIPTIONS !== '0') {
     await new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--expose-gc', join(__dirname, 'subscriptions.js')], {
-        env: { BENCH_SUBSCRIBERS: '10000', BENCH_SOCKETS: '2000', BENCH_RATE: '1000', BENCH_ROUNDS: '1', BENCH_HANDSHAKES: '20', BENCH_CONCURRENCY: '100', ...process.env },
+        env: { BENCH_DISTRIBUTED: '1', BENCH_SUBSCRIBERS: '10000', BENCH_SOCKETS: '2000', BENCH_RATE: '1000', BENCH_ROUNDS: '1', BENCH_HANDSHAKES: '20', BENCH_CONCURRENCY: '100', ...process.env },
         stdio: 'inherit',
       });
       child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`subscriptions.js exited with ${code}`))));

@@ -97,6 +97,13 @@ describe('statements through the gateway', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(text).toContain(`Жазбалар саны: ${rows.length}`);
     for (const description of new Set(rows.map((r) => r.description.KK))) expect(text).toContain(description);
+
+    // terms 2.4: the order is on the number's activity record, in the reader's language.
+    const activity = async () =>
+      (await t.graphql<{ me: { activity: { edges: { node: { action: string; details: string | null } }[] } } }>('{ me { activity(first: 20) { edges { node { action details } } } } }', {}, { token: aigerim.accessToken, language: 'ru' })).data?.me.activity.edges ?? [];
+    await waitFor(async () => (await activity()).some((e) => e.node.action === 'STATEMENT_ORDERED'), 10_000, 'STATEMENT_ORDERED on the activity record');
+    const entry = (await activity()).find((e) => e.node.action === 'STATEMENT_ORDERED')!;
+    expect(entry.node.details).toMatch(/^Заказана выписка \(PDF\): \d\d\.\d\d\.\d{4} – \d\d\.\d\d\.\d{4}$/);
   });
 
   it('refuses tampered and expired links with a JSON error, never the file', async () => {

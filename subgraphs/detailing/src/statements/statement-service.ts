@@ -98,6 +98,7 @@ export class StatementService {
         await database.transaction(async (manager) => {
           await manager.insert(StatementEntity, row);
           await this.store.announce(manager, row);
+          await this.store.recordOrder(manager, row, caller.channel);
         });
       } catch (error) {
         if (database.isDuplicateKey(error)) continue;

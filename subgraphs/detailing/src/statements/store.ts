@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { Clock, ContractOutbox, Database, detailingEvents } from '@selfcare/shared';
+import { Channel, Clock, ContractOutbox, Database, dayForPeople, detailingEvents, operatorDay } from '@selfcare/shared';
 import { StatementEntity, StatementStatus } from './entities';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Patch of a status change; `version` and `updatedAt` are set here. */
 export type StatementPatch = Partial<Omit<StatementEntity, 'id' | 'version' | 'updatedAt'>>;
@@ -23,6 +25,33 @@ export class StatementStore {
       orderedBy: row.orderedBy,
       status: row.status,
       version: row.version,
+    });
+  }
+
+  /**
+   * terms 2.4: ordering a statement is an action on the number, on its activity record (who, through management or
+   * not, which period and format), written with the order.
+   */
+  async recordOrder(manager: EntityManager, row: StatementEntity, channel: Channel): Promise<void> {
+    // identity's subscribers have UUIDs: any other id is no one it could record (and the contract refuses it).
+    if (!UUID.test(row.subscriberId) || !UUID.test(row.orderedBy)) return;
+    const from = dayForPeople(operatorDay(row.periodFrom));
+    const to = dayForPeople(operatorDay(new Date(row.periodTo.getTime() - 1)));
+    const detailTexts = {
+      KK: `Шот үзіндісіне тапсырыс берілді (${row.format}): ${from} – ${to}`,
+      RU: `Заказана выписка (${row.format}): ${from} – ${to}`,
+      EN: `Statement ordered (${row.format}): ${from} – ${to}`,
+    };
+    await this.outbox.add(manager, 'ActivityRecorded', {
+      subscriberId: row.subscriberId,
+      actorId: row.orderedBy,
+      actorKind: 'SUBSCRIBER',
+      viaManagement: row.viaManagement,
+      channel,
+      action: 'STATEMENT_ORDERED',
+      details: detailTexts.EN,
+      detailTexts,
+      at: row.createdAt.toISOString(),
     });
   }
 
