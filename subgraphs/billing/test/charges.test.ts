@@ -117,7 +117,8 @@ describe.each([
   it('group commit: charges to 40 accounts at once, with repeats, refusals and a bad refund among them, each account exact', async () => {
     // Each account: funds for two of its three charges; the first charge sent twice; a refund of nothing (409) too.
     const accounts = await Promise.all(Array.from({ length: 40 }, () => line(20_000)));
-    const sent = accounts.flatMap((subscriberId) => {
+    type Sent = { subscriberId: string; reference: string; amountMinor: number; kind?: string; requireFunds?: boolean; refundOf?: string };
+    const sent = accounts.flatMap((subscriberId): Sent[] => {
       const references = [0, 1, 2].map(() => `order:${randomUUID()}:charge`);
       return [
         ...references.map((reference) => ({ subscriberId, reference, amountMinor: 10_000 })),
@@ -125,13 +126,15 @@ describe.each([
         { subscriberId, kind: 'REFUND', requireFunds: false, reference: `order:${randomUUID()}:refund`, refundOf: `order:${randomUUID()}:charge`, amountMinor: 1 },
       ];
     });
-    const answers = await Promise.all(sent.map(async (body) => ({ body, status: (await charge(body).then(async (r) => ({ status: r.status, json: r.ok ? await r.json() : null }))) })));
+    const answers = await Promise.all(
+      sent.map(async (body) => ({ body, status: await charge(body).then(async (r) => ({ status: r.status, json: r.ok ? ((await r.json()) as { outcome: string }) : null })) })),
+    );
     for (const subscriberId of accounts) {
       const mine = answers.filter((a) => a.body.subscriberId === subscriberId);
       expect(mine.filter((a) => a.body.kind === 'REFUND').map((a) => a.status.status)).toEqual([409]);
       const charges = mine.filter((a) => a.body.kind !== 'REFUND');
       const outcomes = new Map<string, Set<string>>();
-      for (const a of charges) outcomes.set(a.body.reference, (outcomes.get(a.body.reference) ?? new Set()).add(a.status.json.outcome));
+      for (const a of charges) outcomes.set(a.body.reference, (outcomes.get(a.body.reference) ?? new Set<string>()).add(a.status.json!.outcome));
       // A reference is answered alike every time; exactly two of the three are posted.
       for (const set of outcomes.values()) expect(set.size).toBe(1);
       expect([...outcomes.values()].filter((set) => set.has('POSTED'))).toHaveLength(2);
