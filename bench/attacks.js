@@ -8,7 +8,7 @@
 const { spawn } = require('node:child_process');
 const { createHash } = require('node:crypto');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
+const { freePort } = require('./support/distributed');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 
@@ -16,17 +16,6 @@ const runs = Number(process.argv[2] ?? 20);
 const root = join(__dirname, '..');
 const METRICS_TOKEN = 'bench-attacks-metrics-token-0123';
 const SUBGRAPHS = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -14,7 +14,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const { randomBytes, randomUUID, generateKeyPairSync } = require('node:crypto');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const { createServer } = require('node:net');
+const { freePort } = require('./support/distributed');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const Redis = require('ioredis');
@@ -30,17 +30,6 @@ const DATABASE_URL = process.env.SOAK_DATABASE_URL;
 const SUBGRAPHS = ['identity', 'catalog', 'billing', 'detailing', 'delegation'];
 const root = join(__dirname, '..');
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function rssKb(pid) {
   try {

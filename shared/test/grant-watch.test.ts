@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { AccessPolicy, FeedWakeups, GraphQLContext, GrantWatch, Language, LoaderRegistry, ManagedAccessLog, RedisWakeupChannel, createLogger } from '../src';
+import { AccessPolicy, FeedWakeups, GraphQLContext, GrantWatch, ManagedAccessLog, RedisWakeupChannel } from '../src';
 import { waitFor } from '../src/testing/wait';
+import { subscriberContext } from '../src/testing/context';
 import { OpenedDatabase, openEventDatabase, silentLogger, uniquePrefix } from './event-fixtures';
 
 /**
@@ -41,20 +42,7 @@ describe('GrantWatch: the end of a grant ends the subscriptions acting through i
   }
 
   /** A subscription's context as the kit builds it on a subgraph's websocket. */
-  function subscriptionContext(subscriberId = manager): GraphQLContext {
-    return {
-      requestId: randomUUID(),
-      language: Language.RU,
-      caller: { kind: 'subscriber', subscriberId, sessionId: randomUUID(), channel: 'WEB' },
-      authError: null,
-      authorization: null,
-      clientAddress: '127.0.0.1',
-      userAgent: null,
-      logger: createLogger('test', 'silent'),
-      loaders: new LoaderRegistry(),
-      managedAccess: new ManagedAccessLog(),
-    };
-  }
+  const subscriptionContext = (subscriberId = manager): GraphQLContext => subscriberContext(subscriberId, { managedAccess: new ManagedAccessLog() });
 
   /** A feed that yields what the test pushes, and says whether it was told to stop. */
   function source() {
@@ -168,17 +156,7 @@ describe('AccessPolicy: grant questions of one turn of the event loop', () => {
         return ids.map((id) => id !== notGranted);
       },
     });
-    const context = (subscriberId: string): GraphQLContext => ({
-      requestId: randomUUID(),
-      language: Language.RU,
-      caller: { kind: 'subscriber', subscriberId, sessionId: randomUUID(), channel: 'WEB' },
-      authError: null,
-      authorization: null,
-      clientAddress: '127.0.0.1',
-      userAgent: null,
-      logger: createLogger('test', 'silent'),
-      loaders: new LoaderRegistry(),
-    });
+    const context = (subscriberId: string) => subscriberContext(subscriberId);
     const owners = [randomUUID(), randomUUID(), randomUUID()];
     const other = randomUUID();
     // Five requests (fresh contexts) in the same turn: three of one manager, one of another, one refused.

@@ -6,9 +6,6 @@ import {
   AccessTokenClaims,
   AccessTokenVerifier,
   GraphQLContext,
-  Language,
-  LoaderRegistry,
-  createLogger,
   liveAccessCheck,
   DomainError,
   ErrorCode,
@@ -21,6 +18,7 @@ import {
   signJwt,
   signingKeyFromPem,
 } from '../src';
+import { subscriberContext } from '../src/testing/context';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const claims = (overrides: Partial<AccessTokenClaims> = {}): AccessTokenClaims => {
@@ -259,17 +257,8 @@ describe('identity’s JWKS over HTTP (jose remote key set)', () => {
  */
 describe('liveAccessCheck', () => {
   const key = signingKeyFromPem(generateSigningKeyPem());
-  const context = (token: string, subscriberId = 'subscriber-1'): GraphQLContext => ({
-    requestId: 'r',
-    language: Language.RU,
-    caller: { kind: 'subscriber', subscriberId, sessionId: 'session-1', channel: 'WEB' },
-    authError: null,
-    authorization: `Bearer ${token}`,
-    clientAddress: '127.0.0.1',
-    userAgent: null,
-    logger: createLogger('test', 'silent'),
-    loaders: new LoaderRegistry(),
-  });
+  const context = (token: string, subscriberId = 'subscriber-1'): GraphQLContext =>
+    subscriberContext(subscriberId, { caller: { kind: 'subscriber', subscriberId, sessionId: 'session-1', channel: 'WEB' }, authorization: `Bearer ${token}` });
 
   it('verifies the signature once, and the expiry and revocations before every event', async () => {
     const revocations = new MemoryRevocationStore(60_000);

@@ -11,3 +11,4 @@ export * from './outbox';
 export * from './clock';
 export * from './demo';
 export * from './suite';
+export * from './context';

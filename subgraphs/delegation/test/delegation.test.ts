@@ -4,31 +4,14 @@ import {
   GraphQLContext,
   INTERNAL_TOKEN_HEADER,
   InternalClient,
-  Language,
-  LoaderRegistry,
-  createLogger,
   httpGrantSource,
 } from '@selfcare/shared';
 import { ManagementRequestEntity, ManagementStatus, OPEN_STATUSES, createDelegationSubgraph, openKey } from '../src';
-import { entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberRepresentations } from '@selfcare/shared/testing';
+import { entitiesQuery, errorCodes, graphql, platformForSuite, publishEvent, subscriberContext, subscriberRepresentations } from '@selfcare/shared/testing';
 import { grantManagement } from './support/grants';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-/** A GraphQL context as the kit builds it for a verified subscriber caller. */
-function subscriberContext(subscriberId: string): GraphQLContext {
-  return {
-    requestId: randomUUID(),
-    language: Language.RU,
-    caller: { kind: 'subscriber', subscriberId, sessionId: randomUUID(), channel: 'WEB' },
-    authError: null,
-    authorization: null,
-    clientAddress: '127.0.0.1',
-    userAgent: null,
-    logger: createLogger('test', 'silent'),
-    loaders: new LoaderRegistry(),
-  };
-}
 
 describe('delegation subgraph', () => {
   // Identity's part is a stand-in that signs the tests' tokens. No expiry job: its rounds would count among the statements below.
