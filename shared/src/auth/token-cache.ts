@@ -1,15 +1,16 @@
 import { AccessTokenClaims, Caller, callerFromClaims } from './caller';
 import type { AccessTokenVerifier } from './verifier';
 
-/** What a context factory needs of a verifier. */
-export type TokenVerifier = Pick<AccessTokenVerifier, 'verify'>;
+/** What a service needs of a verifier: a whole check, or the signature (cacheable) and the revocations apart. */
+export type TokenVerifier = Pick<AccessTokenVerifier, 'verify' | 'verifySignature' | 'assertNotRevoked'>;
 
 /**
  * Every request's token is verified by the gateway (for logs and metrics) and by each subgraph it reaches (which
  * decide), and every subscription's start by its subgraph. The EdDSA signature check was ~5 % of the gateway's CPU on
  * the home-screen query and ~3 % of the system's with 10,000 subscriptions opening (bench/subscriptions.js), for the
- * same few tokens over and over: the claims of a token whose signature held are kept until the token expires. The revocation store is still asked on every use, so a token
- * cut off by a suspension or a logout (terms 3.3, 4.1) is refused from the next request on, exactly as before.
+ * same few tokens over and over: the claims of a token whose signature held are kept until the token expires. The
+ * revocation store is still asked on every use, so a token cut off by a suspension or a logout (terms 3.3, 4.1) is
+ * refused from the next request on, exactly as before.
  * Only tokens that verified are kept (a bad token is checked again each time: no cache of attacker-chosen input
  * beyond `maxEntries`, the oldest going first).
  */
@@ -23,6 +24,13 @@ export class CachedTokenVerifier implements TokenVerifier {
   ) {}
 
   async verify(token: string): Promise<{ caller: Caller; claims: AccessTokenClaims }> {
+    const claims = await this.verifySignature(token);
+    await this.verifier.assertNotRevoked(claims);
+    return { caller: callerFromClaims(claims), claims };
+  }
+
+  /** The claims of a token whose signature held, checked once while it lives (expiry still judged on every use). */
+  async verifySignature(token: string): Promise<AccessTokenClaims> {
     let claims = this.verified.get(token);
     if (claims && claims.exp * 1000 <= this.now()) {
       this.verified.delete(token);
@@ -33,8 +41,11 @@ export class CachedTokenVerifier implements TokenVerifier {
       if (this.verified.size >= this.maxEntries) this.verified.delete(this.verified.keys().next().value!);
       this.verified.set(token, claims);
     }
-    await this.verifier.assertNotRevoked(claims);
-    return { caller: callerFromClaims(claims), claims };
+    return claims;
+  }
+
+  assertNotRevoked(claims: AccessTokenClaims): Promise<void> {
+    return this.verifier.assertNotRevoked(claims);
   }
 
   get size(): number {

@@ -179,7 +179,7 @@ export const GRANT_RECHECK_MS = 60_000;
  */
 export function liveAccessCheck(
   ctx: GraphQLContext,
-  verifier: AccessTokenVerifier,
+  verifier: Pick<AccessTokenVerifier, 'verifySignature' | 'assertNotRevoked'>,
   number?: { policy: AccessPolicy; subscriberId: string },
   options: { recheckMs?: number; now?: () => number } = {},
 ): () => Promise<void> {

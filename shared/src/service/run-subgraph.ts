@@ -8,7 +8,7 @@ import type { ServiceDirectory, ServiceName } from './directory';
 import { InternalClient } from './internal-http';
 import { Database } from '../db/database';
 import { AccessTokenVerifier, KeySource, httpJwksSource } from '../auth/verifier';
-import { CachedTokenVerifier } from '../auth/token-cache';
+import { CachedTokenVerifier, TokenVerifier } from '../auth/token-cache';
 import type { RevocationStore } from '../auth/revocation';
 import type { ConsumerHandler, EventBus } from '../events/types';
 import { ContractOutbox, EventTablesMigration, InboxEventEntity, OutboxEventEntity, TransactionalOutbox } from '../events/outbox';
@@ -74,7 +74,8 @@ export interface SubgraphRuntime {
   metrics: ServiceMetrics;
   clock: Clock;
   platform: PlatformServices;
-  verifier: AccessTokenVerifier;
+  /** The service's token check, the signature cached per token (CachedTokenVerifier). */
+  verifier: TokenVerifier;
   accessPolicy: AccessPolicy;
   internal: InternalClient;
   /** Wakes the service's live feeds (subscriptions) when what they follow is written. */
@@ -189,7 +190,8 @@ export async function runSubgraph(
   const consumerHandlers: { stream: ServiceName; handler: ConsumerHandler }[] = [];
   const internal = new InternalClient(platform.directory, platform.internalToken, { logger });
   const keySource = definition.keySource?.({ platform }) ?? httpJwksSource(() => `${platform.directory.url('identity')}/.well-known/jwks.json`);
-  const verifier = new AccessTokenVerifier(keySource, platform.revocations, platform.tokenIssuer);
+  // One signature check per token while it lives, shared by every request, subscription start and live check.
+  const verifier = new CachedTokenVerifier(new AccessTokenVerifier(keySource, platform.revocations, platform.tokenIssuer));
 
   const partial: Omit<SubgraphRuntime, 'accessPolicy'> = {
     name: definition.name,
@@ -244,9 +246,7 @@ export async function runSubgraph(
     return new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger });
   });
 
-  // One signature check per token while it lives, shared by every request and subscription start of this process.
-  const contextVerifier = new CachedTokenVerifier(verifier);
-  const subscriptionContext = createContextBuilder(contextVerifier, logger);
+  const subscriptionContext = createContextBuilder(verifier, logger);
   const service = await startGraphQLService({
     name: definition.name,
     port: options.port,
@@ -258,7 +258,7 @@ export async function runSubgraph(
     requireInternalToken: platform.internalToken,
     metricsToken: platform.metricsToken ?? platform.internalToken,
     operationLimits: createOperationLimits(subgraphBackstop(platform.operationLimits ?? DEFAULT_OPERATION_LIMITS)),
-    buildContext: createContextFactory(contextVerifier, logger, platform.internalToken),
+    buildContext: createContextFactory(verifier, logger, platform.internalToken),
     ...(setup.schema.getSubscriptionType()
       ? {
           websocket: (httpServer, formatError) =>

@@ -1,7 +1,7 @@
 import { Field, ObjectType } from 'type-graphql';
 import { EntityManager, MoreThan } from 'typeorm';
 import {
-  AccessTokenVerifier,
+  TokenVerifier,
   liveAccessCheck,
   Database,
   ErrorCode,
@@ -53,7 +53,7 @@ export class BalanceFeed {
   constructor(
     private readonly database: Database,
     private readonly accessPolicy: AccessPolicy,
-    private readonly verifier: AccessTokenVerifier,
+    private readonly verifier: TokenVerifier,
     private readonly logger: Logger,
     private readonly wakeups: FeedWakeups,
   ) {

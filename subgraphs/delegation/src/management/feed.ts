@@ -1,6 +1,6 @@
 import { EntityManager, In, MoreThan } from 'typeorm';
 import {
-  AccessTokenVerifier,
+  TokenVerifier,
   liveAccessCheck,
   Database,
   FeedWakeups,
@@ -38,7 +38,7 @@ export type PresentRequest = (row: ManagementRequestEntity, options: { status: M
 export class ManagementFeed {
   constructor(
     private readonly database: Database,
-    private readonly verifier: AccessTokenVerifier,
+    private readonly verifier: TokenVerifier,
     private readonly logger: Logger,
     private readonly wakeups: FeedWakeups,
   ) {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { MoreThan } from 'typeorm';
-import { AccessPolicy, AccessTokenVerifier, liveAccessCheck, Database, ErrorCode, FeedWakeups, GraphQLContext, Logger, liveFeed, requireSubscriber } from '@selfcare/shared';
+import { AccessPolicy, TokenVerifier, liveAccessCheck, Database, ErrorCode, FeedWakeups, GraphQLContext, Logger, liveFeed, requireSubscriber } from '@selfcare/shared';
 import { DetailingError } from '../errors';
 import { StatementEntity, StatementStatus } from './entities';
 import type { StatementService } from './statement-service';
@@ -21,7 +21,7 @@ export class StatementFeed {
     private readonly database: Database,
     private readonly service: StatementService,
     private readonly accessPolicy: AccessPolicy,
-    private readonly verifier: AccessTokenVerifier,
+    private readonly verifier: TokenVerifier,
     private readonly logger: Logger,
     private readonly wakeups: FeedWakeups,
   ) {
