@@ -80,10 +80,13 @@ export async function products(t: TestSystem, token: string, msisdn: string | nu
 
 /** The account's ledger straight from billing's database (what the invariants are checked on). */
 export async function ledgerOf(t: TestSystem, subscriberId: string): Promise<{ account: AccountEntity; entries: LedgerEntryEntity[] }> {
-  const manager = t.system.subgraphs.billing.runtime.database.manager;
-  const account = await manager.findOneByOrFail(AccountEntity, { subscriberId });
-  const entries = await manager.find(LedgerEntryEntity, { where: { accountId: account.id }, order: { seq: 'ASC' } });
-  return { account, entries };
+  // One transaction, one snapshot: read one after the other, a posting committing in between gave the account's old
+  // balance beside the new entries (seen on MariaDB: "balance 250000 but the entries add up to 95500").
+  return t.system.subgraphs.billing.runtime.database.transaction(async (manager) => {
+    const account = await manager.findOneByOrFail(AccountEntity, { subscriberId });
+    const entries = await manager.find(LedgerEntryEntity, { where: { accountId: account.id }, order: { seq: 'ASC' } });
+    return { account, entries };
+  });
 }
 
 /** balance = Σ amounts, each balanceAfter the running sum, seq 1, 2, 3…, and no reference twice. */
