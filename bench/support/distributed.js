@@ -90,7 +90,7 @@ async function prepareRun(label, databaseUrl = process.env.BENCH_DATABASE_URL) {
       for (;;) {
         if (await fetch(url).then((r) => r.ok).catch(() => false)) return;
         const owner = processes.find((p) => p.name === name);
-        if (Date.now() > deadline || owner?.child.exitCode !== null) throw new Error(`${name} did not get ready: ${owner?.output.join('').slice(-2000)}`);
+        if (Date.now() > deadline || (owner && owner.child.exitCode !== null)) throw new Error(`${name} did not get ready: ${owner?.output.join('').slice(-2000)}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },

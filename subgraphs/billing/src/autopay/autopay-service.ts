@@ -15,6 +15,7 @@ import {
   billingEvents,
   byKeys,
   requireSubscriber,
+  isUuid,
 } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, SavedCardEntity } from '../accounts/entities';
@@ -29,8 +30,6 @@ import { amountToMinor, parseAmountWithin } from '../payments/amount';
 import { AUTOPAY_STOPPED, cardLabel, fill, money } from '../payments/texts';
 import { AutopayEntity } from './entities';
 import { Autopay, toAutopay } from './types';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface SetAutopayArgs {
   subscriberId: string;
@@ -67,7 +66,7 @@ export class AutopayService implements PaymentListener, CardRemovalListener {
       throw badInput('threshold', { KK: 'Шек: 0-ден {max} ₸-ге дейінгі сома', RU: 'Порог: сумма от 0 до {max} ₸', EN: 'The threshold: an amount from 0 to {max} KZT' }, { max: money(this.settings.maxAmountMinor) });
     }
     const amountMinor = parseAmountWithin(args.amount, 'amount', this.settings.minAmountMinor, this.settings.maxAmountMinor);
-    if (!UUID.test(args.savedCardId)) throw badInput('savedCardId');
+    if (!isUuid(args.savedCardId)) throw badInput('savedCardId');
     const access = await this.accessPolicy.assertMayManage(ctx, args.subscriberId);
     const account = await this.database.manager.findOne(AccountEntity, { where: { subscriberId: args.subscriberId } });
     if (!account) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'subscriberId' });

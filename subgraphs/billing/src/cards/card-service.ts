@@ -1,12 +1,10 @@
 import type { EntityManager } from 'typeorm';
-import { AccessPolicy, Clock, ContractOutbox, Database, ErrorCode, GraphQLContext, Logger, badInput, billingEvents, requireSubscriber } from '@selfcare/shared';
+import { AccessPolicy, Clock, ContractOutbox, Database, ErrorCode, GraphQLContext, Logger, badInput, billingEvents, requireSubscriber, isUuid } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, SavedCardEntity } from '../accounts/entities';
 import type { CardProviderClient } from '../payments/provider';
 import { cardLabel, fill } from '../payments/texts';
 import type { AfterCommit } from '../payments/after-commit';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What else goes when a card goes (autopay on it). */
 export interface CardRemovalListener {
@@ -37,7 +35,7 @@ export class CardService {
 
   async remove(ctx: GraphQLContext, cardId: string): Promise<boolean> {
     const caller = requireSubscriber(ctx);
-    if (!UUID.test(cardId)) throw badInput('id');
+    if (!isUuid(cardId)) throw badInput('id');
     const found = await this.database.manager.findOne(SavedCardEntity, { where: { id: cardId } });
     const account = found ? await this.database.manager.findOne(AccountEntity, { where: { id: found.accountId } }) : null;
     if (!found || !account || found.removedAt) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'id' });

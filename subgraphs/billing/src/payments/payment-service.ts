@@ -15,6 +15,7 @@ import {
   billingEvents,
   byKeys,
   requireSubscriber,
+  isUuid,
 } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryKind, SavedCardEntity } from '../accounts/entities';
@@ -32,7 +33,6 @@ import { Payment, PaymentConnection, toPayment } from './types';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,64}$/;
 /** A provider token for a new card; anything else (a card number above all) is refused without being echoed. */
 const CARD_TOKEN = /^tok_[A-Za-z0-9_]{1,64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface PayByCardArgs {
   subscriberId: string;
@@ -129,7 +129,7 @@ export class PaymentService implements WebhookHandler {
     if (cardToken !== null && !CARD_TOKEN.test(cardToken)) {
       throw badInput('cardToken', { KK: 'Карта токенін төлем провайдері береді', RU: 'Токен карты выдаёт платёжный провайдер', EN: 'The card token comes from the payment provider' });
     }
-    if (savedCardId !== null && !UUID.test(savedCardId)) throw badInput('savedCardId');
+    if (savedCardId !== null && !isUuid(savedCardId)) throw badInput('savedCardId');
     // A saved card is saved already.
     const saveCard = cardToken !== null && args.saveCard === true;
 
@@ -513,7 +513,7 @@ export class PaymentService implements WebhookHandler {
       this.logger.error({ event: eventId, type }, 'payment webhook carries no charge billing can read; ignored');
       return 'ignored';
     }
-    const paymentId = UUID.test(charge.reference) ? charge.reference : null;
+    const paymentId = isUuid(charge.reference) ? charge.reference : null;
     const known = await this.read(async (manager) => ({
       seen: await manager.exists(PaymentWebhookEventEntity, { where: { eventId } }),
       payment: paymentId ? await manager.findOne(PaymentEntity, { where: { id: paymentId } }) : null,
@@ -588,7 +588,7 @@ export class PaymentService implements WebhookHandler {
   /** A payment of a number the caller may act on; null when there is none with this id. */
   async payment(ctx: GraphQLContext, id: string): Promise<Payment | null> {
     requireSubscriber(ctx);
-    if (!UUID.test(id)) throw badInput('id');
+    if (!isUuid(id)) throw badInput('id');
     const row = await this.paymentById(ctx).load(id);
     if (!row) return null;
     await this.accessPolicy.assertMayManage(ctx, row.subscriberId);

@@ -16,6 +16,7 @@ import {
   billingEvents,
   byKeys,
   requireSubscriber,
+  isUuid,
 } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryKind } from '../accounts/entities';
@@ -31,7 +32,6 @@ import type { LineDirectory } from './lines';
 import { BalanceTransfer, BalanceTransferConnection, toTransfer } from './types';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,64}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CODE_ATTEMPTS = 3;
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -163,7 +163,7 @@ export class TransferService {
 
   async confirm(ctx: GraphQLContext, transferId: string, code: string): Promise<BalanceTransfer> {
     const caller = requireSubscriber(ctx);
-    if (!UUID.test(transferId)) throw badInput('id');
+    if (!isUuid(transferId)) throw badInput('id');
     const found = await this.database.manager.findOne(TransferEntity, { where: { id: transferId } });
     if (!found) throw new BillingError(ErrorCode.NOT_FOUND, { field: 'id' });
     const access = await this.accessPolicy.assertMayManage(ctx, found.fromSubscriberId);
@@ -309,7 +309,7 @@ export class TransferService {
 
   async reference(ctx: GraphQLContext, id: string): Promise<BalanceTransfer | null> {
     requireSubscriber(ctx);
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const row = await this.byId(ctx).load(id);
     if (!row) return null;
     await this.accessPolicy.assertMayManage(ctx, row.fromSubscriberId);

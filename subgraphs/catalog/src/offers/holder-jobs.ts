@@ -13,12 +13,11 @@ import {
   formatMinorUnits,
   interpolate,
   operatorDay,
+  isUuid,
 } from '@selfcare/shared';
 import { ServiceEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from './entities';
 import { OfferHolderJobEntity } from './admin-entities';
 import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from '../inventory/entities';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const money = (minor: number) => `${formatMinorUnits(minor)} ₸`;
 
@@ -226,7 +225,7 @@ export class HolderJobs {
 
   private async tell(manager: EntityManager, job: OfferHolderJobEntity, subscriberId: string, key: string, texts: Notice, action: string): Promise<void> {
     // Lines identity provisioned have UUIDs; one that has not (an old test line, say) gets its change, not a message.
-    if (!UUID.test(subscriberId)) return;
+    if (!isUuid(subscriberId)) return;
     await this.outbox.add(manager, 'SubscriberNotificationRequested', { subscriberId, key, texts });
     await this.outbox.add(manager, 'ActivityRecorded', {
       subscriberId,

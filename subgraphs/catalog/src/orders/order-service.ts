@@ -22,6 +22,7 @@ import {
   formatMinorUnits,
   postCharge,
   requireSubscriber,
+  isUuid,
 } from '@selfcare/shared';
 import { CatalogError } from '../errors';
 import { ServiceEntity, TariffPlanEntity } from '../offers/entities';
@@ -61,7 +62,6 @@ export interface OrderSagaSettings {
 }
 
 const MAX_KEY = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CODE_MAX = 40;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -423,7 +423,7 @@ export class OrderService {
    */
   private async publishOutcome(manager: EntityManager, order: ProductOrderEntity, name: Texts, reason?: Texts): Promise<void> {
     // identity's subscribers have UUIDs: any other id is no one it could record or tell (and the contract refuses it).
-    if (!UUID.test(order.subscriberId) || !UUID.test(order.actorId)) return;
+    if (!isUuid(order.subscriberId) || !isUuid(order.actorId)) return;
     const texts = outcomeTexts(order, name, reason);
     const events: ContractEvent<typeof catalogEvents>[] = [];
     events.push({ type: 'ActivityRecorded', payload: {

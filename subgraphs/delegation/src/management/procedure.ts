@@ -18,6 +18,7 @@ import {
   normalizeMsisdn,
   notifyPreferences,
   requireSubscriber,
+  isUuid,
 } from '@selfcare/shared';
 import type { DelegationSettings } from '../config';
 import { refusal } from '../errors';
@@ -33,7 +34,6 @@ export const SHORT_NUMBER = '4259';
 const DAY_MS = 24 * 3600_000;
 /** How long an inbound SMS id is remembered against redelivery. */
 const INBOUND_KEPT_DAYS = 30;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** An inbound SMS as the SMS centre delivers it (terms 5.6.4). */
 export interface InboundSms {
@@ -288,7 +288,7 @@ export class ManagementProcedure {
 
   private async confirmNow(ctx: GraphQLContext, id: string): Promise<ManagementRequestEntity> {
     const caller = requireSubscriber(ctx);
-    if (!UUID.test(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
+    if (!isUuid(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
     // The activation code costs a hash: made only for the owner of a request awaiting confirmation, not for any caller.
     const before = await this.read((m) => m.findOne(ManagementRequestEntity, { where: { id } }));
     if (!before) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
@@ -356,7 +356,7 @@ export class ManagementProcedure {
   async activate(ctx: GraphQLContext, id: string, input: string): Promise<ManagementRequestEntity> {
     requireSubscriber(ctx);
     if (normalizeCode(input).length === 0 || input.length > MAX_CODE_INPUT) throw refusal(ErrorCode.BAD_USER_INPUT, refusalTexts.codeTooLong, { field: 'activationCode' });
-    if (!UUID.test(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'requestId' });
+    if (!isUuid(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'requestId' });
     return this.oneAtATime(id, () => this.activateNow(ctx, id, input));
   }
 
@@ -747,7 +747,7 @@ export class ManagementProcedure {
    * (a counted wrong code, an expiry), so the refusal is thrown after the commit.
    */
   private async decide(id: string, work: (m: EntityManager, row: ManagementRequestEntity, now: Date) => Promise<Outcome>): Promise<ManagementRequestEntity> {
-    if (!UUID.test(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
+    if (!isUuid(id)) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });
     const outcome = await this.database.transaction(async (m) => {
       const row = await this.lockRow(m, id);
       if (!row) throw refusal(ErrorCode.NOT_FOUND, undefined, { field: 'id' });

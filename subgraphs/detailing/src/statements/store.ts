@@ -1,8 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { Channel, Clock, ContractOutbox, Database, dayForPeople, detailingEvents, operatorDay } from '@selfcare/shared';
+import { Channel, Clock, ContractOutbox, Database, dayForPeople, detailingEvents, operatorDay, isUuid } from '@selfcare/shared';
 import { StatementEntity, StatementStatus } from './entities';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Patch of a status change; `version` and `updatedAt` are set here. */
 export type StatementPatch = Partial<Omit<StatementEntity, 'id' | 'version' | 'updatedAt'>>;
@@ -34,7 +32,7 @@ export class StatementStore {
    */
   async recordOrder(manager: EntityManager, row: StatementEntity, channel: Channel): Promise<void> {
     // identity's subscribers have UUIDs: any other id is no one it could record (and the contract refuses it).
-    if (!UUID.test(row.subscriberId) || !UUID.test(row.orderedBy)) return;
+    if (!isUuid(row.subscriberId) || !isUuid(row.orderedBy)) return;
     const from = dayForPeople(operatorDay(row.periodFrom));
     const to = dayForPeople(operatorDay(new Date(row.periodTo.getTime() - 1)));
     const detailTexts = {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller } from '@selfcare/shared';
+import { ErrorCode, Language, SubgraphRuntime, SubscriberCaller, isUuid } from '@selfcare/shared';
 import type { ActivityService } from '../activity/activity.service';
 import { bucketKey, RateLimiter } from '../auth/rate-limiter';
 import { identityError, rateLimited } from '../common/errors';
@@ -11,8 +11,6 @@ import { EmailVerificationEntity } from './email-verification.entity';
 import { detail } from '../activity/activity-details';
 
 export const EMAIL_VERIFY_PATH = '/links/email/verify';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const VERIFY_SUBJECT = {
   KK: 'Beeline жеке кабинеті: e-mail мекенжайын растаңыз',
@@ -59,7 +57,7 @@ export class EmailService {
 
   private parseToken(token: string): { id: string; expiresAt: Date } | null {
     const claims = this.signer.verify('email-verification', token);
-    if (!claims || claims.v !== 1 || typeof claims.id !== 'string' || !UUID.test(claims.id) || typeof claims.exp !== 'number' || !Number.isSafeInteger(claims.exp)) return null;
+    if (!claims || claims.v !== 1 || typeof claims.id !== 'string' || !isUuid(claims.id) || typeof claims.exp !== 'number' || !Number.isSafeInteger(claims.exp)) return null;
     return { id: claims.id, expiresAt: new Date(claims.exp) };
   }
 
