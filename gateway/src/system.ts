@@ -25,7 +25,7 @@ import {
 import { createIdentitySubgraph } from '@selfcare/identity';
 import { CatalogSubgraphOptions, createCatalogSubgraph } from '@selfcare/catalog';
 import { BillingSubgraphOptions, PaymentsOverrides, WEBHOOK_PATH, createBillingSubgraph, defaultPaymentsSettings } from '@selfcare/billing';
-import { createDetailingSubgraph } from '@selfcare/detailing';
+import { DetailingSubgraphOptions, createDetailingSubgraph } from '@selfcare/detailing';
 import { DelegationSubgraphOptions, createDelegationSubgraph } from '@selfcare/delegation';
 import { DevMailSink } from './dev/mail-sink';
 import { DevSmsCentre } from './dev/sms-centre';
@@ -85,6 +85,8 @@ export interface SystemOptions {
   /** Catalog's order saga and billing's fee run settings (tests: short leases, crash points, the fee run on demand). */
   catalog?: CatalogSubgraphOptions;
   billing?: BillingSubgraphOptions;
+  /** Detailing's settings (the charge window, statements). */
+  detailing?: DetailingSubgraphOptions;
   /** Start only the subgraphs (used by `npm run compose`). */
   withoutGateway?: boolean;
   /** The gateway's websocket caps and resumption. */
@@ -123,7 +125,7 @@ export interface PaymentsWiring {
 export function subgraphDefinitions(
   platformDataDir: string,
   identityOptions: Record<string, unknown> = {},
-  others: { delegation?: DelegationSubgraphOptions; catalog?: CatalogSubgraphOptions; billing?: BillingSubgraphOptions; payments?: PaymentsWiring } = {},
+  others: { delegation?: DelegationSubgraphOptions; catalog?: CatalogSubgraphOptions; billing?: BillingSubgraphOptions; detailing?: DetailingSubgraphOptions; payments?: PaymentsWiring } = {},
 ): Record<SubgraphName, SubgraphDefinition> {
   return {
     identity: createIdentitySubgraph({
@@ -135,14 +137,15 @@ export function subgraphDefinitions(
       ...(others.billing ?? {}),
       ...(others.payments ? { payments: defaultPaymentsSettings(others.payments.provider, others.payments.settings) } : {}),
     }),
-    detailing: createDetailingSubgraph(),
+    detailing: createDetailingSubgraph(others.detailing),
     delegation: createDelegationSubgraph(others.delegation),
   };
 }
 
 /** The per-subgraph options a system was started with. */
-export function subgraphOptionsOf(options: Pick<SystemOptions, 'delegation' | 'catalog' | 'billing'>): Parameters<typeof subgraphDefinitions>[2] {
+export function subgraphOptionsOf(options: Pick<SystemOptions, 'delegation' | 'catalog' | 'billing' | 'detailing'>): Parameters<typeof subgraphDefinitions>[2] {
   return {
+    ...(options.detailing ? { detailing: options.detailing } : {}),
     ...(options.delegation ? { delegation: options.delegation } : {}),
     ...(options.catalog ? { catalog: options.catalog } : {}),
     ...(options.billing ? { billing: options.billing } : {}),

@@ -38,4 +38,20 @@ describe('Almaty calendar', () => {
     expect(daysTouched(dayStart('2026-03-05'), dayStart('2026-03-05'))).toBe(0);
     expect(operatorMonth(new Date('2026-02-28T19:30:00Z'))).toEqual({ start: dayStart('2026-03-01'), end: dayStart('2026-04-01'), days: 31, key: '2026-03' });
   });
+
+  it('names the same Almaty day as the zone data at every hour change since 1970 (the offset is kept per UTC hour)', () => {
+    const zone = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Almaty', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const checked: number[] = [];
+    // Every 53 minutes over the years the offset moved (DST until 2004, +6 to +5 on 2024-03-01), every 7 h elsewhere.
+    for (let ms = Date.UTC(1970, 0, 1); ms < Date.UTC(2031, 0, 1); ms += 7 * 3_600_000 + 13 * 60_000) checked.push(ms);
+    for (const [from, to] of [[Date.UTC(1990, 0, 1), Date.UTC(1992, 0, 1)], [Date.UTC(2004, 2, 20), Date.UTC(2004, 3, 5)], [Date.UTC(2024, 1, 25), Date.UTC(2024, 2, 5)]] as const) {
+      for (let ms = from; ms < to; ms += 53 * 60_000) checked.push(ms, ms + 59_999);
+    }
+    const wrong = checked.filter((ms) => operatorDay(new Date(ms)) !== zone.format(new Date(ms)));
+    expect(checked.length).toBeGreaterThan(90_000);
+    expect(wrong.map((ms) => new Date(ms).toISOString()).slice(0, 5)).toEqual([]);
+    // At local midnight of 1 March 2024 (+6) the clocks went back to 23:00 (+5): Feb 29 had 25 hours.
+    expect(operatorDay(new Date('2024-02-29T18:30:00.000Z'))).toBe('2024-02-29');
+    expect(operatorDay(new Date('2024-02-29T19:00:00.000Z'))).toBe('2024-03-01');
+  });
 });

@@ -230,3 +230,18 @@ describe('typed internal routes (real HTTP)', () => {
     expect(errors.some((e) => e.message === 'internal API answered out of contract' && e.fields.path === '/internal/drifting')).toBe(true);
   });
 });
+
+describe('isoDateTime', () => {
+  it('accepts and refuses exactly what zod’s datetime({ offset: true }) does', async () => {
+    const { isoDateTime } = await import('../src/contracts/common');
+    const zods = z.string().datetime({ offset: true });
+    const samples = [
+      '2026-12-04T19:01:53Z', '2026-12-04T19:01:53.123Z', '2026-12-04T19:01:53.1234567+05:00', '2026-12-04T19:01Z', '2026-12-04T19:01:53+0500',
+      '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2000-02-29T00:00:00Z', '1900-02-29T00:00:00Z', '2026-04-31T00:00:00Z', '2026-13-01T00:00:00Z',
+      '2026-12-04T24:00:00Z', '2026-12-04T19:60:00Z', '2026-12-04T19:01:53', '2026-12-04 19:01:53Z', '2026-12-04T19:01:53.Z', '2026-12-04T19:01:53+05',
+      '', 'now', '2026-12-04', '2026-12-04T19:01:53Zjunk', ' 2026-12-04T19:01:53Z', '+02026-12-04T19:01:53Z',
+    ];
+    for (const sample of samples) expect([sample, isoDateTime.safeParse(sample).success]).toEqual([sample, zods.safeParse(sample).success]);
+    expect(samples.filter((s) => isoDateTime.safeParse(s).success).length).toBeGreaterThan(5);
+  });
+});

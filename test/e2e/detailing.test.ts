@@ -30,7 +30,8 @@ const csvCell = (value: unknown) => (value === undefined || value === null ? '' 
  * the usage paged, summed and broken down by Almaty day through the gateway.
  */
 describe('usage pipeline through the gateway', () => {
-  const t = suiteFixture(() => TestSystem.start());
+  // A short charge window, so the test sees the window post (the default is a minute).
+  const t = suiteFixture(() => TestSystem.start({ detailing: { chargeWindowMs: 1_000 } }));
   const dir = mkdtempSync(join(tmpdir(), 'usage-csv-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

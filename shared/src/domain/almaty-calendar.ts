@@ -27,17 +27,44 @@ interface LocalTime {
   second: number;
 }
 
-function localTime(instant: Date): LocalTime {
+/** Almaty's offset from UTC at an instant, in ms, read from the runtime's time-zone data. */
+function offsetFromZoneData(ms: number): number {
   const parts: Record<string, number> = {};
-  for (const part of dateParts.formatToParts(instant)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+  for (const part of dateParts.formatToParts(new Date(ms))) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
+  return asUtc - Math.floor(ms / 1000) * 1000;
 }
 
-/** Almaty's offset from UTC at an instant, in ms. */
+const HOUR_MS = 3_600_000;
+const offsetByHour = new Map<number, number>();
+
+/**
+ * Almaty's offset from UTC at an instant, in ms. Intl's formatting costs microseconds and rating asks per record, so
+ * the offset is kept per UTC hour: every change of Almaty's offset since 1970 fell on a whole UTC hour (whole-hour
+ * offsets, changes at local whole hours); earlier instants are read from the zone data each time.
+ */
 function offsetAt(ms: number): number {
-  const t = localTime(new Date(ms));
-  const asUtc = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  return asUtc - Math.floor(ms / 1000) * 1000;
+  if (ms < 0) return offsetFromZoneData(ms);
+  const hour = Math.floor(ms / HOUR_MS);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    offset = offsetFromZoneData(hour * HOUR_MS);
+    if (offsetByHour.size >= 100_000) offsetByHour.clear();
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
+}
+
+function localTime(instant: Date): LocalTime {
+  const local = new Date(instant.getTime() + offsetAt(instant.getTime()));
+  return {
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+  };
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');

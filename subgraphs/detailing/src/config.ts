@@ -14,7 +14,7 @@ export const detailingEnvShape = {
   /** statements one subscriber may have QUEUED or RUNNING at once */
   STATEMENT_MAX_OPEN_PER_SUBSCRIBER: env.int(5, 1),
   /** how often rated usage goes to billing (one ledger entry per line and Almaty day); 0: only on POST /internal/usage/charges/flush */
-  DETAILING_CHARGE_WINDOW_MS: env.int(2_000),
+  DETAILING_CHARGE_WINDOW_MS: env.int(60_000),
 };
 
 export interface DetailingConfig {

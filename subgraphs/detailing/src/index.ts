@@ -40,7 +40,7 @@ export interface DetailingSubgraph extends SubgraphDefinition {
 
 export interface DetailingSubgraphOptions {
   statements?: StatementOptions;
-  /** How often rated usage is posted to billing, one ledger entry per line and Almaty day (DETAILING_CHARGE_WINDOW_MS); 0: only when asked. Default 2 s. */
+  /** How often rated usage is posted to billing, one ledger entry per line and Almaty day (DETAILING_CHARGE_WINDOW_MS); 0: only when asked. Default 60 s: a line's usage of a minute is one ledger entry, not thirty (bench/detailing.js). */
   chargeWindowMs?: number;
 }
 
@@ -64,7 +64,7 @@ export function createDetailingSubgraph(options: DetailingSubgraphOptions = {}):
       // terms 2.11: a module with personal data of its own registers its eraser here (see retention/erasure.ts).
       createDetailingErasure(runtime);
       const statements = createStatements(runtime, options.statements);
-      const ingestion = createUsageIngestion(runtime, { chargeWindowMs: options.chargeWindowMs ?? 2_000 });
+      const ingestion = createUsageIngestion(runtime, { chargeWindowMs: options.chargeWindowMs ?? 60_000 });
       services = { ingest: ingestion.ingest, charges: ingestion.charges };
       const schema = await buildFederatedSchema({
         resolvers: [...detailingResolvers(usage), ...statements.resolvers, ...ingestion.resolvers],

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { In } from 'typeorm';
-import { OutboxEventEntity } from '@selfcare/shared';
+import { In, IsNull } from 'typeorm';
+import { OutboxEventEntity, demoSubscribers } from '@selfcare/shared';
 import { demo, errorCodes, graphql, platformForSuite, subscriberRepresentations } from '@selfcare/shared/testing';
-import { createCatalogSubgraph } from '@selfcare/catalog';
+import { TariffPeriodEntity, TariffPlanEntity, TariffPlanVersionEntity, createCatalogSubgraph } from '@selfcare/catalog';
 import { createDelegationSubgraph } from '@selfcare/delegation';
 import { UsageCounterEntity, UsageRecordEntity, createDetailingSubgraph } from '../src';
 import { maskCounterparty } from '../src/usage/types';
@@ -22,7 +22,7 @@ const EUROPE_MINUTE = 39_000;
 const EUROPE_MB = 49_000;
 
 describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
-  const { t, delegation, detailing } = platformForSuite(
+  const { t, delegation, detailing, catalog } = platformForSuite(
     { delegation: createDelegationSubgraph, catalog: createCatalogSubgraph, detailing: createDetailingSubgraph },
     { now: NOW, standInIdentity: true },
   );
@@ -186,6 +186,31 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
     expect(rows.reduce((sum, r) => sum + (r.allowanceUsed ?? 0), 0) + rows.filter((r) => r.chargeMinor > 0).length).toBe(20);
   });
 
+  it('stores a large batch of many lines sent three times at once once, each line’s package taken once (line groups in parallel on MariaDB)', async () => {
+    const run = randomUUID().slice(0, 8);
+    const mobile = demoSubscribers.filter((d) => d.msisdn !== null);
+    // February 2026: an allowance period no other test uses. 1,600 records: more than one group's worth on MariaDB.
+    const records = Array.from({ length: 1_600 }, (_, n) => ({
+      ...call(`${run}-${n}`, new Date(Date.UTC(2026, 1, 2 + (n % 25), 5, Math.floor(n / 25) % 60, n % 60)).toISOString(), 30 + (n % 240)),
+      line: mobile[n % mobile.length]!.msisdn!,
+    }));
+    const outcomes = await Promise.all([ingest(records), ingest(records), ingest(records)]);
+    expect(outcomes.flatMap((o) => o.rejected)).toEqual([]);
+    expect(outcomes.reduce((sum, o) => sum + o.accepted, 0)).toBe(1_600);
+    expect(outcomes.reduce((sum, o) => sum + o.duplicates, 0)).toBe(3_200);
+    const rows = await stored(records.map((r) => r.sourceRef));
+    expect(rows).toHaveLength(1_600);
+    // Each line's counter for February holds exactly what its February records took from the package.
+    const february = new Date('2026-01-31T19:00:00.000Z').getTime();
+    for (const line of mobile) {
+      const counter = (await detailing.runtime.database.manager.find(UsageCounterEntity, { where: { subscriberId: line.id } })).find((c) => c.periodStart.getTime() === february);
+      const taken = (await detailing.runtime.database.manager.find(UsageRecordEntity, { where: { subscriberId: line.id } }))
+        .filter((r) => r.startedAt.getTime() >= february && r.startedAt < new Date('2026-02-28T19:00:00.000Z') && r.allowanceUnit === 'MINUTES')
+        .reduce((sum, r) => sum + (r.allowanceUsed ?? 0), 0);
+      expect([line.id, counter?.minutes ?? 0]).toEqual([line.id, taken]);
+    }
+  });
+
   it('takes a batch through the staff mutation only (terms 2.6 staff guard)', async () => {
     const mutation = 'mutation ($r: [UsageRecordInput!]!) { ingestUsage(records: $r) { accepted duplicates rejected { index reason field } } }';
     const records = [{ sourceRef: `m-${randomUUID()}`, line: aigerim.msisdn, kind: 'SMS', startedAt: JAN(27), direction: 'OUTGOING', counterparty: '+77011234567' }, { sourceRef: `m-${randomUUID()}`, line: aigerim.msisdn, kind: 'CHARGE', startedAt: JAN(27), amount: '12.5x', description: 'x' }];
@@ -252,5 +277,39 @@ describe('usage ingestion and rating (terms 2.1, 2.10)', () => {
     expect(parseCsvLine('a,"b')).toBeNull();
     expect(parseCsvLine('a,b"c')).toBeNull();
     expect(parseCsvLine('"a"b')).toBeNull();
+  });
+
+  it('rates usage after a tariff switch by the new tariff although the line’s plan was asked about a minute before (terms 2.10)', async () => {
+    const run = randomUUID().slice(0, 8);
+    const catalogDb = catalog.runtime.database.manager;
+    const [beelineM, beelineL] = await Promise.all(['BEELINE_M', 'BEELINE_L'].map((code) => catalogDb.findOneByOrFail(TariffPlanEntity, { code })));
+    const versionOf = async (planId: string) => (await catalogDb.find(TariffPlanVersionEntity, { where: { tariffPlanId: planId } })).map((v) => v.id);
+    const rated = async (ref: string) => (await byRef([ref])).get(ref)!.tariffVersionId;
+    const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000).toISOString();
+    const old = await catalogDb.findOneByOrFail(TariffPeriodEntity, { subscriberId: aigerim.id, endsAt: IsNull() });
+    let switchedAt = NOW;
+    try {
+      expect(await ingest([call(`${run}-before`, minutes(-60), 60)])).toMatchObject({ accepted: 1 });
+      expect(await versionOf(beelineM.id)).toContain(await rated(`${run}-before`));
+      // Ten minutes later the line switches to Beeline L, as a completed order does: at the catalog's "now".
+      t.clock.advance(10 * 60_000);
+      switchedAt = t.clock.now();
+      await catalogDb.update(TariffPeriodEntity, { id: old.id }, { endsAt: switchedAt });
+      await catalogDb.insert(TariffPeriodEntity, { id: randomUUID(), subscriberId: aigerim.id, tariffPlanId: beelineL.id, tariffVersionId: (await versionOf(beelineL.id))[0]!, startsAt: switchedAt, endsAt: null, orderId: null });
+      t.clock.advance(2 * 60_000);
+      expect(await ingest([call(`${run}-after`, minutes(11), 60), call(`${run}-late`, minutes(5), 60), call(`${run}-old`, minutes(-50), 60)])).toMatchObject({ accepted: 3, rejected: [] });
+      expect(await versionOf(beelineL.id)).toContain(await rated(`${run}-after`));
+      expect(await versionOf(beelineM.id)).toContain(await rated(`${run}-late`));
+      expect(await versionOf(beelineM.id)).toContain(await rated(`${run}-old`));
+      // One allowance counter per line and period, however many batches wrote it.
+      const counters = await detailing.runtime.database.manager.find(UsageCounterEntity, { where: { subscriberId: aigerim.id } });
+      const keys = counters.map((c) => `${c.subscriberId}|${c.periodStart.getTime()}`);
+      expect(keys.length).toBeGreaterThan(1);
+      expect(new Set(keys).size).toBe(keys.length);
+    } finally {
+      await catalogDb.delete(TariffPeriodEntity, { subscriberId: aigerim.id, tariffPlanId: beelineL.id, startsAt: switchedAt });
+      await catalogDb.update(TariffPeriodEntity, { id: old.id }, { endsAt: null });
+      t.clock.set(NOW);
+    }
   });
 });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import {
@@ -11,11 +10,13 @@ import {
   UsageRejectionReason,
   ingestUsage,
   linePlansAt,
+  timeOrderedUuid,
 } from '@selfcare/shared';
 import { almatyDay } from '../usage/period';
 import { UsageRecordEntity } from '../usage/entities';
 import { UsageCounterEntity } from './entities';
 import { UsageLines } from './lines';
+import { LinePlanCache, planCovers } from './plan-cache';
 import { PackageLeft, packageLeft, rate } from './rating';
 import { ValidRecord, judge } from './validate';
 
@@ -38,6 +39,15 @@ interface Candidate {
 }
 
 const UNITS = ['MINUTES', 'SMS', 'MEGABYTES'] as const;
+/** Transactions one large batch is stored in at once (MariaDB), and the fewest records worth one of them. */
+const LINE_GROUPS = 4;
+const MIN_GROUP = 500;
+/** A line's group: a hash of its subscriber id (FNV-1a). */
+function lineGroup(subscriberId: string, groups: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < subscriberId.length; i += 1) hash = Math.imul(hash ^ subscriberId.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % groups;
+}
 const counterKey = (subscriberId: string, periodStart: Date) => `${subscriberId}|${periodStart.getTime()}`;
 /** mysql2 returns SUM as strings, SQLite numbers. */
 const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
@@ -117,6 +127,7 @@ export class UsageIngest {
     private readonly clock: Clock,
     /** told after a batch with charges committed (the charge window) */
     private readonly onCharged: () => void = () => undefined,
+    private readonly plans: LinePlanCache = new LinePlanCache(clock),
   ) {}
 
   async ingest(inputs: readonly Record<string, unknown>[]): Promise<IngestOutcome> {
@@ -161,7 +172,7 @@ export class UsageIngest {
       else candidates.push({ ...k, plan });
     });
 
-    const stored = candidates.length ? await this.store(candidates, now) : { accepted: 0, corrected: 0, duplicates: 0, rejected: [] };
+    const stored = await this.storeByLine(candidates, now);
     if (stored.accepted + stored.corrected > 0) this.onCharged();
     rejected.push(...stored.rejected);
     rejected.sort((a, b) => a.index - b.index);
@@ -169,37 +180,40 @@ export class UsageIngest {
   }
 
   /**
-   * The plan of each (line, instant): asked once per line and Almaty day, at the day's first instant of the batch;
-   * a record outside that answer's tariff or allowance period (a switch later that day) is asked about on its own.
+   * The plan of each (line, instant): from the answers of the last minute (`LinePlanCache`), else asked once per line
+   * and Almaty day of a batch, at the day's first instant; a record outside that answer's tariff or allowance period
+   * (a switch later that day) is asked about on its own.
    */
   private async plansAt(items: readonly { subscriberId: string; at: Date }[]): Promise<(LinePlanAt | null)[]> {
     const ask = async (questions: { subscriberId: string; at: Date }[]): Promise<(LinePlanAt | null)[]> => {
+      const askedAt = this.clock.now();
       const chunks: Promise<(LinePlanAt | null)[]>[] = [];
       for (let i = 0; i < questions.length; i += MAX_PLANS_AT) {
         const chunk = questions.slice(i, i + MAX_PLANS_AT).map((q) => ({ subscriberId: q.subscriberId, at: q.at.toISOString() }));
         chunks.push(this.internal.call(linePlansAt, { items: chunk }).then((answer) => answer.plans));
       }
-      return (await Promise.all(chunks)).flat();
+      const answers = (await Promise.all(chunks)).flat();
+      for (const plan of answers) if (plan) this.plans.keep(plan, askedAt);
+      return answers;
     };
-    const fits = (plan: LinePlanAt | null, at: Date) =>
-      !!plan &&
-      Date.parse(plan.tariffPeriod.start) <= at.getTime() &&
-      (plan.tariffPeriod.end === null || at.getTime() < Date.parse(plan.tariffPeriod.end)) &&
-      Date.parse(plan.allowancePeriod.start) <= at.getTime() &&
-      at.getTime() < Date.parse(plan.allowancePeriod.end);
+    const result: (LinePlanAt | null | undefined)[] = items.map((item) => this.plans.find(item.subscriberId, item.at) ?? undefined);
     const firstOfDay = new Map<string, Date>();
-    const dayKeys = items.map((item) => {
+    const dayKeys = items.map((item, i) => {
+      if (result[i] !== undefined) return null;
       const key = `${item.subscriberId}|${almatyDay(item.at)}`;
       const first = firstOfDay.get(key);
       if (!first || item.at < first) firstOfDay.set(key, item.at);
       return key;
     });
+    if (firstOfDay.size === 0) return result as LinePlanAt[];
     const keys = [...firstOfDay.keys()];
     const answers = await ask(keys.map((key) => ({ subscriberId: key.split('|')[0]!, at: firstOfDay.get(key)! })));
     const byDay = new Map(keys.map((key, i) => [key, answers[i] ?? null]));
-    const result = items.map((item, i) => {
-      const plan = byDay.get(dayKeys[i]!) ?? null;
-      return plan === null || fits(plan, item.at) ? plan : undefined;
+    items.forEach((item, i) => {
+      const key = dayKeys[i];
+      if (key === null || key === undefined) return;
+      const plan = byDay.get(key) ?? null;
+      result[i] = plan === null || planCovers(plan, item.at) ? plan : undefined;
     });
     const misfits = result.flatMap((plan, i) => (plan === undefined ? [i] : []));
     if (misfits.length) {
@@ -207,6 +221,31 @@ export class UsageIngest {
       misfits.forEach((i, n) => (result[i] = exact[n] ?? null));
     }
     return result as (LinePlanAt | null)[];
+  }
+
+  /**
+   * A large batch on MariaDB is stored in LINE_GROUPS transactions at once, each with the records of its own lines
+   * (a line's records stay together, in arrival order): two batches of the same lines then overlap instead of waiting
+   * for each other's counter locks, and the database works on several at a time (bench/detailing.js, a million stored
+   * rows: 16,300 → 20,900 records/s). A failure may leave some groups stored; sending the batch again stores the rest
+   * once (network ids).
+   */
+  private async storeByLine(candidates: Candidate[], now: Date): Promise<Omit<IngestOutcome, 'rejected'> & { rejected: Rejection[] }> {
+    const groups = this.database.dialect === 'mariadb' && candidates.length >= 2 * MIN_GROUP ? Math.min(LINE_GROUPS, Math.floor(candidates.length / MIN_GROUP)) : 1;
+    if (candidates.length === 0) return { accepted: 0, corrected: 0, duplicates: 0, rejected: [] };
+    if (groups === 1) return this.store(candidates, now);
+    const byGroup: Candidate[][] = Array.from({ length: groups }, () => []);
+    for (const c of candidates) byGroup[lineGroup(c.subscriberId, groups)]!.push(c);
+    const settled = await Promise.allSettled(byGroup.filter((g) => g.length > 0).map((group) => this.store(group, now)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const outcomes = settled.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<UsageIngest['store']>>>).value);
+    return {
+      accepted: outcomes.reduce((n, o) => n + o.accepted, 0),
+      corrected: outcomes.reduce((n, o) => n + o.corrected, 0),
+      duplicates: outcomes.reduce((n, o) => n + o.duplicates, 0),
+      rejected: outcomes.flatMap((o) => o.rejected),
+    };
   }
 
   /** One transaction: duplicates and corrections found, counters locked, records rated and stored, charges queued. */
@@ -314,8 +353,8 @@ export class UsageIngest {
         if (rated.chargeMinor !== 0) charge(subscriberId, record.startedAt, rated.chargeMinor);
         corrected += 1;
       } else {
-        const id = randomUUID();
-        inserts.push({ id, sourceRef: record.sourceRef, createdAt: now, ...values });
+        // Time-ordered: new records go to the end of the table's clustered index (10 million rows and counting).
+        inserts.push({ id: timeOrderedUuid(), sourceRef: record.sourceRef, createdAt: now, ...values });
         if (rated.chargeMinor !== 0) charge(subscriberId, record.startedAt, rated.chargeMinor);
         accepted += 1;
       }
@@ -329,12 +368,23 @@ export class UsageIngest {
       megabytes: used.MEGABYTES,
       updatedAt: now,
     }));
-    for (let i = 0; i < counterRows.length; i += 500) {
-      await manager.createQueryBuilder().insert().into(UsageCounterEntity).values(counterRows.slice(i, i + 500)).orUpdate(['minutes', 'sms', 'megabytes', 'updated_at'], ['subscriber_id', 'period_start']).execute();
-    }
+    for (let i = 0; i < counterRows.length; i += 1000) await this.writeCounters(manager, counterRows.slice(i, i + 1000));
     const changed = [...totals.values()].filter((t) => t.amountMinor !== 0);
     for (let i = 0; i < changed.length; i += 500) await this.addToTotals(manager, changed.slice(i, i + 500), now);
     return { accepted, corrected, duplicates, rejected };
+  }
+
+  /** The locked counters' new values, one statement (the insert builder cost more than the database, bench/detailing.js). */
+  private async writeCounters(manager: EntityManager, rows: { subscriberId: string; periodStart: Date; minutes: number; sms: number; megabytes: number; updatedAt: Date }[]): Promise<void> {
+    const params: unknown[] = [];
+    for (const r of rows) params.push(r.subscriberId, sqlTime(r.periodStart), r.minutes, r.sms, r.megabytes, sqlTime(r.updatedAt));
+    const insert = `INSERT INTO usage_counters (subscriber_id, period_start, minutes, sms, megabytes, updated_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
+    await manager.query(
+      this.database.dialect === 'mariadb'
+        ? `${insert} ON DUPLICATE KEY UPDATE minutes = VALUES(minutes), sms = VALUES(sms), megabytes = VALUES(megabytes), updated_at = VALUES(updated_at)`
+        : `${insert} ON CONFLICT (subscriber_id, period_start) DO UPDATE SET minutes = excluded.minutes, sms = excluded.sms, megabytes = excluded.megabytes, updated_at = excluded.updated_at`,
+      params,
+    );
   }
 
   /** Adds the batch's charges to their line-days' totals, to be posted by the charge window (one statement). */

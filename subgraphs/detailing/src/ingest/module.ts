@@ -3,6 +3,7 @@ import { SubgraphRuntime, detailingEvents, flushUsageCharges, identityEvents, in
 import { ChargeWindow } from './charge-window';
 import { UsageIngest } from './ingest-service';
 import { UsageLines } from './lines';
+import { LinePlanCache } from './plan-cache';
 import { ingestResolvers } from './resolvers';
 
 /**
@@ -13,11 +14,12 @@ import { ingestResolvers } from './resolvers';
 export function createUsageIngestion(runtime: SubgraphRuntime, options: { chargeWindowMs: number }) {
   const lines = new UsageLines(runtime.database, runtime.clock);
   const charges = new ChargeWindow(runtime.database, runtime.outboxFor(detailingEvents), runtime.clock, runtime.logger, options.chargeWindowMs);
-  const ingest = new UsageIngest(runtime.database, lines, runtime.internal, runtime.clock, () => charges.rated());
+  const plans = new LinePlanCache(runtime.clock);
+  const ingest = new UsageIngest(runtime.database, lines, runtime.internal, runtime.clock, () => charges.rated(), plans);
   runtime.onStop(() => charges.stop());
   runtime.consume(identityEvents, {
-    SubscriberProvisioned: (line, manager) => lines.provisioned(manager, line),
-    AccessStatusChanged: (change, manager) => lines.accessChanged(manager, change.subscriberId, change.status),
+    SubscriberProvisioned: (line, manager) => (plans.forget(line.subscriberId), lines.provisioned(manager, line)),
+    AccessStatusChanged: (change, manager) => (plans.forget(change.subscriberId), lines.accessChanged(manager, change.subscriberId, change.status)),
   });
   return {
     ingest,
