@@ -28,7 +28,7 @@ const { startSystem, SUBGRAPH_NAMES } = require('../gateway/dist/system');
 const { drainOutbox } = require('../shared/dist/testing/outbox');
 const { billingEvents, loadOrCreateSigningKey } = require('../shared/dist');
 const { signAccessToken } = require('../shared/dist/testing/platform');
-const { LedgerService } = require('../subgraphs/billing/dist');
+const { LedgerService, LineEntity } = require('../subgraphs/billing/dist');
 const { ManagementRequestEntity, ManagementStatus } = require('../subgraphs/delegation/dist');
 
 const subscribers = Number(process.env.BENCH_SUBSCRIBERS ?? 200);
@@ -85,6 +85,9 @@ async function main() {
           const { account } = await ledger.openAccount(manager, { subscriberId, kind: 'MOBILE', partyType: 'INDIVIDUAL' }, { number: `KZ-9${String(i).padStart(8, '0')}` });
           // A topped-up balance, as most subscribers have: the charges below are ordinary ones, not debt (terms 3.3).
           await ledger.post(manager, account.id, { amountMinor: 1_000_000, kind: 'PAYMENT', description: { KK: 'bench', RU: 'bench', EN: 'bench' }, reference: `bench-topup:${subscriberId}` });
+          // billing's view of the line, as identity's SubscriberProvisioned gives it (else billing fills it in from
+          // identity at its next start, 10,000 lookups while the postings run).
+          await manager.insert(LineEntity, { subscriberId, msisdn: `+7709${String(i).padStart(7, '0')}`, language: 'RU', ended: false, updatedAt: new Date() });
           accounts.push({ subscriberId, accountId: account.id });
         }
       });

@@ -182,4 +182,36 @@ describe('transactional outbox, relay and idempotent consumer (real database)', 
     expect(await flaky.apply(event)).toBe(true);
     expect(await consumerDb.database.manager.count(TestApplied)).toBe(1);
   });
+
+  it('applies a read’s events in one transaction, and one by one when some were applied before or a handler fails', async () => {
+    const at = new Date().toISOString();
+    const event = (id: number): DomainEvent => ({ stream: 'identity', id, type: 'SubscriberProvisioned', payload: { index: id, label: `e${id}` }, occurredAt: at });
+    const applied = async () => (await consumerDb.database.manager.find(TestApplied, { order: { eventId: 'ASC' } })).map((r) => Number(r.eventId));
+    await consumer.applyMany([event(1), event(2), event(3)]);
+    expect(await applied()).toEqual([1, 2, 3]);
+    // A redelivered read with events applied before: each of the new ones once, the old ones skipped.
+    await consumer.applyMany([event(2), event(3), event(4), event(5)]);
+    expect(await applied()).toEqual([1, 2, 3, 4, 5]);
+    expect(await consumerDb.database.manager.count(InboxEventEntity, { where: { consumerGroup: 'billing' } })).toBe(5);
+    // A handler failing on event 8: the batch rolls back, 7 is applied on its own, 8 and 9 wait for the redelivery.
+    let failing = true;
+    const flaky = new IdempotentConsumer({
+      database: consumerDb.database,
+      bus,
+      stream: 'identity',
+      group: 'catalog',
+      logger: silentLogger,
+      handler: async (e, manager) => {
+        if (e.id === 8 && failing) throw new Error('downstream hiccup');
+        await recordApplied(e, manager);
+      },
+    });
+    await expect(flaky.applyMany([event(7), event(8), event(9)])).rejects.toThrow('downstream hiccup');
+    const inbox = async () => (await consumerDb.database.manager.find(InboxEventEntity, { where: { consumerGroup: 'catalog' } })).map((r) => Number(r.eventId)).sort((a, b) => a - b);
+    expect(await inbox()).toEqual([7]);
+    failing = false;
+    await flaky.applyMany([event(8), event(9)]);
+    expect(await inbox()).toEqual([7, 8, 9]);
+    expect(await applied()).toEqual([1, 2, 3, 4, 5, 7, 8, 9]);
+  });
 });

@@ -70,6 +70,11 @@ export function DateTimeColumn(options: ColumnOptions = {}): PropertyDecorator {
   return Column({ type: 'datetime', precision: 3, ...options } as ColumnOptions);
 }
 
+/** A DATETIME(3) value for plain SQL: UTC 'YYYY-MM-DD HH:MM:SS.SSS', as both drivers store it (MariaDB's connection runs in UTC). */
+export function sqlDateTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
 export function MoneyColumn(options: ColumnOptions = {}): PropertyDecorator {
   return Column({ type: 'bigint', transformer: minorUnitsTransformer, ...options } as ColumnOptions);
 }

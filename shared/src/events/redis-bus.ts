@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import Redis from 'ioredis';
 import type { Logger } from '../logging/logger';
-import type { BusSubscription, DomainEvent, EventBus, EventHandler } from './types';
+import type { BusSubscription, DomainEvent, EventBatchHandler, EventBus, EventHandler } from './types';
 
 export interface RedisStreamsEventBusOptions {
   /** Prepended to every key (tests isolate themselves with a unique prefix). */
@@ -108,7 +108,7 @@ export class RedisStreamsEventBus implements EventBus {
     });
   }
 
-  async subscribe(stream: string, group: string, handler: EventHandler): Promise<BusSubscription> {
+  async subscribe(stream: string, group: string, handler: EventHandler, options: { many?: EventBatchHandler } = {}): Promise<BusSubscription> {
     const key = this.key(stream);
     try {
       // From '0': a group created after events were published still gets them (its inbox skips what it had).
@@ -116,7 +116,7 @@ export class RedisStreamsEventBus implements EventBus {
     } catch (error) {
       if (!/BUSYGROUP/.test((error as Error).message)) throw error;
     }
-    const subscription = new RedisSubscription(this, key, group, handler, this.connect(`${group}:${key}`));
+    const subscription = new RedisSubscription(this, key, group, handler, this.connect(`${group}:${key}`), options.many);
     this.subscriptions.add(subscription);
     subscription.start();
     return {
@@ -209,6 +209,8 @@ class RedisSubscription {
     private readonly handler: EventHandler,
     /** Dedicated connection: XREADGROUP BLOCK holds it; disconnecting it ends the block at once on stop. */
     private readonly blocking: Redis,
+    /** The consumer's way with several events of one read at once, if it has one. */
+    private readonly many?: EventBatchHandler,
   ) {}
 
   start(): void {
@@ -249,6 +251,12 @@ class RedisSubscription {
           cursor = '>';
           continue;
         }
+        if (this.many && entries.length > 1 && !this.stopped) {
+          // The read's entries at once (one transaction for the consumer, one XACK), in order.
+          await this.handleMany(entries);
+          delay = retryBaseMs;
+          continue;
+        }
         for (const entry of entries) {
           if (this.stopped) break;
           await this.handle(entry);
@@ -266,18 +274,29 @@ class RedisSubscription {
     }
   }
 
-  private async handle([entryId, fields]: StreamEntry): Promise<void> {
+  private async handle(entry: StreamEntry): Promise<void> {
+    const event = this.eventOf(entry);
+    if (event) await this.handler(event);
+    await this.bus.commands.xack(this.key, this.group, entry[0]);
+  }
+
+  private async handleMany(entries: StreamEntry[]): Promise<void> {
+    const events = entries.map((entry) => this.eventOf(entry)).filter((event): event is DomainEvent => event !== undefined);
+    if (events.length === 1) await this.handler(events[0]!);
+    else if (events.length > 1) await this.many!(events);
+    await this.bus.commands.xack(this.key, this.group, ...entries.map(([entryId]) => entryId));
+  }
+
+  private eventOf([entryId, fields]: StreamEntry): DomainEvent | undefined {
     // A pending entry trimmed away by MAXLEN comes back without fields: nothing left to apply.
     const raw = fields ? fieldValue(fields, 'event') : undefined;
-    let event: DomainEvent | undefined;
     try {
-      if (raw !== undefined) event = { ...(JSON.parse(raw) as DomainEvent), id: Number(entryId.split('-')[0]) };
+      if (raw !== undefined) return { ...(JSON.parse(raw) as DomainEvent), id: Number(entryId.split('-')[0]) };
     } catch (error) {
       // Not written by this bus (no relay writes invalid JSON): retrying can't help, so log it and move on.
       this.bus.logger?.error({ err: error, stream: this.key, group: this.group, entryId }, 'unreadable stream entry skipped');
     }
-    if (event) await this.handler(event);
-    await this.bus.commands.xack(this.key, this.group, entryId);
+    return undefined;
   }
 
   /** Takes over entries a vanished consumer of the group left pending (at most every claimIdleMs / 2). */

@@ -13,6 +13,8 @@ export interface DomainEvent<T = Record<string, unknown>> {
 }
 
 export type EventHandler = (event: DomainEvent) => Promise<void>;
+/** Several consecutive events of one read, in order; when it fails the bus delivers them again (the inbox skips what was applied). */
+export type EventBatchHandler = (events: DomainEvent[]) => Promise<void>;
 
 export interface BusSubscription {
   stop(): Promise<void>;
@@ -29,7 +31,7 @@ export interface EventBus {
    * Delivers every event of `stream` to the consumer group `group` (one delivery per group, in order),
    * starting after the last event the group acknowledged.
    */
-  subscribe(stream: string, group: string, handler: EventHandler): Promise<BusSubscription>;
+  subscribe(stream: string, group: string, handler: EventHandler, options?: { many?: EventBatchHandler }): Promise<BusSubscription>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

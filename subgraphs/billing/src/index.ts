@@ -4,6 +4,7 @@ import { AccountEntity, LedgerEntryEntity, SavedCardEntity } from './accounts/en
 import { AccountService } from './accounts/account-service';
 import { BalanceFeed } from './accounts/balance-feed';
 import { LedgerService } from './accounts/ledger-service';
+import { RecentLedgerEntries } from './accounts/recent-entries';
 import { Subscriber } from './accounts/types';
 import { billingResolvers } from './resolvers';
 import { BillingInitial1764200000000 } from './migrations/1764200000000-billing-initial';
@@ -73,9 +74,10 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
     },
     async setup(runtime) {
       const outbox = runtime.outboxFor(billingEvents);
-      const ledger = new LedgerService(runtime.database, outbox, runtime.clock, options.defaultCreditLimitMinor ?? 0);
+      const recent = new RecentLedgerEntries(runtime.database.dataSource);
+      const ledger = new LedgerService(runtime.database, outbox, runtime.clock, options.defaultCreditLimitMinor ?? 0, recent);
       const accounts = new AccountService(runtime.database, runtime.accessPolicy);
-      const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger, runtime.feeds);
+      const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger, runtime.feeds, recent);
       // orders: charges, periodic fees
       const charges = new ChargeService(runtime.database, ledger, runtime.clock, options.postingBatch ?? 100);
       const fees = new FeeRun(runtime.database, ledger, runtime.internal, runtime.clock, runtime.logger, {

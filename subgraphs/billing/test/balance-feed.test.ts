@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { INTERNAL_TOKEN_HEADER } from '@selfcare/shared';
 import { demo, platformForSuite, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
-import { AccountEntity, LedgerEntryKind, LedgerService, createBillingSubgraph } from '../src';
+import { AccountEntity, BillingSubgraph, LedgerEntryKind, LedgerService, createBillingSubgraph } from '../src';
 
 const { aigerim, nurlan } = demo;
 const T = (text: string) => ({ KK: text, RU: text, EN: text });
@@ -15,7 +15,8 @@ const SUBSCRIPTION = `subscription ($id: ID!) { balanceChanged(subscriberId: $id
  * different callers, each named in its own `extensions`; and the balance feed reading only committed postings.
  */
 describe('balanceChanged on billing’s own websocket', () => {
-  const { t, billing } = platformForSuite({ delegation: createDelegationSubgraph, billing: createBillingSubgraph }, { standInIdentity: true });
+  let definition!: BillingSubgraph;
+  const { t, billing } = platformForSuite({ delegation: createDelegationSubgraph, billing: () => (definition = createBillingSubgraph()) }, { standInIdentity: true });
   const wsUrl = () => billing.graphqlUrl.replace(/^http/, 'ws');
 
   const gatewayLike = () =>
@@ -99,6 +100,42 @@ describe('balanceChanged on billing’s own websocket', () => {
       expect((await first).value.data.balanceChanged.delta.amount).toBe('-2.00');
       await events.return?.();
     } finally {
+      await client.dispose();
+    }
+  });
+
+  it('delivers a posting billing made itself from what it committed, without reading the ledger back; one made elsewhere is read', async () => {
+    const client = gatewayLike();
+    const runtime = billing.runtime;
+    const counter = runtime.database.counter;
+    const logQuery = counter.logQuery.bind(counter);
+    const feedReads: string[] = [];
+    counter.logQuery = (query: string) => {
+      if (/ledger_entries[\s\S]*ORDER BY/i.test(query)) feedReads.push(query);
+      logQuery(query);
+    };
+    try {
+      const events = client.iterate<any>({ query: SUBSCRIPTION, variables: { id: nurlan.id }, extensions: { authorization: `Bearer ${await t.tokenFor(nurlan.id)}` } });
+      const followers = runtime.feeds.followerCount;
+      const first = events.next();
+      await waitFor(() => runtime.feeds.followerCount > followers || undefined, 10_000, 'billing to follow the account');
+      const account = await runtime.database.manager.findOneByOrFail(AccountEntity, { subscriberId: nurlan.id });
+      // The feed's first read (after where it starts) comes from the database.
+      await waitFor(() => feedReads.length > 0 || undefined, 10_000, 'the feed’s first read');
+      feedReads.length = 0;
+      await runtime.database.transaction((manager) => definition.services.ledger.post(manager, account.id, { kind: LedgerEntryKind.CHARGE, amountMinor: -3_00, description: T('own posting') }));
+      expect((await first).value.data.balanceChanged.delta.amount).toBe('-3.00');
+      expect(feedReads).toEqual([]);
+      // Another replica's posting (a ledger of its own): the feed reads it from the database.
+      await post(nurlan.id, 4_00, 'feed-other-replica');
+      expect((await events.next()).value.data.balanceChanged.delta.amount).toBe('-4.00');
+      expect(feedReads.length).toBeGreaterThan(0);
+      // And billing's own next one follows it without a gap (it is read or taken, never skipped).
+      await runtime.database.transaction((manager) => definition.services.ledger.post(manager, account.id, { kind: LedgerEntryKind.CHARGE, amountMinor: -5_00, description: T('own posting') }));
+      expect((await events.next()).value.data.balanceChanged.delta.amount).toBe('-5.00');
+      await events.return?.();
+    } finally {
+      counter.logQuery = logQuery;
       await client.dispose();
     }
   });

@@ -18,6 +18,7 @@ import {
 } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity } from './entities';
+import type { RecentLedgerEntries } from './recent-entries';
 import { LedgerEntry, Subscriber, toLedgerEntry } from './types';
 
 /** The feed key of an account: what a posting's BalanceChanged event wakes. */
@@ -56,6 +57,8 @@ export class BalanceFeed {
     private readonly verifier: TokenVerifier,
     private readonly logger: Logger,
     private readonly wakeups: FeedWakeups,
+    /** entries this process just committed: a posting's own feed event needs no read */
+    private readonly recent?: RecentLedgerEntries,
   ) {
     wakeups.wakeOn('BalanceChanged', (payload) => (typeof payload.accountId === 'string' ? [accountKey(payload.accountId)] : []));
   }
@@ -88,7 +91,8 @@ export class BalanceFeed {
     const start = cursor ? (cursor.k as number) : account.lastEntrySeq;
     const rows = liveFeed<LedgerEntryEntity, number>({
       startAt: async () => start,
-      fetchAfter: (seq, limit) =>
+      fetchAfter: async (seq, limit) =>
+        this.recent?.after(account.id, seq ?? 0, limit) ??
         this.read((manager) => manager.find(LedgerEntryEntity, { where: { accountId: account.id, seq: MoreThan(seq ?? 0) }, order: { seq: 'ASC' }, take: limit })),
       cursorOf: (row) => row.seq,
       wakeups: this.wakeups,

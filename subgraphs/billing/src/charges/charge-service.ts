@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { Clock, Database, ErrorCode, InternalRequest, InternalResponse, postCharge } from '@selfcare/shared';
@@ -54,12 +55,22 @@ export class ChargeService {
     });
   }
 
+  /** Account ids of the charges that arrived in one event-loop turn, in one statement (a thousand a second each asked alone). */
+  private readonly accountLoader = new DataLoader<string, string | null>(
+    async (subscriberIds) => {
+      const rows = await this.database.manager.find(AccountEntity, { select: { id: true, subscriberId: true }, where: { subscriberId: In([...subscriberIds]) } });
+      const byId = new Map(rows.map((row) => [row.subscriberId, row.id]));
+      return subscriberIds.map((id) => byId.get(id) ?? null);
+    },
+    { cache: false, maxBatchSize: 500 },
+  );
+
   private async accountIdOf(subscriberId: string): Promise<string> {
-    const account = await this.database.manager.findOne(AccountEntity, { select: { id: true }, where: { subscriberId } });
-    if (!account) throw new BillingError(ErrorCode.NOT_FOUND, { texts: { KK: 'Шот табылмады', RU: 'Счёт не найден', EN: 'Account not found' } });
+    const accountId = await this.accountLoader.load(subscriberId);
+    if (!accountId) throw new BillingError(ErrorCode.NOT_FOUND, { texts: { KK: 'Шот табылмады', RU: 'Счёт не найден', EN: 'Account not found' } });
     if (this.accountIds.size >= 100_000) this.accountIds.clear();
-    this.accountIds.set(subscriberId, account.id);
-    return account.id;
+    this.accountIds.set(subscriberId, accountId);
+    return accountId;
   }
 
   /** Starts transactions while there is room: each takes the oldest waiting requests of accounts no other one holds. */

@@ -10,6 +10,7 @@ import {
   UsageRejectionReason,
   ingestUsage,
   linePlansAt,
+  sqlDateTime,
   timeOrderedUuid,
 } from '@selfcare/shared';
 import { almatyDay } from '../usage/period';
@@ -94,10 +95,7 @@ const RECORD_COLUMNS: [string, (row: NewRecord) => unknown][] = [
 ];
 type NewRecord = Omit<UsageRecordEntity, 'periodStart'> & { periodStart: Date };
 
-/** UTC 'YYYY-MM-DD HH:MM:SS.SSS', as both drivers store DATETIME(3) (MariaDB's connection runs in UTC). */
-function sqlTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}
+const sqlTime = sqlDateTime;
 
 /**
  * A batch's records in one multi-row INSERT with plain placeholders: TypeORM's insert builder spends more time on its
