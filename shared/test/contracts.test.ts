@@ -151,6 +151,34 @@ describe('typed event contracts (real database)', () => {
       }
     });
 
+    it('hands a read’s runs of one type to a batch handler at once, in order, malformed ones left out and the rest one by one', async () => {
+      const calls: string[] = [];
+      const { consuming, errors, bus } = consumer({
+        LineOpened: { many: async (lines, _manager, received) => void calls.push(`opened ${lines.map((l) => l.label).join(',')} #${received.map((e) => e.id).join(',')}`) },
+        LineClosed: async (_line, _manager, received) => void calls.push(`closed #${received.id}`),
+      });
+      try {
+        await consuming.applyMany([
+          event(1, 'LineOpened', { subscriberId: LINE, index: 1, label: 'a' }),
+          event(2, 'LineOpened', { subscriberId: 'not-a-uuid', index: 2, label: 'bad' }),
+          event(3, 'LineOpened', { subscriberId: LINE, index: 3, label: 'c' }),
+          event(4, 'LineClosed', { subscriberId: LINE }),
+          event(5, 'LineClosed', { subscriberId: LINE }),
+          event(6, 'LineRenamed', { subscriberId: LINE }),
+          event(7, 'LineOpened', { subscriberId: LINE, index: 7, label: 'g' }),
+        ]);
+        expect(calls).toEqual(['opened a,c #1,3', 'closed #4', 'closed #5', 'opened g #7']);
+        expect(errors.map((e) => e.message)).toEqual(['malformed LineOpened skipped']);
+        // Every event of the read is marked seen, the unhandled and the malformed ones too.
+        expect(await db.database.manager.count(InboxEventEntity, { where: { consumerGroup: 'billing', stream: 'catalog' } })).toBe(7);
+        // One event alone goes to the batch handler as a run of one.
+        await consuming.apply(event(8, 'LineOpened', { subscriberId: LINE, index: 8, label: 'h' }));
+        expect(calls[calls.length - 1]).toBe('opened h #8');
+      } finally {
+        await bus.close();
+      }
+    });
+
     it('refuses, at registration, a handler for a type the producer does not publish (a typo would drop every such event)', () => {
       const { logger } = capturingLogger();
       expect(() => contractHandler(lineEvents, { LineOpend: async () => undefined } as never, logger)).toThrow(/LineOpend is not an event of the catalog contract/);

@@ -37,4 +37,7 @@ export interface EventBus {
 }
 
 /** Handler of a consumed event, run in one transaction with the inbox record that makes it idempotent. */
-export type ConsumerHandler = (event: DomainEvent, manager: EntityManager) => Promise<void>;
+export type ConsumerHandler = ((event: DomainEvent, manager: EntityManager) => Promise<void>) & {
+  /** Consecutive events of one read in one transaction, in order; without it each goes through the handler. */
+  many?: (events: DomainEvent[], manager: EntityManager) => Promise<void>;
+};

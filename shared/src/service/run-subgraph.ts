@@ -243,6 +243,13 @@ export async function runSubgraph(
     const handler: ConsumerHandler = async (event, manager) => {
       for (const handle of handlers) await handle(event, manager);
     };
+    // A read's events: each registered handler takes them in turn (its own batch if it has one), in order.
+    handler.many = async (events, manager) => {
+      for (const handle of handlers) {
+        if (handle.many) await handle.many(events, manager);
+        else for (const event of events) await handle(event, manager);
+      }
+    };
     return new IdempotentConsumer({ database, bus: platform.bus, stream, group: definition.name, handler, logger });
   });
 

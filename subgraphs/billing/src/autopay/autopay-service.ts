@@ -132,19 +132,39 @@ export class AutopayService implements PaymentListener, CardRemovalListener {
    * balance from at or above the threshold to below it triggers one top-up, unless one is still under way.
    */
   async balanceChanged(change: EventPayload<typeof billingEvents, 'BalanceChanged'>, manager: EntityManager): Promise<void> {
-    if (change.kind !== 'CHARGE' || change.amountMinor >= 0) return;
-    const autopay = await manager.findOne(AutopayEntity, { where: { accountId: change.accountId, enabled: true } });
-    if (!autopay) return;
+    await this.balanceChangedMany([change], manager);
+  }
+
+  /**
+   * A read's postings at once (the consumer's batch, in order): the accounts' autopay settings in one statement, then
+   * each change as `balanceChanged` — at a thousand postings a second one lookup per posting was a statement each.
+   */
+  async balanceChangedMany(changes: EventPayload<typeof billingEvents, 'BalanceChanged'>[], manager: EntityManager): Promise<void> {
+    const charges = changes.filter((change) => change.kind === 'CHARGE' && change.amountMinor < 0);
+    if (charges.length === 0) return;
+    const accountIds = [...new Set(charges.map((change) => change.accountId))];
+    const settings = new Map<string, AutopayEntity>();
+    for (let i = 0; i < accountIds.length; i += 500) {
+      for (const row of await manager.find(AutopayEntity, { where: { accountId: In(accountIds.slice(i, i + 500)), enabled: true } })) settings.set(row.accountId, row);
+    }
+    for (const change of charges) {
+      const autopay = settings.get(change.accountId);
+      if (autopay && !(await this.topUpIfCrossed(change, autopay, manager))) settings.delete(change.accountId);
+    }
+  }
+
+  /** One charge against the account's autopay; false when that turned autopay off (its card is gone). */
+  private async topUpIfCrossed(change: EventPayload<typeof billingEvents, 'BalanceChanged'>, autopay: AutopayEntity, manager: EntityManager): Promise<boolean> {
     const before = change.balanceMinor - change.amountMinor;
-    if (!(before >= autopay.thresholdMinor && change.balanceMinor < autopay.thresholdMinor)) return;
+    if (!(before >= autopay.thresholdMinor && change.balanceMinor < autopay.thresholdMinor)) return true;
     const key = `autopay:${change.entryId}`;
-    if (await manager.exists(PaymentEntity, { where: { idempotencyKey: key } })) return;
+    if (await manager.exists(PaymentEntity, { where: { idempotencyKey: key } })) return true;
     const underWay = await manager.exists(PaymentEntity, { where: { accountId: change.accountId, origin: PaymentOrigin.AUTOPAY, status: In(OPEN_PAYMENT_STATUSES) } });
-    if (underWay) return;
+    if (underWay) return true;
     const card = await manager.findOne(SavedCardEntity, { where: { id: autopay.savedCardId, removedAt: IsNull() } });
     if (!card) {
       await manager.update(AutopayEntity, { accountId: autopay.accountId }, { enabled: false, updatedAt: this.clock.now() });
-      return;
+      return false;
     }
     const payment = await this.payments.insertPayment(manager, {
       id: randomUUID(),
@@ -170,6 +190,7 @@ export class AutopayService implements PaymentListener, CardRemovalListener {
     });
     this.logger.info({ payment: payment.id, account: change.accountId, entry: change.entryId }, 'autopay top-up triggered');
     this.afterCommit.add(manager, this.drivePending);
+    return true;
   }
 
   /** A failed top-up turns autopay off (a card that fails keeps failing) and the subscriber is told. */

@@ -55,7 +55,7 @@ export function createPayments(runtime: SubgraphRuntime, ledger: LedgerService, 
   erasure.register('cards', cardsEraser(provider, afterCommit, logger));
   erasure.register('autopay', autopayEraser());
   // Autopay follows billing's own ledger postings.
-  runtime.consume(billingEvents, { BalanceChanged: (change, manager) => autopay.balanceChanged(change, manager) });
+  runtime.consume(billingEvents, { BalanceChanged: { many: (changes, manager) => autopay.balanceChangedMany(changes, manager) } });
   runtime.onStop(async () => {
     await reconciler.stop();
     await trust.stop();
