@@ -7,15 +7,33 @@ import { waitFor } from '@selfcare/shared/testing';
 export const REPOSITORY_ROOT = join(__dirname, '..', '..');
 
 /** A port nobody listens on now (the OS picks it; closed again before it is handed out). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function listenOnce(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as { port: number };
+      server.close(() => resolve(bound));
     });
   });
+}
+
+let nextPort = 0;
+
+/**
+ * A port for a process a test starts. Chosen below Linux's ephemeral range (32768–60999), where the servers of other
+ * test files listening on port 0 get theirs: between this check and the child binding it, none of them can take it
+ * (CI saw "port … is already in use" from exactly that). Each jest worker has a thousand of its own.
+ */
+export async function freePort(): Promise<number> {
+  const worker = Number(process.env.JEST_WORKER_ID ?? 0) % 12;
+  for (let i = 0; i < 1000; i += 1) {
+    const port = await listenOnce(20_000 + worker * 1000 + (nextPort++ % 1000));
+    if (port !== null) return port;
+  }
+  const any = await listenOnce(0);
+  if (any === null) throw new Error('no free port');
+  return any;
 }
 
 export interface ProcessOptions {
