@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ConsumerHandler,
   DomainEvent,
   IdempotentConsumer,
   InProcessEventBus,
@@ -25,6 +26,9 @@ describe('transactional outbox, relay and idempotent consumer (real database)', 
   let consumer: IdempotentConsumer;
   let outbox: TransactionalOutbox;
 
+  /** Another consumer group of identity's stream on the consumer's database. */
+  const consumerOf = (group: string, handler: ConsumerHandler) => new IdempotentConsumer({ database: consumerDb.database, bus, stream: 'identity', group, handler, logger: silentLogger });
+
   beforeEach(async () => {
     producer = await openEventDatabase('producer');
     consumerDb = await openEventDatabase('consumer');
@@ -39,14 +43,7 @@ describe('transactional outbox, relay and idempotent consumer (real database)', 
       metrics: metrics(),
       pollIntervalMs: 60_000,
     });
-    consumer = new IdempotentConsumer({
-      database: consumerDb.database,
-      bus,
-      stream: 'identity',
-      group: 'billing',
-      handler: recordApplied,
-      logger: silentLogger,
-    });
+    consumer = consumerOf('billing', recordApplied);
     await consumer.start();
   });
 
@@ -154,26 +151,19 @@ describe('transactional outbox, relay and idempotent consumer (real database)', 
     const rows = await consumerDb.database.manager.find(TestApplied);
     expect(rows.map((r) => Number(r.eventId))).toEqual([42]);
     // Another consumer group gets its own inbox row for the same event.
-    const other = new IdempotentConsumer({ database: consumerDb.database, bus, stream: 'identity', group: 'delegation', handler: recordApplied, logger: silentLogger });
+    const other = consumerOf('delegation', recordApplied);
     expect(await other.apply(event)).toBe(true);
     expect(await consumerDb.database.manager.count(InboxEventEntity)).toBe(2);
   });
 
   it('a handler failure rolls back the inbox row too, so the event is applied when redelivered', async () => {
     let failOnce = true;
-    const flaky = new IdempotentConsumer({
-      database: consumerDb.database,
-      bus,
-      stream: 'identity',
-      group: 'catalog',
-      logger: silentLogger,
-      handler: async (event, manager) => {
-        await recordApplied(event, manager);
-        if (failOnce) {
-          failOnce = false;
-          throw new Error('downstream hiccup');
-        }
-      },
+    const flaky = consumerOf('catalog', async (event, manager) => {
+      await recordApplied(event, manager);
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('downstream hiccup');
+      }
     });
     const event: DomainEvent = { stream: 'identity', id: 5, type: 'DebtSettled', payload: { index: 5, label: 'retry' }, occurredAt: new Date().toISOString() };
     await expect(flaky.apply(event)).rejects.toThrow('downstream hiccup');
@@ -195,16 +185,9 @@ describe('transactional outbox, relay and idempotent consumer (real database)', 
     expect(await consumerDb.database.manager.count(InboxEventEntity, { where: { consumerGroup: 'billing' } })).toBe(5);
     // A handler failing on event 8: the batch rolls back, 7 is applied on its own, 8 and 9 wait for the redelivery.
     let failing = true;
-    const flaky = new IdempotentConsumer({
-      database: consumerDb.database,
-      bus,
-      stream: 'identity',
-      group: 'catalog',
-      logger: silentLogger,
-      handler: async (e, manager) => {
-        if (e.id === 8 && failing) throw new Error('downstream hiccup');
-        await recordApplied(e, manager);
-      },
+    const flaky = consumerOf('catalog', async (e, manager) => {
+      if (e.id === 8 && failing) throw new Error('downstream hiccup');
+      await recordApplied(e, manager);
     });
     await expect(flaky.applyMany([event(7), event(8), event(9)])).rejects.toThrow('downstream hiccup');
     const inbox = async () => (await consumerDb.database.manager.find(InboxEventEntity, { where: { consumerGroup: 'catalog' } })).map((r) => Number(r.eventId)).sort((a, b) => a - b);

@@ -3,7 +3,7 @@ import type { Database } from '../db/database';
 import { EventContract, EventPayload, EventTypeOf, eventSchema } from '../contracts/event-contract';
 import type { Logger } from '../logging/logger';
 import { Clock, systemClock } from '../service/clock';
-import { sqlDateTime } from '../db/schema-kit';
+import { insertRows, sqlDateTime } from '../db/schema-kit';
 import type { BusSubscription, ConsumerHandler, DomainEvent, EventBus } from './types';
 
 export interface IdempotentConsumerOptions {
@@ -18,12 +18,10 @@ export interface IdempotentConsumerOptions {
   clock?: Clock;
 }
 
-/** The inbox rows of applied events, one plain INSERT (`InboxEventEntity`'s table; the builder cost more than the statement). */
-async function insertInbox(manager: EntityManager, group: string, events: readonly DomainEvent[], processedAt: Date): Promise<void> {
-  const params: unknown[] = [];
+/** The inbox rows (`InboxEventEntity`) of applied events, in one statement. */
+function insertInbox(manager: EntityManager, group: string, events: readonly DomainEvent[], processedAt: Date): Promise<void> {
   const at = sqlDateTime(processedAt);
-  for (const event of events) params.push(group, event.stream, event.id, event.type, at);
-  await manager.query(`INSERT INTO inbox_events (consumer_group, stream, event_id, event_type, processed_at) VALUES ${events.map(() => '(?, ?, ?, ?, ?)').join(', ')}`, params);
+  return insertRows(manager, 'inbox_events', ['consumer_group', 'stream', 'event_id', 'event_type', 'processed_at'], events.map((event) => [group, event.stream, event.id, event.type, at]));
 }
 
 /**

@@ -282,8 +282,7 @@ class RedisSubscription {
 
   private async handleMany(entries: StreamEntry[]): Promise<void> {
     const events = entries.map((entry) => this.eventOf(entry)).filter((event): event is DomainEvent => event !== undefined);
-    if (events.length === 1) await this.handler(events[0]!);
-    else if (events.length > 1) await this.many!(events);
+    if (events.length > 0) await this.many!(events);
     await this.bus.commands.xack(this.key, this.group, ...entries.map(([entryId]) => entryId));
   }
 

@@ -74,7 +74,7 @@ export function createBillingSubgraph(options: BillingSubgraphOptions = {}): Bil
     },
     async setup(runtime) {
       const outbox = runtime.outboxFor(billingEvents);
-      const recent = new RecentLedgerEntries(runtime.database.dataSource);
+      const recent = new RecentLedgerEntries();
       const ledger = new LedgerService(runtime.database, outbox, runtime.clock, options.defaultCreditLimitMinor ?? 0, recent);
       const accounts = new AccountService(runtime.database, runtime.accessPolicy);
       const balanceFeed = new BalanceFeed(runtime.database, runtime.accessPolicy, runtime.verifier, runtime.logger, runtime.feeds, recent);

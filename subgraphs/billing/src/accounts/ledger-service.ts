@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { Clock, ContractEvent, ContractOutbox, Database, ErrorCode, Texts, billingEvents, sqlDateTime } from '@selfcare/shared';
+import { Clock, ContractEvent, ContractOutbox, Database, ErrorCode, Texts, billingEvents, insertRows, sqlDateTime } from '@selfcare/shared';
 import { BillingError } from '../errors';
 import { AccountEntity, LedgerEntryEntity, LedgerEntryKind } from './entities';
 import type { RecentLedgerEntries } from './recent-entries';
@@ -166,25 +166,18 @@ export class LedgerService {
       changed.push(account);
     }
     if (fresh.length === 0) return allResults;
-    // Plain multi-row INSERTs: the insert builder cost more CPU than the statement (bench/subscriptions.js).
     for (let i = 0; i < fresh.length; i += 500) {
-      const chunk = fresh.slice(i, i + 500);
-      const params: unknown[] = [];
-      for (const e of chunk) params.push(e.id, e.accountId, e.seq, e.kind, e.amountMinor, e.balanceAfterMinor, JSON.stringify(e.description), e.reference, sqlDateTime(e.at));
-      await manager.query(
-        `INSERT INTO ledger_entries (id, account_id, seq, kind, amount_minor, balance_after_minor, description, reference, \`at\`) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        params,
+      await insertRows(
+        manager,
+        'ledger_entries',
+        ['id', 'account_id', 'seq', 'kind', 'amount_minor', 'balance_after_minor', 'description', 'reference', '`at`'],
+        fresh.slice(i, i + 500).map((e) => [e.id, e.accountId, e.seq, e.kind, e.amountMinor, e.balanceAfterMinor, JSON.stringify(e.description), e.reference, sqlDateTime(e.at)]),
       );
     }
     this.recent?.written(manager, fresh);
     // The accounts' new running totals in one statement per 500 (one UPDATE per account cost a statement a posting).
     for (let i = 0; i < changed.length; i += 500) {
       const chunk = changed.slice(i, i + 500);
-      if (chunk.length === 1) {
-        const account = chunk[0]!;
-        await manager.update(AccountEntity, { id: account.id }, { balanceMinor: account.balanceMinor, lastEntrySeq: account.lastEntrySeq, inDebt: account.inDebt, updatedAt: now });
-        continue;
-      }
       const cases = chunk.map(() => 'WHEN ? THEN ?').join(' ');
       const params: unknown[] = [];
       for (const a of chunk) params.push(a.id, a.balanceMinor);

@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { AfterCommit } from '../payments/after-commit';
 import { LedgerEntryEntity } from './entities';
 
 /**
@@ -12,32 +13,14 @@ import { LedgerEntryEntity } from './entities';
 export class RecentLedgerEntries {
   static readonly PER_ACCOUNT = 8;
   static readonly MAX_ACCOUNTS = 50_000;
-  private readonly pending = new WeakMap<QueryRunner, LedgerEntryEntity[]>();
+  private readonly afterCommit = new AfterCommit();
   private readonly byAccount = new Map<string, LedgerEntryEntity[]>();
 
-  constructor(dataSource: DataSource) {
-    const subscriber: EntitySubscriberInterface = {
-      // Synchronously in the commit's broadcast, before any woken feed's read continues.
-      afterTransactionCommit: ({ queryRunner }) => {
-        const rows = this.pending.get(queryRunner);
-        if (!rows) return;
-        this.pending.delete(queryRunner);
-        for (const row of rows) this.keep(row);
-      },
-      afterTransactionRollback: ({ queryRunner }) => {
-        this.pending.delete(queryRunner);
-      },
-    };
-    dataSource.subscribers.push(subscriber);
-  }
-
-  /** Entries inserted in `manager`'s transaction: kept if it commits. */
+  /** Entries inserted in `manager`'s transaction: kept when it commits, in the commit itself (before a woken feed reads). */
   written(manager: EntityManager, rows: readonly LedgerEntryEntity[]): void {
-    const runner = manager.queryRunner;
-    if (!runner?.isTransactionActive) return;
-    const list = this.pending.get(runner) ?? [];
-    list.push(...rows);
-    this.pending.set(runner, list);
+    this.afterCommit.atCommit(manager, () => {
+      for (const row of rows) this.keep(row);
+    });
   }
 
   /** Up to `limit` committed entries right after `seq`, without a gap; null when they are not all here to say. */

@@ -128,16 +128,9 @@ export class AutopayService implements PaymentListener, CardRemovalListener {
   }
 
   /**
-   * A ledger entry was posted (billing's own BalanceChanged, in the inbox's transaction): a charge that takes the
-   * balance from at or above the threshold to below it triggers one top-up, unless one is still under way.
-   */
-  async balanceChanged(change: EventPayload<typeof billingEvents, 'BalanceChanged'>, manager: EntityManager): Promise<void> {
-    await this.balanceChangedMany([change], manager);
-  }
-
-  /**
-   * A read's postings at once (the consumer's batch, in order): the accounts' autopay settings in one statement, then
-   * each change as `balanceChanged` — at a thousand postings a second one lookup per posting was a statement each.
+   * Ledger entries were posted (billing's own BalanceChanged, a run of them from one read, in the inbox's transaction,
+   * in order): a charge that takes the balance from at or above the threshold to below it triggers one top-up, unless
+   * one is still under way. The accounts' autopay settings are read in one statement for the run.
    */
   async balanceChangedMany(changes: EventPayload<typeof billingEvents, 'BalanceChanged'>[], manager: EntityManager): Promise<void> {
     const charges = changes.filter((change) => change.kind === 'CHARGE' && change.amountMinor < 0);

@@ -5,10 +5,20 @@ import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner 
  * handler is driven only when other connections can see its row.
  */
 export class AfterCommit {
-  private readonly pending = new WeakMap<QueryRunner, (() => void)[]>();
+  private readonly pending = new WeakMap<QueryRunner, { work: () => void; atOnce: boolean }[]>();
   private readonly watched = new WeakSet<DataSource>();
 
+  /** On the next turn of the event loop after the commit. */
   add(manager: EntityManager, work: () => void): void {
+    this.queue(manager, work, false);
+  }
+
+  /** In the commit's own broadcast, before anything awaiting the commit (or woken by it) goes on. */
+  atCommit(manager: EntityManager, work: () => void): void {
+    this.queue(manager, work, true);
+  }
+
+  private queue(manager: EntityManager, work: () => void, atOnce: boolean): void {
     const runner = manager.queryRunner;
     if (!runner?.isTransactionActive) {
       work();
@@ -16,7 +26,7 @@ export class AfterCommit {
     }
     this.watch(manager.connection);
     const list = this.pending.get(runner) ?? [];
-    list.push(work);
+    list.push({ work, atOnce });
     this.pending.set(runner, list);
   }
 
@@ -28,7 +38,10 @@ export class AfterCommit {
         const list = this.pending.get(queryRunner);
         if (!list) return;
         this.pending.delete(queryRunner);
-        for (const work of list) setImmediate(work);
+        for (const { work, atOnce } of list) {
+          if (atOnce) work();
+          else setImmediate(work);
+        }
       },
       afterTransactionRollback: ({ queryRunner }) => {
         this.pending.delete(queryRunner);

@@ -10,6 +10,7 @@ import {
   UsageRejectionReason,
   ingestUsage,
   linePlansAt,
+  insertRows,
   sqlDateTime,
   timeOrderedUuid,
 } from '@selfcare/shared';
@@ -74,7 +75,7 @@ const RECORD_COLUMNS: [string, (row: NewRecord) => unknown][] = [
   ['id', (r) => r.id],
   ['subscriber_id', (r) => r.subscriberId],
   ['kind', (r) => r.kind],
-  ['started_at', (r) => sqlTime(r.startedAt)],
+  ['started_at', (r) => sqlDateTime(r.startedAt)],
   ['direction', (r) => r.direction],
   ['counterparty', (r) => r.counterparty],
   ['seconds', (r) => r.seconds],
@@ -87,26 +88,18 @@ const RECORD_COLUMNS: [string, (row: NewRecord) => unknown][] = [
   ['allowance_used', (r) => r.allowanceUsed],
   ['description', (r) => JSON.stringify(r.description)],
   ['source_ref', (r) => r.sourceRef],
-  ['created_at', (r) => sqlTime(r.createdAt)],
+  ['created_at', (r) => sqlDateTime(r.createdAt)],
   ['revision', (r) => r.revision],
   ['app', (r) => r.app],
   ['tariff_version_id', (r) => r.tariffVersionId],
-  ['period_start', (r) => sqlTime(r.periodStart)],
+  ['period_start', (r) => sqlDateTime(r.periodStart)],
 ];
 type NewRecord = Omit<UsageRecordEntity, 'periodStart'> & { periodStart: Date };
 
-const sqlTime = sqlDateTime;
 
-/**
- * A batch's records in one multi-row INSERT with plain placeholders: TypeORM's insert builder spends more time on its
- * thousands of parameters than the database spends on the rows (measured with bench/detailing.js).
- */
-async function insertRecords(manager: EntityManager, rows: NewRecord[]): Promise<void> {
-  if (rows.length === 0) return;
-  const tuple = `(${RECORD_COLUMNS.map(() => '?').join(', ')})`;
-  const params: unknown[] = [];
-  for (const row of rows) for (const [, value] of RECORD_COLUMNS) params.push(value(row));
-  await manager.query(`INSERT INTO usage_records (${RECORD_COLUMNS.map(([c]) => c).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`, params);
+/** A batch's records in one statement. */
+function insertRecords(manager: EntityManager, rows: NewRecord[]): Promise<void> {
+  return insertRows(manager, 'usage_records', RECORD_COLUMNS.map(([column]) => column), rows.map((row) => RECORD_COLUMNS.map(([, value]) => value(row))));
 }
 
 /**
@@ -372,30 +365,29 @@ export class UsageIngest {
     return { accepted, corrected, duplicates, rejected };
   }
 
-  /** The locked counters' new values, one statement (the insert builder cost more than the database, bench/detailing.js). */
+  /** The locked counters' new values, one statement. */
   private async writeCounters(manager: EntityManager, rows: { subscriberId: string; periodStart: Date; minutes: number; sms: number; megabytes: number; updatedAt: Date }[]): Promise<void> {
-    const params: unknown[] = [];
-    for (const r of rows) params.push(r.subscriberId, sqlTime(r.periodStart), r.minutes, r.sms, r.megabytes, sqlTime(r.updatedAt));
-    const insert = `INSERT INTO usage_counters (subscriber_id, period_start, minutes, sms, megabytes, updated_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`;
-    await manager.query(
+    await insertRows(
+      manager,
+      'usage_counters',
+      ['subscriber_id', 'period_start', 'minutes', 'sms', 'megabytes', 'updated_at'],
+      rows.map((r) => [r.subscriberId, sqlDateTime(r.periodStart), r.minutes, r.sms, r.megabytes, sqlDateTime(r.updatedAt)]),
       this.database.dialect === 'mariadb'
-        ? `${insert} ON DUPLICATE KEY UPDATE minutes = VALUES(minutes), sms = VALUES(sms), megabytes = VALUES(megabytes), updated_at = VALUES(updated_at)`
-        : `${insert} ON CONFLICT (subscriber_id, period_start) DO UPDATE SET minutes = excluded.minutes, sms = excluded.sms, megabytes = excluded.megabytes, updated_at = excluded.updated_at`,
-      params,
+        ? 'ON DUPLICATE KEY UPDATE minutes = VALUES(minutes), sms = VALUES(sms), megabytes = VALUES(megabytes), updated_at = VALUES(updated_at)'
+        : 'ON CONFLICT (subscriber_id, period_start) DO UPDATE SET minutes = excluded.minutes, sms = excluded.sms, megabytes = excluded.megabytes, updated_at = excluded.updated_at',
     );
   }
 
   /** Adds the batch's charges to their line-days' totals, to be posted by the charge window (one statement). */
   private async addToTotals(manager: EntityManager, totals: DayTotal[], now: Date): Promise<void> {
-    const params: unknown[] = [];
-    for (const t of totals) params.push(t.subscriberId, t.day, t.amountMinor, 0, t.records, 0, 1, sqlTime(t.lastAt), sqlTime(now));
-    const values = totals.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
-    const insert = `INSERT INTO usage_charge_totals (subscriber_id, day, rated_minor, posted_minor, pending_records, postings, pending, last_at, updated_at) VALUES ${values}`;
-    await manager.query(
+    await insertRows(
+      manager,
+      'usage_charge_totals',
+      ['subscriber_id', 'day', 'rated_minor', 'posted_minor', 'pending_records', 'postings', 'pending', 'last_at', 'updated_at'],
+      totals.map((t) => [t.subscriberId, t.day, t.amountMinor, 0, t.records, 0, 1, sqlDateTime(t.lastAt), sqlDateTime(now)]),
       this.database.dialect === 'mariadb'
-        ? `${insert} ON DUPLICATE KEY UPDATE rated_minor = rated_minor + VALUES(rated_minor), pending_records = pending_records + VALUES(pending_records), pending = 1, last_at = GREATEST(last_at, VALUES(last_at)), updated_at = VALUES(updated_at)`
-        : `${insert} ON CONFLICT (subscriber_id, day) DO UPDATE SET rated_minor = rated_minor + excluded.rated_minor, pending_records = pending_records + excluded.pending_records, pending = 1, last_at = MAX(last_at, excluded.last_at), updated_at = excluded.updated_at`,
-      params,
+        ? 'ON DUPLICATE KEY UPDATE rated_minor = rated_minor + VALUES(rated_minor), pending_records = pending_records + VALUES(pending_records), pending = 1, last_at = GREATEST(last_at, VALUES(last_at)), updated_at = VALUES(updated_at)'
+        : 'ON CONFLICT (subscriber_id, day) DO UPDATE SET rated_minor = rated_minor + excluded.rated_minor, pending_records = pending_records + excluded.pending_records, pending = 1, last_at = MAX(last_at, excluded.last_at), updated_at = excluded.updated_at',
     );
   }
 
