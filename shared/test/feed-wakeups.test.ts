@@ -112,6 +112,31 @@ describe('feed wake-ups', () => {
     expect(woken).toEqual(['a']);
   });
 
+  it("does not wake again at the poll for what it woke at commit itself, but still for another replica's equal write", async () => {
+    const writer = replica();
+    const { wakeups, outbox } = replica();
+    const woken: string[] = [];
+    wakeups.follow('account:a', () => woken.push('a'));
+    wakeups.follow('account:b', () => woken.push('b'));
+    await waitFor(() => wakeups.pollRounds > 0 || undefined, 10_000, 'the first round');
+
+    await write(outbox, 'a');
+    await write(outbox, 'b');
+    expect(woken).toEqual(['a', 'b']);
+    // Another replica writes exactly what this one wrote: its wake-up never came here, so the poll must give it.
+    await write(writer.outbox, 'a');
+    await relay.drainOnce();
+    await wakeups.pollOnce();
+    expect(woken).toEqual(['a', 'b', 'a']);
+    expect(wakeups.passedOver).toBe(2);
+    // Nothing stays remembered once the poll has found it: the next equal write of another replica wakes too.
+    await write(writer.outbox, 'b');
+    await relay.drainOnce();
+    await wakeups.pollOnce();
+    expect(woken).toEqual(['a', 'b', 'a', 'b']);
+    expect(wakeups.passedOver).toBe(2);
+  });
+
   it('reads a backlog larger than one page in several statements of the same round', async () => {
     const writer = replica();
     const wakeups = new FeedWakeups({ database: db.database, stream: 'billing', safetyPollMs: 600_000, logger: silentLogger, batchSize: 2 });

@@ -41,6 +41,9 @@ export interface FeedWakeupsOptions {
  * The safety poll reads by `publish_seq`, not by id: the relay assigns it to committed rows in order, so the poll
  * never skips a row that committed late (ids are handed out at insert, not at commit).
  */
+/** An event as the outbox holds it: its payload comes back from the database as the JSON it was stored as. */
+const fingerprint = (event: { type: string; payload: Record<string, unknown> }) => `${event.type}\u0000${JSON.stringify(event.payload ?? {})}`;
+
 export class FeedWakeups implements FeedWaker {
   private readonly followers = new Map<string, Set<() => void>>();
   private readonly keyMakers = new Map<string, (payload: Record<string, unknown>) => string[]>();
@@ -51,8 +54,18 @@ export class FeedWakeups implements FeedWaker {
   private round: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly batchSize: number;
+  /**
+   * Events this process committed and woke its followers for at commit (type and payload): the safety poll finds
+   * each of them again a moment later and would wake the same feeds for nothing — one read per posting at 1,000
+   * postings a second (bench/subscriptions.js). The poll passes them over and forgets them; bounded. Counted, so two
+   * equal events (one of another replica's among them) are passed over only as often as this process wrote one.
+   */
+  private readonly wokenHere = new Map<string, number>();
+  static readonly MAX_REMEMBERED = 100_000;
   /** Safety-poll rounds finished so far (metrics, tests). */
   pollRounds = 0;
+  /** Events the safety poll found that this process had already woken its followers for (metrics, tests). */
+  passedOver = 0;
 
   constructor(private readonly options: FeedWakeupsOptions) {
     this.batchSize = options.batchSize ?? 500;
@@ -85,6 +98,7 @@ export class FeedWakeups implements FeedWaker {
         // Nothing to poll for: start from the then-current position when something is followed again.
         this.unschedule();
         this.watermark = null;
+        this.wokenHere.clear();
       }
     };
   }
@@ -99,6 +113,18 @@ export class FeedWakeups implements FeedWaker {
     const keys = this.keysOf(events);
     if (keys.length === 0) return;
     this.wake(keys);
+    // Only while the poll runs (something is followed): otherwise nothing would ever take them out again.
+    if (this.followed > 0) {
+      for (const event of events) {
+        if (!this.keyMakers.has(event.type)) continue;
+        const key = fingerprint(event);
+        this.wokenHere.set(key, (this.wokenHere.get(key) ?? 0) + 1);
+      }
+      for (const [oldest] of this.wokenHere) {
+        if (this.wokenHere.size <= FeedWakeups.MAX_REMEMBERED) break;
+        this.wokenHere.delete(oldest);
+      }
+    }
     this.options.channel?.publish(keys).catch((error) => this.options.logger.warn({ err: error }, 'telling other replicas of a write failed; their safety poll covers it'));
   }
 
@@ -187,10 +213,21 @@ export class FeedWakeups implements FeedWaker {
         if (rows.length === 0) return;
         after = Number(rows[rows.length - 1]!.publishSeq);
         this.watermark = after;
-        this.wake(this.keysOf(rows));
+        const notWoken = this.wokenHere.size === 0 ? rows : rows.filter((row) => !this.forget(fingerprint(row)));
+        this.passedOver += rows.length - notWoken.length;
+        this.wake(this.keysOf(notWoken));
         if (rows.length < this.batchSize) return;
       }
     });
+  }
+
+  /** Takes one event written here off the list; false when it was not on it (another replica's, or forgotten). */
+  private forget(key: string): boolean {
+    const count = this.wokenHere.get(key);
+    if (count === undefined) return false;
+    if (count > 1) this.wokenHere.set(key, count - 1);
+    else this.wokenHere.delete(key);
+    return true;
   }
 
   private schedule(delayMs: number): void {
