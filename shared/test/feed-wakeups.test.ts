@@ -42,8 +42,15 @@ describe('feed wake-ups', () => {
   });
 
   /** A replica's wake-ups (BalanceChanged wakes `account:<accountId>`), its outbox telling it of commits. */
-  function replica(options: { channel?: RedisWakeupChannel; safetyPollMs?: number } = {}) {
-    const wakeups = new FeedWakeups({ database: db.database, stream: 'billing', safetyPollMs: options.safetyPollMs ?? 600_000, logger: silentLogger, ...(options.channel ? { channel: options.channel } : {}) });
+  function replica(options: { channel?: RedisWakeupChannel; safetyPollMs?: number; rememberAtMost?: number } = {}) {
+    const wakeups = new FeedWakeups({
+      database: db.database,
+      stream: 'billing',
+      safetyPollMs: options.safetyPollMs ?? 600_000,
+      logger: silentLogger,
+      ...(options.channel ? { channel: options.channel } : {}),
+      ...(options.rememberAtMost ? { rememberAtMost: options.rememberAtMost } : {}),
+    });
     wakeups.wakeOn('BalanceChanged', (payload) => [`account:${String(payload.accountId)}`]);
     const outbox = new TransactionalOutbox('billing', systemClock);
     outbox.onWrite((written) => wakeups.written(written));
@@ -134,6 +141,19 @@ describe('feed wake-ups', () => {
     await relay.drainOnce();
     await wakeups.pollOnce();
     expect(woken).toEqual(['a', 'b', 'a', 'b']);
+    expect(wakeups.passedOver).toBe(2);
+  });
+
+  it('remembers a bounded number of its own wake-ups: past the bound the poll wakes the oldest once more', async () => {
+    const { wakeups, outbox } = replica({ rememberAtMost: 2 });
+    const woken: string[] = [];
+    for (const id of ['a', 'b', 'c']) wakeups.follow(`account:${id}`, () => woken.push(id));
+    await waitFor(() => wakeups.pollRounds > 0 || undefined, 10_000, 'the first round');
+    for (const id of ['a', 'b', 'c']) await write(outbox, id);
+    expect(woken).toEqual(['a', 'b', 'c']);
+    await relay.drainOnce();
+    await wakeups.pollOnce();
+    expect(woken).toEqual(['a', 'b', 'c', 'a']);
     expect(wakeups.passedOver).toBe(2);
   });
 

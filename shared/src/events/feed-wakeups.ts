@@ -29,6 +29,11 @@ export interface FeedWakeupsOptions {
   logger: Logger;
   /** Outbox rows read per safety-poll statement. */
   batchSize?: number;
+  /**
+   * Events woken here at commit that the safety poll passes over, at most (default 20,000: twenty seconds of backlog
+   * at 1,000 postings a second). Past it the oldest are forgotten and the poll wakes them once more, which is harmless.
+   */
+  rememberAtMost?: number;
 }
 
 /**
@@ -61,7 +66,7 @@ export class FeedWakeups implements FeedWaker {
    * equal events (one of another replica's among them) are passed over only as often as this process wrote one.
    */
   private readonly wokenHere = new Map<string, number>();
-  static readonly MAX_REMEMBERED = 100_000;
+  private readonly rememberAtMost: number;
   /** Safety-poll rounds finished so far (metrics, tests). */
   pollRounds = 0;
   /** Events the safety poll found that this process had already woken its followers for (metrics, tests). */
@@ -69,6 +74,7 @@ export class FeedWakeups implements FeedWaker {
 
   constructor(private readonly options: FeedWakeupsOptions) {
     this.batchSize = options.batchSize ?? 500;
+    this.rememberAtMost = options.rememberAtMost ?? 20_000;
   }
 
   /** Events of `type` wake the feeds following the keys `keysOf` names for them. */
@@ -121,7 +127,7 @@ export class FeedWakeups implements FeedWaker {
         this.wokenHere.set(key, (this.wokenHere.get(key) ?? 0) + 1);
       }
       for (const [oldest] of this.wokenHere) {
-        if (this.wokenHere.size <= FeedWakeups.MAX_REMEMBERED) break;
+        if (this.wokenHere.size <= this.rememberAtMost) break;
         this.wokenHere.delete(oldest);
       }
     }
