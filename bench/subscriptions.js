@@ -24,6 +24,7 @@ const { randomUUID } = require('node:crypto');
 const { join } = require('node:path');
 const { startBenchSystem } = require('./support/system');
 const { freePort, prepareRun, rssOf } = require('./support/distributed');
+const { loopMs } = require('./support/machine-speed');
 const { startSystem, SUBGRAPH_NAMES } = require('../gateway/dist/system');
 const { drainOutbox } = require('../shared/dist/testing/outbox');
 const { billingEvents, loadOrCreateSigningKey } = require('../shared/dist');
@@ -185,6 +186,7 @@ async function main() {
     }
 
     await ask({ type: 'reset' });
+    const speedBefore = loopMs();
     const statementsBefore = billing?.database.counter.count ?? 0;
     // Evenly spread: posting i is due at i / rate seconds; from a process of its own, over billing's internal API.
     const posted = await new Promise((resolve, reject) => {
@@ -194,6 +196,7 @@ async function main() {
       generator.send({ url: billingUrl, token: internalToken, subscriberIds: accounts.map((a) => a.subscriberId), rounds, rate, concurrency, prefix: `bench-${process.pid}` });
     });
     if (posted.failed) throw new Error(`${posted.failed} postings were refused`);
+    const speedAfter = loopMs();
     const postingSeconds = posted.seconds;
     const postings = rounds * accounts.length;
     const expected = postings * perSubscriber;
@@ -214,6 +217,7 @@ async function main() {
       `  ${postings} postings in ${postingSeconds.toFixed(1)} s (${(postings / postingSeconds).toFixed(0)}/s${rate > 0 ? `, paced at ${rate}/s` : `, ${concurrency} at a time`}); ${delivered.latencies.length}/${expected} events delivered`,
       `  delivery (entry.at → client): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms`,
       `  events lost: ${expected - delivered.latencies.length} (${delivered.gaps} gaps in a subscription's balances), repeated: ${delivered.repeats}; ${delivered.streams}/${total} subscriptions had events, the fewest ${delivered.fewest}/${rounds}; ${delivered.refusals} subscriptions refused or ended${delivered.firstRefusal ? ` (the first: ${delivered.firstRefusal})` : ""}`,
+      `  machine speed (a fixed loop, bench/support/machine-speed.js): ${speedBefore.toFixed(0)} ms before the postings, ${speedAfter.toFixed(0)} ms after`,
       ...(billing ? [`  billing statements per delivered event (the postings and their outbox relay rounds included): ${(deliveryStatements / Math.max(1, delivered.latencies.length)).toFixed(2)}`] : []),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
