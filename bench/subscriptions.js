@@ -13,7 +13,8 @@
  * delivery time from the entry's `at` to its arrival and checks each subscription's events (every balance 1.00 less
  * than the one before, no cursor twice).
  * Prints: start-up time of the subscriptions, memory per subscription (RSS and heap of this process), billing SQL
- * statements while idle per safety-poll round, delivery p50/p99/max, events lost or repeated, statements per event.
+ * statements while idle per safety-poll round, delivery p50/p99/max, events lost or repeated, statements per event
+ * (on MariaDB, also the server's count of statements per posting, all services together), the machine's speed.
  *   npm run build && node --expose-gc bench/subscriptions.js
  *   BENCH_SUBSCRIBERS=10000 BENCH_SOCKETS=2000 BENCH_RATE=1000 BENCH_ROUNDS=1 node --expose-gc bench/subscriptions.js
  *   (the 10,000-subscriber target; npm run bench runs it after bench/cabinet.js)
@@ -52,6 +53,21 @@ const gc = () => (global.gc ? global.gc() : undefined);
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** MariaDB's count of statements its clients sent (every service's; the few of this bench too), or null on SQLite. */
+async function mariaDbQuestions() {
+  const url = process.env.BENCH_DATABASE_URL;
+  if (!url) return null;
+  const mysql = require('mysql2/promise');
+  const parsed = new URL(url);
+  const connection = await mysql.createConnection({ host: parsed.hostname, port: Number(parsed.port || 3306), user: decodeURIComponent(parsed.username || 'root'), password: decodeURIComponent(parsed.password) });
+  try {
+    const [rows] = await connection.query("SHOW GLOBAL STATUS LIKE 'Questions'");
+    return Number(rows[0].Value);
+  } finally {
+    await connection.end();
+  }
 }
 
 async function waitUntil(check, timeoutMs, what) {
@@ -155,6 +171,8 @@ async function main() {
       memory = () => ({ rss: rssOf(gatewayPid), heap: NaN });
     }
 
+    // The machine's speed with the system idle, before the sockets open and after every event arrived.
+    const speedBefore = loopMs();
     const before = memory();
     const started = Date.now();
     const ask = (message) =>
@@ -186,7 +204,7 @@ async function main() {
     }
 
     await ask({ type: 'reset' });
-    const speedBefore = loopMs();
+    const questionsBefore = await mariaDbQuestions();
     const statementsBefore = billing?.database.counter.count ?? 0;
     // Evenly spread: posting i is due at i / rate seconds; from a process of its own, over billing's internal API.
     const posted = await new Promise((resolve, reject) => {
@@ -196,12 +214,13 @@ async function main() {
       generator.send({ url: billingUrl, token: internalToken, subscriberIds: accounts.map((a) => a.subscriberId), rounds, rate, concurrency, prefix: `bench-${process.pid}` });
     });
     if (posted.failed) throw new Error(`${posted.failed} postings were refused`);
-    const speedAfter = loopMs();
     const postingSeconds = posted.seconds;
     const postings = rounds * accounts.length;
     const expected = postings * perSubscriber;
     if (posted.late) process.stdout.write(`  (${posted.late} postings left more than 100 ms after they were due: the generator could not keep the rate)\n`);
     const delivered = await ask({ type: 'collect', expected, timeoutMs: 600_000 });
+    const speedAfter = loopMs();
+    const questionsAfter = await mariaDbQuestions();
     // The postings' own statements are counted too (a posting is 4 or 5 statements).
     const deliveryStatements = billing ? billing.database.counter.count - statementsBefore : NaN;
     const latencies = delivered.latencies.sort((a, b) => a - b);
@@ -217,7 +236,10 @@ async function main() {
       `  ${postings} postings in ${postingSeconds.toFixed(1)} s (${(postings / postingSeconds).toFixed(0)}/s${rate > 0 ? `, paced at ${rate}/s` : `, ${concurrency} at a time`}); ${delivered.latencies.length}/${expected} events delivered`,
       `  delivery (entry.at → client): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1]} ms`,
       `  events lost: ${expected - delivered.latencies.length} (${delivered.gaps} gaps in a subscription's balances), repeated: ${delivered.repeats}; ${delivered.streams}/${total} subscriptions had events, the fewest ${delivered.fewest}/${rounds}; ${delivered.refusals} subscriptions refused or ended${delivered.firstRefusal ? ` (the first: ${delivered.firstRefusal})` : ""}`,
-      `  machine speed (a fixed loop, bench/support/machine-speed.js): ${speedBefore.toFixed(0)} ms before the postings, ${speedAfter.toFixed(0)} ms after`,
+      ...(questionsBefore !== null && questionsAfter !== null
+        ? [`  MariaDB statements while the postings were posted and delivered, all services (its Questions counter): ${questionsAfter - questionsBefore}, ${((questionsAfter - questionsBefore) / postings).toFixed(2)} per posting`]
+        : []),
+      `  machine speed (a fixed loop, bench/support/machine-speed.js): ${speedBefore.toFixed(0)} ms before the sockets opened, ${speedAfter.toFixed(0)} ms after the last event`,
       ...(billing ? [`  billing statements per delivered event (the postings and their outbox relay rounds included): ${(deliveryStatements / Math.max(1, delivered.latencies.length)).toFixed(2)}`] : []),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
