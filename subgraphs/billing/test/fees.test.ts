@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainEvent, addDays, dailyShare, dayStart, operatorDay } from '@selfcare/shared';
 import { demo, graphql, platformForSuite, publishEvent, waitFor } from '@selfcare/shared/testing';
 import { createDelegationSubgraph } from '@selfcare/delegation';
-import { ConnectedServiceEntity, InventoryService, OfferService, ServiceEntity, createCatalogSubgraph } from '@selfcare/catalog';
+import { ConnectedServiceEntity, InventoryService, OfferCache, OfferService, ServiceEntity, createCatalogSubgraph } from '@selfcare/catalog';
 import { AccountEntity, BillingSubgraph, FeeRun, FeeRunEntity, LedgerEntryEntity, LedgerEntryKind, createBillingSubgraph } from '../src';
 
 const { aigerim, nurlan } = demo;
@@ -170,7 +170,7 @@ describe('periodic fees', () => {
   /** Provisions a line in the catalog alone, as its consumer does, as if billing had not yet heard of it. */
   async function provisionInCatalogOnly(subscriberId: string): Promise<void> {
     const runtime = catalog.runtime;
-    const inventory = new InventoryService(runtime.database, runtime.accessPolicy, new OfferService(runtime.database), runtime.clock, runtime.logger);
+    const inventory = new InventoryService(runtime.database, runtime.accessPolicy, new OfferService(runtime.database, new OfferCache(runtime.database)), runtime.clock, runtime.logger);
     await runtime.database.transaction((m) => inventory.provision(m, { subscriberId, kind: 'MOBILE', partyType: 'INDIVIDUAL', tariffCode: 'BEELINE_S' }));
   }
 });

@@ -1,9 +1,10 @@
 import { GraphQLContext, SubgraphDefinition, buildFederatedSchema, catalogEvents, identityEvents } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from './offers/entities';
-import { CatalogChangeEntity, OfferHolderJobEntity } from './offers/admin-entities';
+import { CatalogChangeEntity, OfferGenerationEntity, OfferHolderJobEntity } from './offers/admin-entities';
 import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from './inventory/entities';
 import { ProductOrderEntity } from './orders/entities';
 import { OfferService } from './offers/offer-service';
+import { OfferCache } from './offers/offer-cache';
 import { CatalogAdminService } from './offers/admin-service';
 import { HolderJobs } from './offers/holder-jobs';
 import { InventoryService } from './inventory/inventory-service';
@@ -18,6 +19,7 @@ import { orderResolvers } from './orders/resolvers';
 import { catalogAdminResolvers } from './offers/admin-resolvers';
 import { CatalogInitial1764100000000 } from './migrations/1764100000000-catalog-initial';
 import { CatalogOrders1764600000000 } from './migrations/1764600000000-catalog-orders';
+import { CatalogOfferGeneration1765100000000 } from './migrations/1765100000000-catalog-offer-generation';
 import { seedCatalogDemo } from './seed/demo-seed';
 
 export * from './config';
@@ -26,6 +28,7 @@ export * from './offers/admin-entities';
 export * from './inventory/entities';
 export * from './orders/entities';
 export { OfferService } from './offers/offer-service';
+export { OfferCache, raiseOfferGeneration } from './offers/offer-cache';
 export { InventoryService } from './inventory/inventory-service';
 export { PlanService, versionInForce } from './plans/plan-service';
 export { OrderService, SimulatedCrash } from './orders/order-service';
@@ -46,9 +49,10 @@ export const catalogEntities = [
   ProductOrderEntity,
   CatalogChangeEntity,
   OfferHolderJobEntity,
+  OfferGenerationEntity,
 ];
 
-export const catalogMigrations = [CatalogInitial1764100000000, CatalogOrders1764600000000];
+export const catalogMigrations = [CatalogInitial1764100000000, CatalogOrders1764600000000, CatalogOfferGeneration1765100000000];
 
 export interface CatalogSubgraphOptions {
   /** How long a process owns an order it drives (CATALOG_ORDER_LEASE_SECONDS); default 30 s. */
@@ -65,7 +69,7 @@ export interface CatalogSubgraphOptions {
 
 /** What a running catalog exposes to tests and the benchmark. */
 export interface CatalogSubgraph extends SubgraphDefinition {
-  readonly services: { orders: OrderService; holderJobs: HolderJobs; admin: CatalogAdminService; plans: PlanService };
+  readonly services: { orders: OrderService; holderJobs: HolderJobs; admin: CatalogAdminService; plans: PlanService; offerCache: OfferCache };
 }
 
 /** The catalog subgraph: tariffs and services (terms 2.1, 2.2, 2.6), each line's tariff and services, and orders. */
@@ -81,9 +85,10 @@ export function createCatalogSubgraph(options: CatalogSubgraphOptions = {}): Cat
     },
     async setup(runtime) {
       const outbox = runtime.outboxFor(catalogEvents);
-      const offers = new OfferService(runtime.database);
+      const offerCache = new OfferCache(runtime.database);
+      const offers = new OfferService(runtime.database, offerCache);
       const inventory = new InventoryService(runtime.database, runtime.accessPolicy, offers, runtime.clock, runtime.logger);
-      const plans = new PlanService(runtime.database, runtime.clock);
+      const plans = new PlanService(runtime.database, runtime.clock, offerCache);
       const leaseMs = options.orderLeaseMs ?? 30_000;
       const orders = new OrderService(runtime.database, runtime.accessPolicy, runtime.internal, outbox, runtime.clock, runtime.logger, {
         leaseMs,
@@ -92,7 +97,7 @@ export function createCatalogSubgraph(options: CatalogSubgraphOptions = {}): Cat
       });
       const holderJobs = new HolderJobs(runtime.database, outbox, runtime.clock, runtime.logger, { batchSize: options.holderBatchSize ?? 200, pollMs: options.holderJobPollMs ?? 5_000, leaseMs });
       const admin = new CatalogAdminService(runtime.database, runtime.clock, () => void holderJobs.poke());
-      services = { orders, holderJobs, admin, plans };
+      services = { orders, holderJobs, admin, plans, offerCache };
 
       runtime.consume(identityEvents, {
         // A new line gets its tariff as soon as identity provisions it.
@@ -116,13 +121,13 @@ export function createCatalogSubgraph(options: CatalogSubgraphOptions = {}): Cat
           Subscriber: { __resolveReference: (reference: { id: string }) => Object.assign(new Subscriber(), { id: reference.id }) },
           TariffPlan: {
             __resolveReference: async (reference: { id: string }, ctx: GraphQLContext) => {
-              const row = await offers.tariffLoader(ctx).load(reference.id);
+              const row = await offers.tariff(ctx, reference.id);
               return row?.currentVersion ? toTariffPlan(row, ctx.language) : null;
             },
           },
           Service: {
             __resolveReference: async (reference: { id: string }, ctx: GraphQLContext) => {
-              const row = await offers.serviceLoader(ctx).load(reference.id);
+              const row = await offers.service(ctx, reference.id);
               return row?.currentVersion ? toService(row, ctx.language) : null;
             },
           },

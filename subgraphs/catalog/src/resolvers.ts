@@ -12,13 +12,13 @@ export function catalogResolvers(offers: OfferService, inventory: InventoryServi
     @Query(() => [TariffPlan], { description: 'Tariff plans on sale (terms 2.6: the operator manages the list)' })
     @AllowPublic()
     tariffs(@Ctx() ctx: GraphQLContext, @Arg('kind', () => SubscriberKind, { nullable: true }) kind?: SubscriberKind | null): Promise<TariffPlan[]> {
-      return offers.listTariffs(kind ?? null, ctx.language);
+      return offers.listTariffs(ctx, kind ?? null);
     }
 
     @Query(() => [Service], { description: 'Services on sale (terms 2.1, 2.6)' })
     @AllowPublic()
     services(@Ctx() ctx: GraphQLContext): Promise<Service[]> {
-      return offers.listServices(ctx.language);
+      return offers.listServices(ctx);
     }
   }
 

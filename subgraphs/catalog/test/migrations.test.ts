@@ -37,7 +37,7 @@ test('an existing catalog database migrates: tariff periods backfilled from the 
 
     const running = await runSubgraph(createCatalogSubgraph(), t.platform, { port: 0, host: '127.0.0.1', databaseUrl: database.url, migrateOnOpen: true, seedDemoData: false, logger: createLogger('catalog', 'warn') });
     try {
-      expect(running.runtime.database.appliedOnOpen).toEqual(['CatalogOrders1764600000000']);
+      expect(running.runtime.database.appliedOnOpen).toEqual(['CatalogOrders1764600000000', 'CatalogOfferGeneration1765100000000']);
       const periods = await running.runtime.database.manager.find(TariffPeriodEntity, { where: { subscriberId: demo.aigerim.id } });
       expect(periods.map((p) => [p.tariffPlanId, p.tariffVersionId, p.startsAt.toISOString(), p.endsAt])).toEqual([
         ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b', '2025-02-03T04:05:06.789Z', null],

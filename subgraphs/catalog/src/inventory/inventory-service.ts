@@ -25,7 +25,7 @@ export class InventoryService {
   async tariffOf(ctx: GraphQLContext, subscriberId: string): Promise<TariffPlan | null> {
     const row = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
       const line = await this.lineLoader(ctx).load(subscriberId);
-      return line ? this.offers.tariffLoader(ctx).load(line.tariffPlanId) : null;
+      return line ? this.offers.tariff(ctx, line.tariffPlanId) : null;
     });
     return row?.currentVersion ? toTariffPlan(row, ctx.language) : null;
   }
@@ -34,15 +34,14 @@ export class InventoryService {
     const rows = await this.accessPolicy.whenMayManage(ctx, subscriberId, async () => {
       const connected = await this.connectedLoader(ctx).load(subscriberId);
       const [services, versions] = await Promise.all([
-        this.offers.serviceLoader(ctx).loadMany(connected.map((c) => c.serviceId)),
-        this.offers.serviceVersionLoader(ctx).loadMany(connected.map((c) => c.serviceVersionId)),
+        Promise.all(connected.map((c) => this.offers.service(ctx, c.serviceId))),
+        Promise.all(connected.map((c) => this.offers.serviceVersion(ctx, c.serviceVersionId))),
       ]);
       return connected.map((c, i) => ({ connected: c, service: services[i], version: versions[i] }));
     });
     const result: { sortOrder: number; item: ConnectedService }[] = [];
     for (const { connected, service, version } of rows) {
-      if (!service || service instanceof Error || !service.currentVersion) continue;
-      if (!version || version instanceof Error) continue;
+      if (!service?.currentVersion || !version) continue;
       result.push({
         sortOrder: service.sortOrder,
         item: Object.assign(new ConnectedService(), {

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { DateTimeColumn } from '@selfcare/shared';
+import { DateTimeColumn, bigintNumberTransformer } from '@selfcare/shared';
 
 export type OfferKindValue = 'TARIFF' | 'SERVICE';
 
@@ -86,4 +86,19 @@ export class OfferHolderJobEntity {
 
   @DateTimeColumn({ name: 'finished_at', nullable: true })
   finishedAt: Date | null;
+}
+
+/**
+ * One row: the offers' generation, raised in the transaction of every change of tariffs, services, their versions,
+ * rules or conflicts (the admin's `record`, the demo seed). Readers keep the offer tables in memory and read only this
+ * row per request (OfferCache); the row lock orders the changes, so a reader that sees generation G sees every change
+ * up to G.
+ */
+@Entity({ name: 'offer_generation' })
+export class OfferGenerationEntity {
+  @PrimaryColumn('int')
+  id: number;
+
+  @Column('bigint', { transformer: bigintNumberTransformer })
+  generation: number;
 }

@@ -16,6 +16,7 @@ import {
 import { CatalogError } from '../errors';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, SubscriberKindValue, TariffPlanEntity, TariffPlanVersionEntity } from './entities';
 import { CatalogChangeEntity, HolderJobKind, OfferHolderJobEntity, OfferKindValue } from './admin-entities';
+import { raiseOfferGeneration } from './offer-cache';
 import type { LocalizedTextInput, NewServiceInput, NewTariffInput, ServiceAvailabilityInput, ServiceVersionInput, TariffVersionInput, UsageRatesInput } from './admin-types';
 
 const CODE = /^[A-Z][A-Z0-9_]{1,39}$/;
@@ -346,7 +347,9 @@ export class CatalogAdminService {
     return new Date(Math.max(at.getTime(), now.getTime()));
   }
 
+  /** Every change of the offers is recorded here, in its transaction; the offers' generation rises with it (OfferCache). */
   private async record(manager: EntityManager, staff: StaffCaller, offerKind: OfferKindValue, offer: { id: string; code: string }, action: string, details: string): Promise<void> {
+    await raiseOfferGeneration(manager);
     await manager.insert(CatalogChangeEntity, {
       id: randomUUID(),
       offerKind,

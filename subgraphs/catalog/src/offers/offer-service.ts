@@ -1,8 +1,11 @@
 import DataLoader from 'dataloader';
-import { In } from 'typeorm';
-import { Database, GraphQLContext, Language, byKeys } from '@selfcare/shared';
+import { Database, GraphQLContext } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, SubscriberKindValue, TariffPlanEntity } from './entities';
 import { Service, TariffPlan, toService, toTariffPlan } from './types';
+import { OfferCache } from './offer-cache';
+
+/** The catalog's display order: sort order, then code. */
+const inCatalogOrder = (a: { sortOrder: number; code: string }, b: { sortOrder: number; code: string }) => a.sortOrder - b.sortOrder || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 
 /** What is on sale right now, loaded once per request for availability decisions (terms 2.1, 2.6). */
 export interface OfferSnapshot {
@@ -12,54 +15,40 @@ export interface OfferSnapshot {
   conflicts: Map<string, Set<string>>;
 }
 
-/** Read side of the managed catalog (terms 2.1, 2.2, 2.6). */
+/** Read side of the managed catalog (terms 2.1, 2.2, 2.6): tariffs, services and their versions from the OfferCache. */
 export class OfferService {
-  constructor(private readonly database: Database) {}
+  constructor(
+    private readonly database: Database,
+    private readonly cache: OfferCache,
+  ) {}
 
-  async listTariffs(kind: SubscriberKindValue | null | undefined, language: Language): Promise<TariffPlan[]> {
-    const rows = await this.database.manager.find(TariffPlanEntity, {
-      where: { active: true, ...(kind ? { kind } : {}) },
-      relations: { currentVersion: true },
-      order: { sortOrder: 'ASC', code: 'ASC' },
-    });
-    return rows.filter((row) => row.currentVersion).map((row) => toTariffPlan(row, language));
+  async listTariffs(ctx: GraphQLContext, kind: SubscriberKindValue | null | undefined): Promise<TariffPlan[]> {
+    const { tariffs } = await this.cache.forRequest(ctx);
+    return [...tariffs.values()]
+      .filter((row) => row.active && row.currentVersion && (!kind || row.kind === kind))
+      .sort(inCatalogOrder)
+      .map((row) => toTariffPlan(row, ctx.language));
   }
 
-  async listServices(language: Language): Promise<Service[]> {
-    const rows = await this.database.manager.find(ServiceEntity, {
-      where: { active: true },
-      relations: { currentVersion: true },
-      order: { sortOrder: 'ASC', code: 'ASC' },
-    });
-    return rows.filter((row) => row.currentVersion).map((row) => toService(row, language));
+  async listServices(ctx: GraphQLContext): Promise<Service[]> {
+    const { services } = await this.cache.forRequest(ctx);
+    return [...services.values()]
+      .filter((row) => row.active && row.currentVersion)
+      .sort(inCatalogOrder)
+      .map((row) => toService(row, ctx.language));
   }
 
   /** Tariff plans by id (withdrawn ones too: a subscriber may still be on one), with their current version. */
-  tariffLoader(ctx: GraphQLContext): DataLoader<string, TariffPlanEntity | null> {
-    return ctx.loaders.get('catalog.tariffById', () =>
-      new DataLoader<string, TariffPlanEntity | null>(async (ids) => {
-        const rows = await this.database.manager.find(TariffPlanEntity, { where: { id: In([...ids]) }, relations: { currentVersion: true } });
-        return byKeys(ids, rows, (row) => row.id);
-      }),
-    );
+  async tariff(ctx: GraphQLContext, id: string): Promise<TariffPlanEntity | null> {
+    return (await this.cache.forRequest(ctx)).tariffs.get(id) ?? null;
   }
 
-  serviceLoader(ctx: GraphQLContext): DataLoader<string, ServiceEntity | null> {
-    return ctx.loaders.get('catalog.serviceById', () =>
-      new DataLoader<string, ServiceEntity | null>(async (ids) => {
-        const rows = await this.database.manager.find(ServiceEntity, { where: { id: In([...ids]) }, relations: { currentVersion: true } });
-        return byKeys(ids, rows, (row) => row.id);
-      }),
-    );
+  async service(ctx: GraphQLContext, id: string): Promise<ServiceEntity | null> {
+    return (await this.cache.forRequest(ctx)).services.get(id) ?? null;
   }
 
-  serviceVersionLoader(ctx: GraphQLContext): DataLoader<string, ServiceVersionEntity | null> {
-    return ctx.loaders.get('catalog.serviceVersionById', () =>
-      new DataLoader<string, ServiceVersionEntity | null>(async (ids) => {
-        const rows = await this.database.manager.find(ServiceVersionEntity, { where: { id: In([...ids]) } });
-        return byKeys(ids, rows, (row) => row.id);
-      }),
-    );
+  async serviceVersion(ctx: GraphQLContext, id: string): Promise<ServiceVersionEntity | null> {
+    return (await this.cache.forRequest(ctx)).serviceVersions.get(id) ?? null;
   }
 
   /** The whole offer (services, rules, conflicts) once per request: three statements however many lines ask. */

@@ -16,6 +16,7 @@ import {
 } from '@selfcare/shared';
 import { ServiceEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from '../offers/entities';
 import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from '../inventory/entities';
+import { OfferCache } from '../offers/offer-cache';
 
 interface Versioned {
   id: string;
@@ -62,6 +63,7 @@ export class PlanService {
   constructor(
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly offers: OfferCache,
   ) {}
 
   /** Each (line, instant)'s plan, `result[i]` for `items[i]`; a handful of statements however many items. */
@@ -73,17 +75,12 @@ export class PlanService {
       manager.find(SubscriberLineEntity, { where: { subscriberId: In(ids) } }),
       manager.find(TariffPeriodEntity, { where: { subscriberId: In(ids) }, order: { startsAt: 'ASC', id: 'ASC' } }),
     ]);
-    const planIds = [...new Set(periods.map((p) => p.tariffPlanId))];
-    const [plans, versions] = planIds.length
-      ? await Promise.all([
-          manager.find(TariffPlanEntity, { where: { id: In(planIds) } }),
-          manager.find(TariffPlanVersionEntity, { where: { tariffPlanId: In(planIds) } }),
-        ])
-      : [[], []];
+    // The tables as of now, read after the lines: a plan or version a period names was committed before it.
+    const offers = await this.offers.fresh();
     const lineById = new Map(lines.map((l) => [l.subscriberId, l]));
     const periodsByLine = groupBy(periods, (p) => p.subscriberId);
-    const planById = new Map(plans.map((p) => [p.id, p]));
-    const versionsByPlan = groupBy(versions, (v) => v.tariffPlanId);
+    const planById = offers.tariffs;
+    const versionsByPlan = offers.tariffVersionsByPlan;
     return items.map(({ subscriberId, at: atText }) => {
       const at = new Date(atText);
       const line = lineById.get(subscriberId);

@@ -4,6 +4,7 @@ import { Clock, Database, demoSubscribers } from '@selfcare/shared';
 import { ServiceConflictEntity, ServiceEntity, ServiceRuleEntity, ServiceVersionEntity, TariffPlanEntity, TariffPlanVersionEntity } from '../offers/entities';
 import { ConnectedServiceEntity, SubscriberLineEntity, TariffPeriodEntity } from '../inventory/entities';
 import { demoAcceptedTariffVersion, demoServices, demoTariffs, termsUrl } from './demo-offers';
+import { raiseOfferGeneration } from '../offers/offer-cache';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -17,6 +18,8 @@ export async function loadDemoOffers(database: Database, clock: Clock): Promise<
     const now = clock.now();
     const tariffIds = await seedTariffs(manager, now);
     await seedServices(manager, now, tariffIds);
+    // A running catalog (another process's) reads the offers again at its next request.
+    await raiseOfferGeneration(manager);
   });
 }
 
@@ -30,6 +33,7 @@ export async function seedCatalogDemo(database: Database, clock: Clock): Promise
     const now = clock.now();
     const tariffIds = await seedTariffs(manager, now);
     const serviceIds = await seedServices(manager, now, tariffIds);
+    await raiseOfferGeneration(manager);
     await seedLines(manager, now, serviceIds);
   });
 }
