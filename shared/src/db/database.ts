@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DataSource, DataSourceOptions, EntityManager, Logger as TypeOrmLogger, MixedList } from 'typeorm';
+import { DataSource, DataSourceOptions, EntityManager, Logger as TypeOrmLogger, MixedList, QueryRunner } from 'typeorm';
 import type { Logger } from '../logging/logger';
 import type { Class } from '../types';
 
@@ -162,26 +162,15 @@ export class Database {
    * tenth of billing's statements at 1,000 postings a second (bench/subscriptions.js). A connection the pool opens
    * anew (after a restart of the server, say) is a new object, so it is set again.
    */
-  private async readCommittedTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
+  private readCommittedTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (runner) => {
       const connection = (await runner.connect()) as object;
       if (!this.readCommitted.has(connection)) {
         await runner.query(READ_COMMITTED_SESSION);
         this.readCommitted.add(connection);
       }
       await runner.startTransaction();
-      try {
-        const result = await work(runner.manager);
-        await runner.commitTransaction();
-        return result;
-      } catch (error) {
-        await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      await runner.release();
-    }
+    }, work);
   }
 
   /**
@@ -189,12 +178,19 @@ export class Database {
    * TypeORM's deferred BEGIN would read first and fail at once with "database is locked" when it then writes after
    * another process committed (SQLite cannot wait in that case), e.g. a CLI or a second replica on the same file.
    */
-  private async immediateTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
+  private immediateTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.inTransaction(async (runner) => {
       await runner.query('BEGIN IMMEDIATE');
       // TypeORM's own bookkeeping, so saves inside join this transaction and nested ones use savepoints.
       Object.assign(runner, { isTransactionActive: true, transactionDepth: 1 });
+    }, work);
+  }
+
+  /** A query runner of its own: `begin` opens the transaction, `work` runs in it, then commit (or roll back) and release. */
+  private async inTransaction<T>(begin: (runner: QueryRunner) => Promise<void>, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await begin(runner);
       try {
         const result = await work(runner.manager);
         await runner.commitTransaction();

@@ -36,6 +36,9 @@ export interface FeedWakeupsOptions {
   rememberAtMost?: number;
 }
 
+/** An event as the outbox holds it: its payload comes back from the database as the JSON it was stored as. */
+const fingerprint = (event: { type: string; payload: Record<string, unknown> }) => `${event.type}\u0000${JSON.stringify(event.payload ?? {})}`;
+
 /**
  * Wakes a service's live feeds when what they follow (an account, a subscriber — a key) was written, instead of
  * every feed polling the database. The outbox tells it after each commit what was written; an event type maps to
@@ -46,9 +49,6 @@ export interface FeedWakeupsOptions {
  * The safety poll reads by `publish_seq`, not by id: the relay assigns it to committed rows in order, so the poll
  * never skips a row that committed late (ids are handed out at insert, not at commit).
  */
-/** An event as the outbox holds it: its payload comes back from the database as the JSON it was stored as. */
-const fingerprint = (event: { type: string; payload: Record<string, unknown> }) => `${event.type}\u0000${JSON.stringify(event.payload ?? {})}`;
-
 export class FeedWakeups implements FeedWaker {
   private readonly followers = new Map<string, Set<() => void>>();
   private readonly keyMakers = new Map<string, (payload: Record<string, unknown>) => string[]>();

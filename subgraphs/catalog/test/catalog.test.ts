@@ -181,7 +181,7 @@ describe('catalog subgraph', () => {
       expect(one).toBeGreaterThan(0);
       expect(four).toBe(one);
       // lines, connected services, the offers' generation (tariffs, services and versions from OfferCache), and the
-      // offer snapshot (services, rules, conflicts)
+      // offer snapshot's rules and conflicts
       expect(four).toBeLessThanOrEqual(6);
 
       // The caller's own number (no delegation round trip) joins the same batches.

@@ -71,7 +71,11 @@ export class OfferCache {
       manager.find(ServiceVersionEntity),
     ]);
     const versionsByPlan = new Map<string, TariffPlanVersionEntity[]>();
-    for (const version of tariffVersions) versionsByPlan.set(version.tariffPlanId, [...(versionsByPlan.get(version.tariffPlanId) ?? []), version]);
+    for (const version of tariffVersions) {
+      const versions = versionsByPlan.get(version.tariffPlanId);
+      if (versions) versions.push(version);
+      else versionsByPlan.set(version.tariffPlanId, [version]);
+    }
     const tables: OfferTables = {
       generation,
       tariffs: new Map(tariffs.map((t) => [t.id, t])),

@@ -55,17 +55,18 @@ export class OfferService {
   snapshot(ctx: GraphQLContext): Promise<OfferSnapshot> {
     const loader = ctx.loaders.get('catalog.offerSnapshot', () =>
       new DataLoader<'current', OfferSnapshot>(async (keys) => {
-        const snapshot = await this.loadSnapshot();
+        const snapshot = await this.loadSnapshot(ctx);
         return keys.map(() => snapshot);
       }),
     );
     return loader.load('current');
   }
 
-  private async loadSnapshot(): Promise<OfferSnapshot> {
+  private async loadSnapshot(ctx: GraphQLContext): Promise<OfferSnapshot> {
     const manager = this.database.manager;
-    const [services, rules, conflictRows] = await Promise.all([
-      manager.find(ServiceEntity, { where: { active: true }, relations: { currentVersion: true }, order: { sortOrder: 'ASC', code: 'ASC' } }),
+    // The services from the request's offer tables (OfferCache); the rules and conflicts read here.
+    const [{ services }, rules, conflictRows] = await Promise.all([
+      this.cache.forRequest(ctx),
       manager.find(ServiceRuleEntity),
       manager.find(ServiceConflictEntity),
     ]);
@@ -82,7 +83,7 @@ export class OfferService {
       link(row.serviceId, row.conflictingServiceId);
       link(row.conflictingServiceId, row.serviceId);
     }
-    return { services: services.filter((s) => s.currentVersion), rulesByService, conflicts };
+    return { services: [...services.values()].filter((s) => s.active && s.currentVersion).sort(inCatalogOrder), rulesByService, conflicts };
   }
 }
 
